@@ -1,0 +1,1 @@
+"""Stops AWS Device Farm remote access sessions and publishes every outcome to SNS."""

@@ -1,0 +1,1 @@
+"""What the product decides: when a session is stopped, and what outcome that makes."""

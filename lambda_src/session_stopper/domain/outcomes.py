@@ -1,0 +1,79 @@
+"""Building outcome messages, and the metrics that mirror them."""
+
+from __future__ import annotations
+
+import threading
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict
+
+from session_stopper.models.outcome import (
+    Outcome,
+    OutcomeError,
+    OutcomeMessage,
+    SessionSummary,
+    Trigger,
+)
+from session_stopper.models.session import RemoteAccessSession
+from session_stopper.observability import metrics
+
+_METRIC_NAMES = {
+    Outcome.STOPPED: "OutcomeStopped",
+    Outcome.ALREADY_ENDED: "OutcomeAlreadyEnded",
+    Outcome.NOT_FOUND: "OutcomeNotFound",
+    Outcome.REJECTED: "OutcomeRejected",
+    Outcome.FAILED: "OutcomeFailed",
+    Outcome.SKIPPED: "OutcomeSkipped",
+}
+# Powertools' metric set is a plain dict; sweeps publish from worker threads.
+_metrics_lock = threading.Lock()
+
+
+class Origin(BaseModel):
+    """Who asked for a stop: carried into every outcome message and log line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trigger: Trigger
+    correlation_id: str
+    sweep_id: str | None = None
+
+
+def outcome_message(
+    outcome: Outcome,
+    origin: Origin,
+    *,
+    arn: str | None,
+    session: RemoteAccessSession | None = None,
+    error: OutcomeError | None = None,
+    reason: str | None = None,
+) -> OutcomeMessage:
+    return OutcomeMessage(
+        outcome=outcome,
+        correlation_id=origin.correlation_id,
+        trigger=origin.trigger,
+        session_arn=arn,
+        session=SessionSummary.of(session) if session else None,
+        error=error,
+        reason=reason,
+        sweep_id=origin.sweep_id,
+    )
+
+
+def message_attributes(message: OutcomeMessage) -> dict[str, str]:
+    """SNS attributes subscribers filter on (filter policies cannot read the body cheaply)."""
+    return {
+        "outcome": message.outcome.value,
+        "trigger": message.trigger.kind.value,
+        "platform": message.platform,
+    }
+
+
+def record_metrics(message: OutcomeMessage) -> None:
+    with _metrics_lock:
+        metrics.add_metric(name=_METRIC_NAMES[message.outcome], unit=MetricUnit.Count, value=1)
+        minutes = message.session.device_minutes if message.session else None
+        if message.outcome is Outcome.STOPPED and minutes and minutes.total is not None:
+            metrics.add_metric(
+                name="DeviceMinutesStopped", unit=MetricUnit.Count, value=minutes.total
+            )

@@ -1,0 +1,143 @@
+"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop.
+
+Every answer that reached Device Farm carries the outcome message as its body, with a status
+that says what happened; a request refused before that carries `{"error": {...}}` instead and is
+not published (the caller has the answer, and bad requests must not flood the topic).
+"""
+
+from __future__ import annotations
+
+import functools
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
+from pydantic import BaseModel
+
+from session_stopper.domain.outcomes import Origin, message_attributes
+from session_stopper.domain.service import OutcomeNotPublishedError, StopService
+from session_stopper.gateways.outcomes import OutcomePublisher
+from session_stopper.models.outcome import Outcome, OutcomeMessage, Trigger, TriggerKind
+from session_stopper.models.rejection import Rejection, RejectionDetail, rejection_of
+from session_stopper.models.requests import StopCommand
+from session_stopper.observability import logger
+
+RETRY_AFTER_SECONDS = "30"
+_FAILED_STATUS = {
+    "LimitExceededException": HTTPStatus.TOO_MANY_REQUESTS,
+    "ServiceAccountException": HTTPStatus.FORBIDDEN,
+}
+_OUTCOME_STATUS = {
+    Outcome.STOPPED: HTTPStatus.OK,
+    Outcome.ALREADY_ENDED: HTTPStatus.OK,
+    Outcome.SKIPPED: HTTPStatus.OK,
+    Outcome.NOT_FOUND: HTTPStatus.NOT_FOUND,
+    Outcome.REJECTED: HTTPStatus.BAD_REQUEST,
+}
+
+
+class ErrorBody(BaseModel):
+    error: Rejection
+    requestId: str
+
+
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+@functools.cache
+def stop_service() -> StopService:
+    return StopService()
+
+
+def status_of(message: OutcomeMessage) -> HTTPStatus:
+    if message.outcome is Outcome.FAILED:
+        code = message.error.code if message.error else ""
+        return _FAILED_STATUS.get(code, HTTPStatus.BAD_GATEWAY)
+    return _OUTCOME_STATUS[message.outcome]
+
+
+def _request_id() -> str:
+    return str(app.current_event.request_context.request_id)
+
+
+def _outcome_response(message: OutcomeMessage, status: HTTPStatus | None = None) -> Response[Any]:
+    status = status or status_of(message)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status is HTTPStatus.TOO_MANY_REQUESTS else {}
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=message,
+        headers=headers,
+    )
+
+
+def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
+    body = ErrorBody(error=rejection, requestId=_request_id())
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json()
+    )
+
+
+@app.post(
+    "/sessions/stop",
+    summary="Stop a Device Farm remote access session",
+    description="Reads the session, stops it if it is still active, publishes the outcome.",
+    responses={
+        200: {"description": "STOPPED or ALREADY_ENDED: the outcome message"},
+        400: {"description": "the request is malformed (error body)"},
+        404: {"description": "NOT_FOUND: Device Farm knows no such session"},
+        409: {"description": "the same session is being stopped right now"},
+        429: {"description": "FAILED: Device Farm throttled us after retries (Retry-After)"},
+        502: {"description": "FAILED: Device Farm failed"},
+        503: {"description": "the outcome could not be published; it was parked"},
+    },
+)
+def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
+    request_id = _request_id()
+    origin = Origin(trigger=Trigger(kind=TriggerKind.API, id=request_id), correlation_id=request_id)
+    return _outcome_response(stop_service().stop(command.arn, origin))
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response[Any]:
+    return _error_response(HTTPStatus.BAD_REQUEST, rejection_of(error.errors()))
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response[Any]:
+    rejection = Rejection(code="UNSUPPORTED_MEDIA_TYPE", message="send application/json")
+    return _error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, rejection)
+
+
+@app.exception_handler(IdempotencyAlreadyInProgressError)
+def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[Any]:
+    rejection = Rejection(code="STOP_IN_PROGRESS", message="this session is being stopped now")
+    return _error_response(HTTPStatus.CONFLICT, rejection)
+
+
+@app.exception_handler(OutcomeNotPublishedError)
+def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
+    # Never only a log line: the outcome goes to the dead-letter queue and to the caller.
+    OutcomePublisher().park(error.message, message_attributes(error.message), str(error))
+    return _outcome_response(error.message, HTTPStatus.SERVICE_UNAVAILABLE)
+
+
+@app.not_found
+def _no_route(_error: Exception) -> Response[Any]:
+    path = app.current_event.path
+    detail = RejectionDetail(field="path", code="NO_ROUTE", message=f"no route {path}")
+    rejection = Rejection(code="NO_ROUTE", message=f"no route for {path}", details=[detail])
+    return _error_response(HTTPStatus.NOT_FOUND, rejection)
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
+    return app.resolve(event, context)

@@ -1,0 +1,82 @@
+"""Asynchronous stop commands: EventBridge events and direct invokes.
+
+A malformed event is published as REJECTED and returned, not raised: retrying cannot fix it. An
+outcome that cannot be published raises, so Lambda retries and then keeps the event in the
+function's on-failure destination.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from session_stopper.domain.outcomes import Origin, outcome_message
+from session_stopper.entrypoints.api import stop_service
+from session_stopper.models.outcome import Outcome, OutcomeError, Trigger, TriggerKind
+from session_stopper.models.rejection import Rejection, rejection_of
+from session_stopper.models.requests import StopCommand
+from session_stopper.observability import logger
+
+
+class StopEvent(EventBridgeModel):
+    detail: StopCommand
+
+
+def eventbridge_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
+    """A scheduled rule names itself in `resources`; other events are known by their id."""
+    event_id = str(event.get("id") or context.aws_request_id)
+    resources = event.get("resources")
+    rule = resources[0] if isinstance(resources, list) and resources else None
+    return Origin(
+        trigger=Trigger(kind=TriggerKind.EVENTBRIDGE, id=str(rule or event_id)),
+        correlation_id=event_id,
+    )
+
+
+def direct_origin(context: LambdaContext) -> Origin:
+    request_id = context.aws_request_id
+    return Origin(
+        trigger=Trigger(kind=TriggerKind.DIRECT, id=request_id), correlation_id=request_id
+    )
+
+
+def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dict[str, Any]:
+    """Publish a REJECTED outcome for an event that cannot be acted on."""
+    arn = claimed_arn[:2048] if isinstance(claimed_arn, str) else None
+    message = outcome_message(
+        Outcome.REJECTED,
+        origin,
+        arn=arn,
+        error=OutcomeError(code=rejection.code, message=rejection.message),
+    )
+    logger.warning("event rejected", extra={"rejection": rejection.model_dump()})
+    stop_service().publish(message)
+    return message.model_dump(mode="json")
+
+
+def _claimed_arn(payload: Any) -> Any:
+    return payload.get("arn") if isinstance(payload, dict) else None
+
+
+def handle_stop_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    origin = eventbridge_origin(event, context)
+    logger.set_correlation_id(origin.correlation_id)
+    try:
+        command = parse(event=event, model=StopEvent).detail
+    except ValidationError as error:
+        return reject(origin, rejection_of(error.errors()), _claimed_arn(event.get("detail")))
+    return stop_service().stop(command.arn, origin).model_dump(mode="json")
+
+
+def handle_direct_stop(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    origin = direct_origin(context)
+    logger.set_correlation_id(origin.correlation_id)
+    try:
+        command = StopCommand.model_validate(event)
+    except ValidationError as error:
+        return reject(origin, rejection_of(error.errors()), _claimed_arn(event))
+    return stop_service().stop(command.arn, origin).model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""The only modules that talk to AWS: Device Farm, and SNS/SQS for outcomes."""

@@ -1,0 +1,140 @@
+"""Device Farm gateway: the one place that calls Device Farm and validates what it answers.
+
+Every answer is validated with the models; a call that fails after botocore's retries becomes a
+DeviceFarmError carrying the service's error code, and an answer that does not validate becomes
+InvalidResponseError, so callers never see botocore or pydantic exceptions.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ValidationError
+
+from session_stopper.config import settings
+from session_stopper.models.session import (
+    Project,
+    ProjectPage,
+    RemoteAccessSession,
+    SessionPage,
+    SessionResponse,
+    strip_response_metadata,
+)
+from session_stopper.observability import tracer
+
+if TYPE_CHECKING:
+    from mypy_boto3_devicefarm import DeviceFarmClient
+
+ResponseModel = TypeVar("ResponseModel", bound=BaseModel)
+Page = TypeVar("Page", ProjectPage, SessionPage)
+
+INVALID_RESPONSE = "INVALID_RESPONSE"
+CONNECTION_ERROR = "CONNECTION_ERROR"
+
+
+class DeviceFarmError(Exception):
+    """Device Farm refused or failed the call; `code` is the service's error code."""
+
+    def __init__(self, code: str, message: str, operation: str) -> None:
+        super().__init__(f"{operation}: {code}: {message}")
+        self.code = code
+        self.message = message
+        self.operation = operation
+
+
+class InvalidResponseError(DeviceFarmError):
+    """Device Farm answered, but not in the shape the models accept."""
+
+    def __init__(self, operation: str, error: ValidationError) -> None:
+        summary = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()[:5]
+        )
+        super().__init__(INVALID_RESPONSE, f"response failed validation: {summary}", operation)
+
+
+@functools.cache
+def devicefarm_client() -> DeviceFarmClient:
+    """One client per process: creation costs milliseconds and the connection pool is reused.
+
+    Device Farm exists only in us-west-2, so the region is explicit whatever region runs us.
+    """
+    current = settings()
+    config = Config(
+        region_name=current.devicefarm_region,
+        retries={"mode": "standard", "max_attempts": current.devicefarm_max_attempts},
+        connect_timeout=5,
+        read_timeout=15,
+        max_pool_connections=max(10, current.sweep_workers * 2),
+    )
+    return boto3.client("devicefarm", config=config)
+
+
+class DeviceFarmGateway:
+    def __init__(self, client: DeviceFarmClient | None = None) -> None:
+        self._client = client or devicefarm_client()
+
+    @tracer.capture_method(capture_response=False)
+    def get_session(self, arn: str) -> RemoteAccessSession:
+        response = self._call(
+            "GetRemoteAccessSession", self._client.get_remote_access_session, arn=arn
+        )
+        return _validate("GetRemoteAccessSession", SessionResponse, response).remote_access_session
+
+    @tracer.capture_method(capture_response=False)
+    def stop_session(self, arn: str) -> RemoteAccessSession:
+        response = self._call(
+            "StopRemoteAccessSession", self._client.stop_remote_access_session, arn=arn
+        )
+        return _validate("StopRemoteAccessSession", SessionResponse, response).remote_access_session
+
+    def list_projects(self) -> Iterator[Project]:
+        for page in self._pages("ListProjects", self._client.list_projects, ProjectPage):
+            yield from page.projects
+
+    def list_sessions(self, project_arn: str) -> Iterator[RemoteAccessSession]:
+        call = self._client.list_remote_access_sessions
+        for page in self._pages("ListRemoteAccessSessions", call, SessionPage, arn=project_arn):
+            yield from page.remote_access_sessions
+
+    def _pages(
+        self,
+        operation: str,
+        call: Callable[..., Any],
+        model: type[Page],
+        **params: str,
+    ) -> Iterator[Page]:
+        token: str | None = None
+        while True:
+            extra = {"nextToken": token} if token else {}
+            page = _validate(operation, model, self._call(operation, call, **params, **extra))
+            yield page
+            token = page.next_token
+            if not token:
+                return
+
+    @staticmethod
+    def _call(operation: str, call: Callable[..., Any], **params: str) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = call(**params)
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            code = details.get("Code") or "Unknown"
+            raise DeviceFarmError(code, details.get("Message") or str(error), operation) from error
+        except BotoCoreError as error:
+            raise DeviceFarmError(CONNECTION_ERROR, str(error), operation) from error
+        return strip_response_metadata(response)
+
+
+def _validate(
+    operation: str, model: type[ResponseModel], response: dict[str, Any]
+) -> ResponseModel:
+    try:
+        return model.model_validate(response)
+    except ValidationError as error:
+        raise InvalidResponseError(operation, error) from error

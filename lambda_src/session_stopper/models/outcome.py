@@ -1,0 +1,118 @@
+"""The outcome message: the public contract every subscriber of the topic relies on.
+
+Versioned by SCHEMA_VERSION. Add optional fields freely; renaming or removing one, or changing
+a meaning, needs a new major version and a README entry.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from session_stopper.models.session import RemoteAccessSession
+
+SCHEMA_VERSION = "1.0"
+
+
+class Outcome(StrEnum):
+    STOPPED = "STOPPED"
+    ALREADY_ENDED = "ALREADY_ENDED"
+    NOT_FOUND = "NOT_FOUND"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+
+
+class TriggerKind(StrEnum):
+    API = "api"
+    EVENTBRIDGE = "eventbridge"
+    DIRECT = "direct"
+    SCHEDULE = "schedule"
+    ALARM = "alarm"
+
+
+class ContractModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, frozen=True, serialize_by_alias=True)
+
+
+class Trigger(ContractModel):
+    kind: TriggerKind
+    id: str = Field(description="API request id, EventBridge rule or event id, alarm ARN")
+
+
+class OutcomeError(ContractModel):
+    code: str
+    message: str
+
+
+class DeviceSummary(ContractModel):
+    name: str | None = None
+    platform: str | None = None
+    os: str | None = None
+    model: str | None = None
+
+
+class MinutesSummary(ContractModel):
+    total: float | None = None
+    metered: float | None = None
+    unmetered: float | None = None
+
+
+class SessionSummary(ContractModel):
+    arn: str
+    name: str | None = None
+    status: str | None = None
+    result: str | None = None
+    device: DeviceSummary | None = None
+    created: datetime | None = None
+    started: datetime | None = None
+    stopped: datetime | None = None
+    device_minutes: MinutesSummary | None = Field(None, alias="deviceMinutes")
+    billing_method: str | None = Field(None, alias="billingMethod")
+
+    @classmethod
+    def of(cls, session: RemoteAccessSession) -> SessionSummary:
+        device = session.device
+        minutes = session.device_minutes
+        return cls(
+            arn=session.arn,
+            name=session.name,
+            status=session.status,
+            result=session.result,
+            device=DeviceSummary(
+                name=device.name, platform=device.platform, os=device.os, model=device.model
+            )
+            if device
+            else None,
+            created=session.created,
+            started=session.started,
+            stopped=session.stopped,
+            device_minutes=MinutesSummary(
+                total=minutes.total, metered=minutes.metered, unmetered=minutes.unmetered
+            )
+            if minutes
+            else None,
+            billing_method=session.billing_method,
+        )
+
+
+class OutcomeMessage(ContractModel):
+    schema_version: Literal["1.0"] = Field("1.0", alias="schemaVersion")
+    message_type: Literal["outcome"] = Field("outcome", alias="messageType")
+    outcome: Outcome
+    correlation_id: str = Field(alias="correlationId")
+    trigger: Trigger
+    session_arn: str | None = Field(None, alias="sessionArn")
+    session: SessionSummary | None = None
+    error: OutcomeError | None = None
+    reason: str | None = Field(None, description="why a session was SKIPPED")
+    sweep_id: str | None = Field(None, alias="sweepId")
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC), alias="occurredAt")
+
+    @property
+    def platform(self) -> str:
+        device = self.session.device if self.session else None
+        return (device.platform if device else None) or "UNKNOWN"

@@ -1,0 +1,85 @@
+"""Why a request or event was refused before any Device Farm call: a code and a sentence.
+
+Shared by the API (answers 4xx) and the event paths (publish a REJECTED outcome), so a caller
+sees the same code for the same mistake whichever way it came in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+# pydantic error type -> our code; the first error of a request decides its code.
+_CODES = {
+    "json_invalid": "INVALID_JSON",
+    "missing": "MISSING_FIELD",
+    "extra_forbidden": "UNKNOWN_FIELD",
+    "invalid_arn": "INVALID_ARN",
+    "string_type": "INVALID_TYPE",
+    "bool_type": "INVALID_TYPE",
+    "bool_parsing": "INVALID_TYPE",
+    "int_type": "INVALID_TYPE",
+    "int_parsing": "INVALID_TYPE",
+    "int_from_float": "INVALID_TYPE",
+    "list_type": "INVALID_TYPE",
+    "model_type": "INVALID_BODY",
+    "model_attributes_type": "INVALID_BODY",
+    "dict_type": "INVALID_BODY",
+    "literal_error": "INVALID_VALUE",
+    "greater_than_equal": "INVALID_VALUE",
+    "less_than_equal": "INVALID_VALUE",
+    "greater_than": "INVALID_VALUE",
+    "string_too_long": "INVALID_VALUE",
+    "too_long": "INVALID_VALUE",
+}
+INVALID_REQUEST = "INVALID_REQUEST"
+UNRECOGNISED_EVENT = "UNRECOGNISED_EVENT"
+
+
+class RejectionDetail(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    code: str
+    message: str
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    details: list[RejectionDetail] = []
+
+    @property
+    def as_error(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def _field(location: Iterable[Any]) -> str:
+    # The API reports locations under "body"; an event's are relative to the event itself.
+    parts = [str(part) for part in location if part != "body"]
+    return ".".join(parts) or "(body)"
+
+
+def _detail(error: Mapping[str, Any]) -> RejectionDetail:
+    field = _field(error.get("loc", ()))
+    code = _CODES.get(str(error.get("type")), INVALID_REQUEST)
+    if code == "MISSING_FIELD":
+        message = f"'{field}' is required"
+    elif code == "UNKNOWN_FIELD":
+        message = f"'{field}' is not a known field"
+    elif code == "INVALID_JSON":
+        message = "the body is not valid JSON"
+    else:
+        message = f"'{field}': {error.get('msg', 'is not valid')}"
+    return RejectionDetail(field=field, code=code, message=message)
+
+
+def rejection_of(errors: Iterable[Mapping[str, Any]]) -> Rejection:
+    details = [_detail(error) for error in errors]
+    if not details:
+        return Rejection(code=INVALID_REQUEST, message="the request is not valid")
+    return Rejection(code=details[0].code, message=details[0].message, details=details)

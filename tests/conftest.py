@@ -1,0 +1,55 @@
+"""Shared fixtures: fake credentials, moto-backed outcome plumbing, the function's environment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from tests.support.aws import OutcomeSink, create_outcome_plumbing, function_environment
+from tests.support.caches import reset_function_caches
+from tests.support.lambda_context import FakeLambdaContext
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test may reach real AWS or read the developer's profile."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "session-stopper")
+    reset_function_caches()
+    yield
+    reset_function_caches()
+
+
+@pytest.fixture
+def outcome_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[OutcomeSink]:
+    """moto SNS/SQS/DynamoDB in-process, and the function's environment pointing at them."""
+    with mock_aws():
+        sink = create_outcome_plumbing(REGION)
+        for name, value in function_environment(sink).items():
+            monkeypatch.setenv(name, value)
+        reset_function_caches()
+        yield sink
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return loaded

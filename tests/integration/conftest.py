@@ -1,0 +1,47 @@
+"""Device Farm through botocore's Stubber: it checks every request and response against the
+service model, so these tests cannot pass with a call or an answer AWS would not accept."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from session_stopper.gateways.devicefarm import devicefarm_client
+from tests.conftest import load_fixture
+from tests.support.aws import OutcomeSink
+
+
+@pytest.fixture
+def devicefarm_stub(outcome_sink: OutcomeSink) -> Iterator[Stubber]:
+    with Stubber(devicefarm_client()) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def api_event() -> Callable[..., dict[str, Any]]:
+    def build(body: Any = None, raw_body: str | None = None, **overrides: Any) -> dict[str, Any]:
+        event = copy.deepcopy(load_fixture("apigw_stop_request.json"))
+        if raw_body is not None or body is not None:
+            event["body"] = raw_body if raw_body is not None else json.dumps(body)
+        event.update(overrides)
+        return event
+
+    return build
+
+
+@pytest.fixture
+def stop_command_event() -> Callable[..., dict[str, Any]]:
+    def build(detail: Any = None, **overrides: Any) -> dict[str, Any]:
+        event = copy.deepcopy(load_fixture("eventbridge_stop_command.json"))
+        if detail is not None:
+            event["detail"] = detail
+        event.update(overrides)
+        return event
+
+    return build
