@@ -120,6 +120,10 @@ class StopService:
         """Publish an outcome that involved no stop (REJECTED events, SKIPPED sessions)."""
         publish_outcome(message, self._publisher)
 
+    def park(self, error: OutcomeNotPublishedError) -> None:
+        """Keep an outcome SNS refused in the dead-letter queue (raises ParkError if that fails)."""
+        self._publisher.park(error.message, message_attributes(error.message), str(error))
+
     def _stop_and_publish(self, request: StopRequest) -> OutcomeMessage:
         message = stop_session(request.arn, request.origin, self._gateway)
         publish_outcome(message, self._publisher)

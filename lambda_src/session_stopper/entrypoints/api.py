@@ -17,14 +17,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
 from pydantic import BaseModel
 
-from session_stopper.domain.outcomes import Origin, message_attributes
+from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
-from session_stopper.gateways.outcomes import OutcomePublisher
 from session_stopper.models.outcome import Outcome, OutcomeMessage, Trigger, TriggerKind
 from session_stopper.models.rejection import Rejection, RejectionDetail, rejection_of
 from session_stopper.models.requests import StopCommand
@@ -50,6 +50,20 @@ class ErrorBody(BaseModel):
 
 
 app = APIGatewayRestResolver(enable_validation=True)
+
+
+def _outcome_doc(description: str) -> OpenAPIResponse:
+    return {
+        "description": description,
+        "content": {content_types.APPLICATION_JSON: {"model": OutcomeMessage}},
+    }
+
+
+def _error_doc(description: str) -> OpenAPIResponse:
+    return {
+        "description": description,
+        "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+    }
 
 
 @functools.cache
@@ -91,13 +105,15 @@ def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
     summary="Stop a Device Farm remote access session",
     description="Reads the session, stops it if it is still active, publishes the outcome.",
     responses={
-        200: {"description": "STOPPED or ALREADY_ENDED: the outcome message"},
-        400: {"description": "the request is malformed (error body)"},
-        404: {"description": "NOT_FOUND: Device Farm knows no such session"},
-        409: {"description": "the same session is being stopped right now"},
-        429: {"description": "FAILED: Device Farm throttled us after retries (Retry-After)"},
-        502: {"description": "FAILED: Device Farm failed"},
-        503: {"description": "the outcome could not be published; it was parked"},
+        200: _outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
+        400: _error_doc("the request is malformed, or Device Farm rejected the ARN"),
+        404: _outcome_doc("NOT_FOUND: Device Farm knows no such session"),
+        409: _error_doc("the same session is being stopped right now"),
+        415: _error_doc("the body is not application/json"),
+        429: _outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
+        403: _outcome_doc("FAILED: Device Farm refused the account (ServiceAccountException)"),
+        502: _outcome_doc("FAILED: Device Farm failed or answered in an unknown shape"),
+        503: _outcome_doc("the outcome could not be published; it was parked in the DLQ"),
     },
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
@@ -126,7 +142,7 @@ def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[Any]:
 @app.exception_handler(OutcomeNotPublishedError)
 def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
     # Never only a log line: the outcome goes to the dead-letter queue and to the caller.
-    OutcomePublisher().park(error.message, message_attributes(error.message), str(error))
+    stop_service().park(error)
     return _outcome_response(error.message, HTTPStatus.SERVICE_UNAVAILABLE)
 
 

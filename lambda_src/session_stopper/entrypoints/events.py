@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from session_stopper.domain.outcomes import Origin, outcome_message
+from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.entrypoints.api import stop_service
 from session_stopper.models.outcome import Outcome, OutcomeError, Trigger, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
@@ -54,8 +55,21 @@ def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dic
         error=OutcomeError(code=rejection.code, message=rejection.message),
     )
     logger.warning("event rejected", extra={"rejection": rejection.model_dump()})
-    stop_service().publish(message)
+    try:
+        stop_service().publish(message)
+    except OutcomeNotPublishedError as error:
+        # A retry would be rejected again: parking keeps the outcome without a retry storm.
+        stop_service().park(error)
     return message.model_dump(mode="json")
+
+
+def stop_or_park(arn: str, origin: Origin) -> dict[str, Any]:
+    """Stop; if the outcome cannot be published, park it and raise so Lambda retries the event."""
+    try:
+        return stop_service().stop(arn, origin).model_dump(mode="json")
+    except OutcomeNotPublishedError as error:
+        stop_service().park(error)
+        raise
 
 
 def _claimed_arn(payload: Any) -> Any:
@@ -69,7 +83,7 @@ def handle_stop_event(event: dict[str, Any], context: LambdaContext) -> dict[str
         command = parse(event=event, model=StopEvent).detail
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()), _claimed_arn(event.get("detail")))
-    return stop_service().stop(command.arn, origin).model_dump(mode="json")
+    return stop_or_park(command.arn, origin)
 
 
 def handle_direct_stop(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -79,4 +93,4 @@ def handle_direct_stop(event: dict[str, Any], context: LambdaContext) -> dict[st
         command = StopCommand.model_validate(event)
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()), _claimed_arn(event))
-    return stop_service().stop(command.arn, origin).model_dump(mode="json")
+    return stop_or_park(command.arn, origin)

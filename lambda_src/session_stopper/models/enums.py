@@ -9,10 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
 from pydantic import AfterValidator
 
-logger = Logger(child=True)
+from session_stopper.observability import logger
 
 
 class SessionStatus(StrEnum):

@@ -36,6 +36,7 @@ _CODES = {
 }
 INVALID_REQUEST = "INVALID_REQUEST"
 UNRECOGNISED_EVENT = "UNRECOGNISED_EVENT"
+_WHOLE_BODY = "(body)"
 
 
 class RejectionDetail(BaseModel):
@@ -61,12 +62,14 @@ class Rejection(BaseModel):
 def _field(location: Iterable[Any]) -> str:
     # The API reports locations under "body"; an event's are relative to the event itself.
     parts = [str(part) for part in location if part != "body"]
-    return ".".join(parts) or "(body)"
+    return ".".join(parts) or _WHOLE_BODY
 
 
 def _detail(error: Mapping[str, Any]) -> RejectionDetail:
     field = _field(error.get("loc", ()))
     code = _CODES.get(str(error.get("type")), INVALID_REQUEST)
+    if code == "MISSING_FIELD" and field == _WHOLE_BODY:
+        return RejectionDetail(field=field, code="MISSING_BODY", message="send a JSON body")
     if code == "MISSING_FIELD":
         message = f"'{field}' is required"
     elif code == "UNKNOWN_FIELD":

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from session_stopper.models.enums import (
@@ -24,8 +23,7 @@ from session_stopper.models.enums import (
     Result,
     Status,
 )
-
-logger = Logger(child=True)
+from session_stopper.observability import logger
 
 
 class DeviceFarmModel(BaseModel):
