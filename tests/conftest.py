@@ -14,6 +14,8 @@ from tests.support.aws import OutcomeSink, create_outcome_plumbing, function_env
 from tests.support.caches import reset_function_caches
 from tests.support.lambda_context import FakeLambdaContext
 
+pytest_plugins = ["local.devicefarm_emulator.testing"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REGION = "eu-west-1"
 

@@ -1,0 +1,80 @@
+"""The admin API (`/_emulator/...`): faults, clock, reset and call counts of a running server.
+
+The prefix cannot collide with the protocol, which only ever uses `POST /`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from local.devicefarm_emulator.emulator import DeviceFarmEmulator
+from local.devicefarm_emulator.operations import SUPPORTED_OPERATIONS
+
+ADMIN_PREFIX = "/_emulator/"
+
+Body = dict[str, Any]
+Answer = tuple[int, Body]
+Route = Callable[[DeviceFarmEmulator, Body], Answer]
+
+
+def handle_admin(emulator: DeviceFarmEmulator, method: str, path: str, body: Body) -> Answer:
+    route = _ROUTES.get((method, path.rstrip("/")))
+    if route is None:
+        return 404, {"error": f"no admin route {method} {path}"}
+    try:
+        return route(emulator, body)
+    except (TypeError, ValueError) as error:
+        return 400, {"error": str(error)}
+
+
+def _health(_emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    return 200, {"status": "ok", "operations": list(SUPPORTED_OPERATIONS)}
+
+
+def _get_faults(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    return 200, emulator.faults.to_json()
+
+
+def _set_faults(emulator: DeviceFarmEmulator, body: Body) -> Answer:
+    emulator.faults.update_from_json(body)
+    return 200, emulator.faults.to_json()
+
+
+def _get_clock(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    return 200, {"now": emulator.clock.now()}
+
+
+def _advance_clock(emulator: DeviceFarmEmulator, body: Body) -> Answer:
+    seconds = float(body.get("seconds", 0.0))
+    minutes = float(body.get("minutes", 0.0))
+    return 200, {"now": emulator.clock.advance(seconds=seconds, minutes=minutes)}
+
+
+def _reset(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    emulator.reset()
+    return 200, {"reset": True}
+
+
+def _get_calls(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    calls = dict(emulator.call_counts)
+    faults = dict(emulator.fault_counts)
+    return 200, {"calls": calls, "faults": faults, "total": sum(calls.values())}
+
+
+def _clear_calls(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    emulator.call_counts.clear()
+    emulator.fault_counts.clear()
+    return 200, {"calls": {}, "faults": {}, "total": 0}
+
+
+_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/_emulator/health"): _health,
+    ("GET", "/_emulator/faults"): _get_faults,
+    ("POST", "/_emulator/faults"): _set_faults,
+    ("GET", "/_emulator/clock"): _get_clock,
+    ("POST", "/_emulator/clock/advance"): _advance_clock,
+    ("POST", "/_emulator/reset"): _reset,
+    ("GET", "/_emulator/calls"): _get_calls,
+    ("DELETE", "/_emulator/calls"): _clear_calls,
+}

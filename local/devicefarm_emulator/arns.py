@@ -1,0 +1,21 @@
+"""Building Device Farm ARNs in the shapes the real service uses."""
+
+from __future__ import annotations
+
+import hashlib
+
+REGION = "us-west-2"
+
+
+def project_arn(account_id: str, project_id: str) -> str:
+    return f"arn:aws:devicefarm:{REGION}:{account_id}:project:{project_id}"
+
+
+def session_arn(account_id: str, project_id: str, session_id: str) -> str:
+    return f"arn:aws:devicefarm:{REGION}:{account_id}:session:{project_id}/{session_id}/00000"
+
+
+def device_arn(seed: str) -> str:
+    # Catalogue ARNs must be stable across runs, so derive the hex id from the device name.
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:32].upper()
+    return f"arn:aws:devicefarm:{REGION}::device:{digest}"

@@ -1,0 +1,208 @@
+"""The emulated Device Farm account: projects, sessions, call accounting and faults.
+
+The Python methods are for arranging tests and demos (no faults, not counted); `handle` is the
+protocol entry point the HTTP server calls, and that is what counts calls and injects faults.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+from local.devicefarm_emulator import catalogue
+from local.devicefarm_emulator.arns import project_arn, session_arn
+from local.devicefarm_emulator.clock import Clock, ManualClock
+from local.devicefarm_emulator.errors import (
+    InternalFailureError,
+    LimitExceededError,
+    NotFoundError,
+)
+from local.devicefarm_emulator.faults import Faults
+from local.devicefarm_emulator.lifecycle import (
+    SessionRecord,
+    Timeline,
+    Timings,
+    phase_at,
+    schedule,
+)
+from local.devicefarm_emulator.operations import dispatch
+from local.devicefarm_emulator.render import render_session
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+class DeviceFarmEmulator:
+    """State of one emulated account. Timestamps in answers are epoch seconds (floats)."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        metered_concurrency: int = 2,
+        faults: Faults | None = None,
+        page_size: int = 50,
+        timings: Timings | None = None,
+    ) -> None:
+        if metered_concurrency < 1 or page_size < 1:
+            raise ValueError("metered_concurrency and page_size must be at least 1")
+        self.clock: Clock = clock if clock is not None else ManualClock()
+        self.account_id = account_id
+        self.metered_concurrency = metered_concurrency
+        self.faults = faults if faults is not None else Faults()
+        self.page_size = page_size
+        self.timings = timings if timings is not None else Timings()
+        self.call_counts: Counter[str] = Counter()
+        self.fault_counts: Counter[str] = Counter()
+        self._initial_faults = self.faults.copy()
+        # Re-entrant: operations compose the public methods, which lock on their own.
+        self._lock = threading.RLock()
+        self._projects: dict[str, dict[str, Any]] = {}
+        self._sessions: dict[str, SessionRecord] = {}
+        self._seq = itertools.count()
+
+    # -- protocol entry point -------------------------------------------------------------
+
+    def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer one protocol call, or raise the DeviceFarmError the service would answer."""
+        with self._lock:
+            self.call_counts[operation] += 1
+        self._inject_faults()
+        return dispatch(self, operation, body)
+
+    def _inject_faults(self) -> None:
+        latency = self.faults.latency_seconds()
+        if latency > 0:
+            time.sleep(latency)  # outside the lock: slow calls must not serialize the others
+        fault = self.faults.draw()
+        if fault is None:
+            return
+        with self._lock:
+            self.fault_counts[fault] += 1
+        if fault == "InternalFailure":
+            raise InternalFailureError("An internal error occurred (injected by the emulator).")
+        raise LimitExceededError("Rate exceeded (throttling injected by the emulator).")
+
+    # -- projects --------------------------------------------------------------------------
+
+    def create_project(self, name: str, default_job_timeout_minutes: int = 150) -> dict[str, Any]:
+        arn = project_arn(self.account_id, str(uuid.uuid4()))
+        project = {
+            "arn": arn,
+            "name": name,
+            "defaultJobTimeoutMinutes": default_job_timeout_minutes,
+            "created": self.clock.now(),
+        }
+        with self._lock:
+            self._projects[arn] = project
+        return dict(project)
+
+    def get_project(self, arn: str) -> dict[str, Any]:
+        with self._lock:
+            project = self._projects.get(arn)
+        if project is None:
+            raise NotFoundError(f"Project not found: {arn}")
+        return dict(project)
+
+    def list_projects(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(project) for project in self._projects.values()]
+
+    # -- devices ---------------------------------------------------------------------------
+
+    def list_devices(self) -> list[dict[str, Any]]:
+        return catalogue.all_devices()
+
+    def get_device(self, arn: str) -> dict[str, Any]:
+        device = catalogue.find_device(arn)
+        if device is None:
+            raise NotFoundError(f"Device not found: {arn}")
+        return device
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        project_arn: str,
+        name: str | None = None,
+        device_arn: str | None = None,
+        billing_method: str = "METERED",
+        **options: Any,
+    ) -> dict[str, Any]:
+        """Create a session. `options` take the API's member names: appArn, instanceArn,
+        interactionMode, skipAppResign, deviceProxy."""
+        device = self.get_device(device_arn or catalogue.default_device_arn())
+        with self._lock:
+            self.get_project(project_arn)
+            project_id = project_arn.rsplit(":", 1)[1]
+            record = SessionRecord(
+                arn=session_arn(self.account_id, project_id, str(uuid.uuid4())),
+                project_arn=project_arn,
+                name=name,
+                created=self.clock.now(),
+                billing_method=billing_method,
+                device=device,
+                seq=next(self._seq),
+                options=dict(options),
+            )
+            self._sessions[record.arn] = record
+            return self._render(record.arn)
+
+    def get_session(self, arn: str) -> dict[str, Any]:
+        with self._lock:
+            return self._render(arn)
+
+    def stop_session(self, arn: str) -> dict[str, Any]:
+        """Ask to stop; a session already stopping or completed is answered unchanged."""
+        with self._lock:
+            session = self._render(arn)
+            if session["status"] not in ("STOPPING", "COMPLETED"):
+                self._sessions[arn].stop_requested = self.clock.now()
+                session = self._render(arn)
+            return session
+
+    def list_sessions(self, project_arn: str) -> list[dict[str, Any]]:
+        with self._lock:
+            self.get_project(project_arn)
+            now = self.clock.now()
+            timelines = self._schedule()
+            return [
+                self._render_one(record, timelines, now)
+                for record in self._sessions.values()
+                if record.project_arn == project_arn
+            ]
+
+    # -- administration --------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget all projects, sessions and counts; faults go back to their initial values."""
+        with self._lock:
+            self._projects.clear()
+            self._sessions.clear()
+            self.call_counts.clear()
+            self.fault_counts.clear()
+            initial = self._initial_faults
+            self.faults.throttle_rate = initial.throttle_rate
+            self.faults.latency_ms = initial.latency_ms
+            self.faults.internal_failure_rate = initial.internal_failure_rate
+            self.faults.reseed(initial.seed)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _schedule(self) -> dict[str, Timeline]:
+        return schedule(self._sessions.values(), self.metered_concurrency, self.timings)
+
+    def _render(self, arn: str) -> dict[str, Any]:
+        if arn not in self._sessions:
+            raise NotFoundError(f"Remote access session not found: {arn}")
+        return self._render_one(self._sessions[arn], self._schedule(), self.clock.now())
+
+    def _render_one(
+        self, record: SessionRecord, timelines: dict[str, Timeline], now: float
+    ) -> dict[str, Any]:
+        phase = phase_at(record, timelines[record.arn], now, self.timings)
+        return render_session(record, phase, self.timings)

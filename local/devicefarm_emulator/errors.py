@@ -1,0 +1,46 @@
+"""Errors in Device Farm's wire vocabulary (JSON 1.1 `__type` plus `message`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DeviceFarmError(Exception):
+    """An error answer; `code` becomes `__type`, which botocore maps to its modeled class."""
+
+    code = "ServiceAccountException"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"__type": self.code, "message": self.message}
+
+
+class ArgumentError(DeviceFarmError):
+    code = "ArgumentException"
+
+
+class NotFoundError(DeviceFarmError):
+    code = "NotFoundException"
+
+
+class LimitExceededError(DeviceFarmError):
+    code = "LimitExceededException"
+
+
+class InternalFailureError(DeviceFarmError):
+    code = "InternalFailure"
+    status = 500
+
+
+class UnknownOperationError(DeviceFarmError):
+    code = "UnknownOperationException"
+
+
+class SerializationError(DeviceFarmError):
+    """A body that is not a JSON object; AWS answers this code for unparsable JSON 1.1 bodies."""
+
+    code = "SerializationException"

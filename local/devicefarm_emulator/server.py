@@ -1,0 +1,149 @@
+"""HTTP transport: Device Farm's JSON 1.1 protocol on `POST /`, the admin API beside it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from local.devicefarm_emulator.admin import ADMIN_PREFIX, handle_admin
+from local.devicefarm_emulator.emulator import DeviceFarmEmulator
+from local.devicefarm_emulator.errors import (
+    DeviceFarmError,
+    InternalFailureError,
+    SerializationError,
+    UnknownOperationError,
+)
+
+TARGET_PREFIX = "DeviceFarm_20150623."
+JSON_11 = "application/x-amz-json-1.1"
+
+log = logging.getLogger(__name__)
+
+
+class EmulatorServer:
+    """A running (or ready) server; `emulator` may be swapped between tests."""
+
+    def __init__(self, emulator: DeviceFarmEmulator, host: str = "127.0.0.1", port: int = 0):
+        self.emulator = emulator
+        self._http = _HTTPServer((host, port), _Handler, self)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._http.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._http.server_close()
+
+
+@contextmanager
+def running_emulator(
+    emulator: DeviceFarmEmulator, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[EmulatorServer]:
+    """Serve `emulator` on a background thread for the duration of the block."""
+    server = EmulatorServer(emulator, host, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many short test runs bind and release ports quickly.
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[_Handler], owner: EmulatorServer
+    ) -> None:
+        self.owner = owner
+        super().__init__(address, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+    server: _HTTPServer
+
+    def do_POST(self) -> None:
+        if self.path.startswith(ADMIN_PREFIX):
+            self._admin("POST")
+        else:
+            self._protocol()
+
+    def do_GET(self) -> None:
+        self._admin("GET")
+
+    def do_DELETE(self) -> None:
+        self._admin("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - " + format, self.address_string(), *args)
+
+    def _protocol(self) -> None:
+        emulator = self.server.owner.emulator
+        try:
+            operation = self._operation()
+            answer = emulator.handle(operation, self._json_body())
+            self._send(200, answer)
+        except DeviceFarmError as error:
+            self._send(error.status, error.to_json())
+        except Exception:
+            log.exception("emulator bug while answering %s", self.headers.get("X-Amz-Target"))
+            self._send(500, InternalFailureError("Unexpected emulator error.").to_json())
+
+    def _operation(self) -> str:
+        target = self.headers.get("X-Amz-Target", "")
+        if not target.startswith(TARGET_PREFIX):
+            self._json_body()  # drain the body so the connection stays usable
+            raise UnknownOperationError(f"Unknown target {target!r}")
+        return target[len(TARGET_PREFIX) :]
+
+    def _admin(self, method: str) -> None:
+        try:
+            body = self._json_body()
+        except DeviceFarmError as error:
+            self._send(400, {"error": error.message})
+            return
+        status, answer = handle_admin(self.server.owner.emulator, method, self.path, body)
+        self._send(status, answer, content_type="application/json")
+
+    def _json_body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError as error:
+            raise SerializationError("The request body is not valid JSON.") from error
+        if not isinstance(body, dict):
+            raise SerializationError("The request body must be a JSON object.")
+        return body
+
+    def _send(self, status: int, body: dict[str, Any], content_type: str = JSON_11) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.end_headers()
+        self.wfile.write(payload)
