@@ -1,0 +1,123 @@
+"""What invokes the function besides the API: command events, the sweep schedule, alarms."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import StackConfig
+from infra.constructs.queues import dead_letter_queue
+
+COMMAND_SOURCE = "devicefarm.session-stopper"
+STOP_DETAIL_TYPE = "Stop Remote Access Session"
+SWEEP_DETAIL_TYPE = "Sweep Remote Access Sessions"
+ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
+SWEEP_INPUT = {"action": "sweep"}
+ALARM_INVOKER = "lambda.alarms.cloudwatch.amazonaws.com"
+# A command older than this is stale: the session it names has ended (150-minute limit).
+MAX_EVENT_AGE = Duration.hours(2)
+
+
+class Triggers(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        function: lambda_.Function,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._function = function
+        prefix = config.name_prefix
+        self.dead_letter_queue: sqs.Queue = dead_letter_queue(
+            self,
+            "RuleTargetDeadLetterQueue",
+            name=f"{prefix}-event-dlq",
+            holds="EventBridge events that could not be delivered to the function",
+        )
+        self.rules: dict[str, events.Rule] = {
+            "command-rule": self._command_rule(),
+            "sweep-schedule-rule": self._schedule_rule(),
+        }
+        alarm_rule = self._alarm_rule()
+        if alarm_rule is not None:
+            self.rules["alarm-rule"] = alarm_rule
+        self._allow_alarm_actions()
+
+    def _target(self, event: events.RuleTargetInput | None = None) -> targets.LambdaFunction:
+        return targets.LambdaFunction(
+            self._function,
+            event=event,
+            dead_letter_queue=self.dead_letter_queue,
+            retry_attempts=self._config.event_retry_attempts,
+            max_event_age=MAX_EVENT_AGE,
+        )
+
+    def _command_rule(self) -> events.Rule:
+        return events.Rule(
+            self,
+            "CommandRule",
+            rule_name=f"{self._config.name_prefix}-commands",
+            description="Stop and sweep commands sent to the default event bus",
+            event_pattern=events.EventPattern(
+                source=[COMMAND_SOURCE], detail_type=[STOP_DETAIL_TYPE, SWEEP_DETAIL_TYPE]
+            ),
+            targets=[self._target()],
+        )
+
+    def _schedule_rule(self) -> events.Rule:
+        return events.Rule(
+            self,
+            "SweepScheduleRule",
+            rule_name=f"{self._config.name_prefix}-sweep-schedule",
+            description="Periodic sweep: stops sessions running longer than the policy allows",
+            schedule=events.Schedule.expression(self._config.sweep_schedule),
+            enabled=self._config.sweep_enabled,
+            targets=[self._target(events.RuleTargetInput.from_object(SWEEP_INPUT))],
+        )
+
+    def _alarm_rule(self) -> events.Rule | None:
+        """Alarm state changes for the configured alarms; none configured means no rule, since
+        matching every alarm in the account would turn any alarm into a kill switch."""
+        names: list[object] = list(self._config.alarm_names)
+        if self._config.alarm_name_prefix:
+            names.append({"prefix": self._config.alarm_name_prefix})
+        if not names:
+            return None
+        return events.Rule(
+            self,
+            "AlarmRule",
+            rule_name=f"{self._config.name_prefix}-alarms",
+            description="Kill-switch alarms entering ALARM stop sessions",
+            event_pattern=events.EventPattern(
+                source=["aws.cloudwatch"],
+                detail_type=[ALARM_DETAIL_TYPE],
+                detail={"alarmName": names, "state": {"value": ["ALARM"]}},
+            ),
+            targets=[self._target()],
+        )
+
+    def _allow_alarm_actions(self) -> None:
+        """Let this account's alarms (in the stack's region) use the function as alarm action."""
+        for index, source_arn in enumerate(self._alarm_source_arns()):
+            self._function.add_permission(
+                f"AlarmActionInvoke{index}",
+                principal=iam.ServicePrincipal(ALARM_INVOKER),
+                action="lambda:InvokeFunction",
+                source_account=Aws.ACCOUNT_ID,
+                source_arn=source_arn,
+            )
+
+    def _alarm_source_arns(self) -> list[str]:
+        base = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:"
+        arns = [base + name for name in self._config.alarm_names]
+        if self._config.alarm_name_prefix:
+            arns.append(f"{base}{self._config.alarm_name_prefix}*")
+        return arns or [f"{base}*"]

@@ -1,0 +1,96 @@
+"""Who hears what happened: the outcome topic, its dead-letter queue, and the ops alarm topic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import StackConfig
+from infra.constructs.queues import dead_letter_queue
+
+CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+
+
+class Notifications(Construct):
+    """Both topics share one customer-managed key: one key costs $1/month, two cost $2."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+        super().__init__(scope, construct_id)
+        prefix = config.name_prefix
+        self.key = self._topic_key(prefix)
+        self.outcome_topic = self._topic("OutcomeTopic", f"{prefix}-outcomes", "outcomes")
+        self._subscribe(self.outcome_topic, config.notification_emails)
+        self.outcome_dlq: sqs.Queue = dead_letter_queue(
+            self,
+            "OutcomeDeadLetterQueue",
+            name=f"{prefix}-outcome-dlq",
+            holds="outcome messages the function could not publish to the outcome topic",
+        )
+        self.ops_topic = self._topic("OpsTopic", f"{prefix}-ops-alarms", "ops alarms")
+        self._subscribe(self.ops_topic, config.ops_notification_emails)
+        self._let_cloudwatch_alarms_publish(self.ops_topic)
+
+    def _topic_key(self, prefix: str) -> kms.Key:
+        key = kms.Key(
+            self,
+            "TopicKey",
+            alias=f"alias/{prefix}-notifications",
+            description=f"Encrypts the {prefix} outcome and ops-alarm SNS topics",
+            enable_key_rotation=True,
+            # Nothing is stored under this key (SNS only encrypts messages in transit through
+            # the topic), so it can go with the stack after the shortest waiting period.
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        # CloudWatch alarm actions publish to the encrypted ops topic with this key.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToUseTheKey",
+                principals=[CLOUDWATCH],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        return key
+
+    def _topic(self, construct_id: str, name: str, label: str) -> sns.Topic:
+        return sns.Topic(
+            self,
+            construct_id,
+            topic_name=name,
+            display_name=f"Device Farm session stopper {label}",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+
+    @staticmethod
+    def _subscribe(topic: sns.Topic, emails: Sequence[str]) -> None:
+        for email in emails:
+            topic.add_subscription(subscriptions.EmailSubscription(email))
+
+    @staticmethod
+    def _let_cloudwatch_alarms_publish(topic: sns.Topic) -> None:
+        # enforceSSL replaces SNS's default topic policy, so the alarm service needs an explicit
+        # grant, limited to this account's alarms.
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisAccountsAlarmsToPublish",
+                principals=[CLOUDWATCH],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:"
+                        f"{Aws.ACCOUNT_ID}:alarm:*"
+                    },
+                },
+            )
+        )

@@ -1,0 +1,81 @@
+"""The function's IAM statements, least privilege, one statement per reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import aws_iam as iam
+
+from infra.config import StackConfig
+
+IDEMPOTENCY_ITEM_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+# SNS encrypts each published message with a data key from the topic's KMS key.
+TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+
+
+@dataclass(frozen=True)
+class GrantTargets:
+    """ARNs of the stack resources the function writes to."""
+
+    account: str
+    outcome_topic_arn: str
+    topic_key_arn: str
+    queue_arns: Sequence[str]
+    table_arn: str
+    log_group_arn: str
+
+
+def device_farm_arn(config: StackConfig, account: str, resource: str) -> str:
+    # Device Farm exists only in the aws partition, whatever partition the stack is in.
+    return f"arn:aws:devicefarm:{config.device_farm_region}:{account}:{resource}"
+
+
+def session_arns(config: StackConfig, account: str) -> list[str]:
+    """session:<projectId>/<sessionId>/<n>, narrowed to the listed projects when there are any."""
+    if not config.project_ids:
+        return [device_farm_arn(config, account, "session:*")]
+    return [device_farm_arn(config, account, f"session:{pid}/*") for pid in config.project_ids]
+
+
+def project_arns(config: StackConfig, account: str) -> list[str]:
+    if not config.project_ids:
+        return [device_farm_arn(config, account, "project:*")]
+    return [device_farm_arn(config, account, f"project:{pid}") for pid in config.project_ids]
+
+
+def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.PolicyStatement]:
+    """Everything the function may do, except X-Ray which the Function construct adds itself."""
+    account = targets.account
+    return [
+        _statement(
+            "DeviceFarmSessions",
+            ["devicefarm:GetRemoteAccessSession", "devicefarm:StopRemoteAccessSession"],
+            session_arns(config, account),
+        ),
+        _statement(
+            "DeviceFarmProjectSessions",
+            ["devicefarm:ListRemoteAccessSessions"],
+            project_arns(config, account),
+        ),
+        # ListProjects has no resource type in IAM: "*" is the only resource it accepts.
+        _statement("DeviceFarmListProjects", ["devicefarm:ListProjects"], ["*"]),
+        _statement("PublishOutcomes", ["sns:Publish"], [targets.outcome_topic_arn]),
+        _statement("EncryptOutcomes", list(TOPIC_KEY_ACTIONS), [targets.topic_key_arn]),
+        _statement("SendToDeadLetterQueues", ["sqs:SendMessage"], list(targets.queue_arns)),
+        _statement("IdempotencyRecords", list(IDEMPOTENCY_ITEM_ACTIONS), [targets.table_arn]),
+        _statement(
+            "WriteOwnLogGroup",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [targets.log_group_arn],
+        ),
+    ]
+
+
+def _statement(sid: str, actions: list[str], resources: list[str]) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=actions, resources=resources)

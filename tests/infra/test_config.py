@@ -1,0 +1,161 @@
+"""Context parsing and validation: fails before any construct is built, so no synth is needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import aws_logs as logs
+
+from infra.config import LOG_RETENTION_DAYS, StackConfig, load_config, read_context_defaults
+from infra.context_values import ConfigError
+from infra.powertools import PowertoolsPinError, layer_parameter_name, pinned_version
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIREMENTS = ROOT / "requirements.txt"
+DEFAULTS = read_context_defaults(ROOT / "cdk.json")
+PROJECT = "arn:aws:devicefarm:us-west-2:111122223333:project:11111111-2222-3333-4444-555555555555"
+
+
+def load(**overrides: Any) -> StackConfig:
+    context = {**DEFAULTS, **overrides}
+    return load_config(context.get, REQUIREMENTS)
+
+
+def test_cdk_json_defaults_are_valid() -> None:
+    config = load()
+    assert config.stage == "dev"
+    assert config.device_farm_region == "us-west-2"
+    assert config.name_prefix == "session-stopper-dev"
+    assert config.project_arns == ()
+    assert config.memory_size == 256
+    assert config.timeout_seconds == 300
+    assert config.sweep_enabled is True
+
+
+def test_powertools_version_defaults_to_the_requirements_pin() -> None:
+    assert load().powertools_version == pinned_version(REQUIREMENTS)
+    assert load(powertoolsVersion="3.30.0").powertools_version == "3.30.0"
+
+
+def test_pinned_version_reads_the_extras_form(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("boto3==1.0.0\naws-lambda-powertools[tracer,parser]==3.37.0  # pin\n")
+    assert pinned_version(requirements) == "3.37.0"
+
+
+def test_unpinned_powertools_is_an_error(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("aws-lambda-powertools>=3\n")
+    with pytest.raises(PowertoolsPinError, match="aws-lambda-powertools"):
+        pinned_version(requirements)
+
+
+def test_layer_parameter_follows_the_published_path() -> None:
+    assert (
+        layer_parameter_name("3.37.0") == "/aws/service/powertools/python/arm64/python3.13/3.37.0"
+    )
+
+
+def test_cli_strings_are_coerced() -> None:
+    """`cdk synth -c key=value` passes every value as a string."""
+    config = load(
+        memorySize="512",
+        sweepEnabled="false",
+        pricePerDeviceMinute="0.2",
+        projectArns=f"{PROJECT}",
+        notificationEmails='["a@example.com", "b@example.com"]',
+        alarmNames="one, two",
+    )
+    assert config.memory_size == 512
+    assert config.sweep_enabled is False
+    assert config.price_per_device_minute == pytest.approx(0.2)
+    assert config.project_arns == (PROJECT,)
+    assert config.project_ids == ("11111111-2222-3333-4444-555555555555",)
+    assert config.notification_emails == ("a@example.com", "b@example.com")
+    assert config.alarm_names == ("one", "two")
+
+
+@pytest.mark.parametrize(
+    "schedule", ["rate(1 minute)", "rate(15 minutes)", "rate(2 hours)", "cron(0 8 * * ? *)"]
+)
+def test_valid_schedules(schedule: str) -> None:
+    assert load(sweepSchedule=schedule).sweep_schedule == schedule
+
+
+BAD_CONTEXT = [
+    ("stage", "Prod", "lowercase"),
+    ("stage", "a-very-long-stage-name-here", "1-20"),
+    ("stage", "", "lowercase"),
+    ("deviceFarmRegion", "oregon", "region"),
+    ("projectArns", ["arn:aws:devicefarm:us-west-2:1234:project:x"], "project ARN"),
+    ("projectArns", [PROJECT.replace("us-west-2", "us-east-1")], "in us-west-2"),
+    ("projectArns", [PROJECT, PROJECT], "repeat"),
+    ("projectArns", "[not json", "JSON list"),
+    ("projectArns", 42, "list of strings"),
+    ("maxSessionMinutes", 0, "from 1 to 150"),
+    ("maxSessionMinutes", 151, "from 1 to 150"),
+    ("maxSessionMinutes", "sixty", "whole number"),
+    ("maxSessionMinutes", True, "whole number"),
+    ("sweepSchedule", "every 15 minutes", "rate("),
+    ("sweepSchedule", "rate(1 minutes)", "singular unit"),
+    ("sweepSchedule", "rate(5 minute)", "singular unit"),
+    ("sweepSchedule", "rate(0 minutes)", "rate("),
+    ("sweepSchedule", "cron(0 8 * * ?)", "cron(<6 fields>)"),
+    ("sweepEnabled", "yes", "true or false"),
+    ("sweepDryRun", 1, "true or false"),
+    ("sweepWorkers", 0, "from 1 to 32"),
+    ("pricePerDeviceMinute", -0.01, "number from 0"),
+    ("pricePerDeviceMinute", "cheap", "number from 0"),
+    ("alarmNames", ["prod-*"], "no * or ?"),
+    ("alarmNames", [f"a{n}" for n in range(21)], "at most 20"),
+    ("alarmNames", ["session-stopper-dev-function-errors"], "ops alarms"),
+    ("alarmNamePrefix", "stop*", "no * or ?"),
+    ("alarmNamePrefix", "session-stopper-", "own ops alarms"),
+    ("alarmNamePrefix", "session-stopper-dev-fun", "own ops alarms"),
+    ("protectedNamePattern", "keep-(", "not a valid regular expression"),
+    ("protectedNamePattern", 7, "regular expression"),
+    ("notificationEmails", ["not-an-email"], "email address"),
+    ("opsNotificationEmails", ["ops@example"], "email address"),
+    ("memorySize", 64, "from 128 to 10240"),
+    ("memorySize", 256.5, "whole number"),
+    ("timeoutSeconds", 901, "from 30 to 900"),
+    ("logRetentionDays", 10, "must be one of 1, 3, 5"),
+    ("logRetentionDays", 0, "from 1 to 3653"),
+    ("logLevel", "VERBOSE", "one of DEBUG, ERROR, INFO, WARN"),
+    ("powertoolsVersion", "latest", "version like 3.37.0"),
+    ("powertoolsLayerArn", "arn:aws:lambda:us-east-1:1:layer:x", "layer version ARN"),
+    ("metricsNamespace", "AWS/Lambda", "CloudWatch namespace"),
+    ("metricsNamespace", "bad*name", "CloudWatch namespace"),
+    ("idempotencyWindowSeconds", 0, "from 1 to 86400"),
+    ("deviceFarmMaxAttempts", 11, "from 1 to 10"),
+    ("asyncRetryAttempts", 3, "from 0 to 2"),
+    ("eventRetryAttempts", 186, "from 0 to 185"),
+    ("apiThrottleRateLimit", 0, "number from 1"),
+    ("apiThrottleBurstLimit", 5001, "from 1 to 5000"),
+    ("createApiGatewayLogsRole", "maybe", "true or false"),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"), BAD_CONTEXT, ids=[f"{k}={v!r}"[:60] for k, v, _ in BAD_CONTEXT]
+)
+def test_bad_context_value_fails_naming_the_key(key: str, value: Any, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load(**{key: value})
+    assert raised.value.key == key
+    assert f"cdk.json context '{key}'" in str(raised.value)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("key", sorted(DEFAULTS))
+def test_every_context_key_is_required(key: str) -> None:
+    context = {name: value for name, value in DEFAULTS.items() if name != key}
+    with pytest.raises(ConfigError, match=f"'{key}': is missing"):
+        load_config(context.get, REQUIREMENTS)
+
+
+def test_retention_values_name_cdk_enum_members() -> None:
+    for name in LOG_RETENTION_DAYS.values():
+        assert logs.RetentionDays[name].name == name

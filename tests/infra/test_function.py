@@ -1,0 +1,124 @@
+"""The function: runtime, code asset, Powertools layer, environment, logs and async config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra.powertools import layer_parameter_name, pinned_version
+from tests.infra.conftest import NARROW_CONTEXT, Synthesized
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.synth
+
+
+def test_runtime_architecture_and_sizing(default_stack: Synthesized) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": "session-stopper-dev-function",
+            "Runtime": "python3.13",
+            "Architectures": ["arm64"],
+            "Handler": "session_stopper.handler.lambda_handler",
+            "MemorySize": 256,
+            "Timeout": 300,
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {
+                "LogFormat": "JSON",
+                "ApplicationLogLevel": "INFO",
+                "SystemLogLevel": "WARN",
+                "LogGroup": {"Ref": Match.string_like_regexp("^StopperLogGroup")},
+            },
+        },
+    )
+
+
+def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
+    variables = default_stack.only("AWS::Lambda::Function")["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert variables == {
+        "OUTCOME_TOPIC_ARN": {"Ref": default_stack.logical_id("AWS::SNS::Topic", "outcomes")},
+        "OUTCOME_DLQ_URL": {"Ref": default_stack.queue_id("session-stopper-dev-outcome-dlq")},
+        "IDEMPOTENCY_TABLE_NAME": {"Ref": default_stack.only_id("AWS::DynamoDB::Table")},
+        "IDEMPOTENCY_WINDOW_SECONDS": "300",
+        "DEVICE_FARM_REGION": "us-west-2",
+        "DEVICE_FARM_MAX_ATTEMPTS": "5",
+        "SWEEP_MAX_AGE_MINUTES": "60",
+        "SWEEP_PROJECT_ARNS": "",
+        "SWEEP_WORKERS": "8",
+        "SWEEP_DRY_RUN": "false",
+        "PROTECTED_NAME_PATTERN": "",
+        "PRICE_PER_DEVICE_MINUTE": "0.17",
+        "POWERTOOLS_SERVICE_NAME": "session-stopper",
+        "POWERTOOLS_METRICS_NAMESPACE": "DeviceFarmSessionStopper",
+    }
+
+
+def test_narrowed_environment(narrow_stack: Synthesized) -> None:
+    function = narrow_stack.only("AWS::Lambda::Function")["Properties"]
+    variables = function["Environment"]["Variables"]
+    assert variables["SWEEP_PROJECT_ARNS"] == ",".join(NARROW_CONTEXT["projectArns"])
+    assert variables["PROTECTED_NAME_PATTERN"] == "^keep-"
+    assert function["MemorySize"] == 512
+
+
+def test_powertools_layer_is_resolved_from_ssm_at_deploy_time(default_stack: Synthesized) -> None:
+    """The pinned version's public parameter: synth stays offline, deploy gets the exact ARN."""
+    layers = default_stack.only("AWS::Lambda::Function")["Properties"]["Layers"]
+    assert len(layers) == 1
+    parameter = default_stack.raw["Parameters"][layers[0]["Ref"]]
+    assert parameter == {
+        "Type": "AWS::SSM::Parameter::Value<String>",
+        "Default": layer_parameter_name(pinned_version(ROOT / "requirements.txt")),
+    }
+
+
+def test_explicit_layer_arn_overrides_ssm(narrow_stack: Synthesized) -> None:
+    layers = narrow_stack.only("AWS::Lambda::Function")["Properties"]["Layers"]
+    assert layers == [NARROW_CONTEXT["powertoolsLayerArn"]]
+
+
+def test_code_asset_holds_only_the_package(default_stack: Synthesized) -> None:
+    code = default_stack.only("AWS::Lambda::Function")["Properties"]["Code"]
+    asset_hash = code["S3Key"].removesuffix(".zip")
+    asset_dir = default_stack.outdir / f"asset.{asset_hash}"
+    assert sorted(path.name for path in asset_dir.iterdir()) == ["session_stopper"]
+    shipped = {path.name for path in asset_dir.rglob("*")}
+    assert "__pycache__" not in shipped
+    assert not any(name.endswith(".pyc") for name in shipped)
+    assert (asset_dir / "session_stopper" / "handler.py").is_file()
+
+
+def test_own_log_group_with_retention_is_kept(default_stack: Synthesized) -> None:
+    log_group = default_stack.resources("AWS::Logs::LogGroup")[
+        default_stack.logical_id("AWS::Logs::LogGroup", "StopperLogGroup")
+    ]
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert log_group["DeletionPolicy"] == "Retain"
+
+
+def test_async_invoke_retries_then_parks_in_an_encrypted_queue(default_stack: Synthesized) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {
+                "OnFailure": {
+                    "Destination": {
+                        "Fn::GetAtt": [
+                            default_stack.queue_id("session-stopper-dev-async-failures"),
+                            "Arn",
+                        ]
+                    }
+                }
+            },
+        },
+    )
+    default_stack.template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {"QueueName": "session-stopper-dev-async-failures", "SqsManagedSseEnabled": True},
+    )

@@ -1,0 +1,82 @@
+"""Ops alarms into the ops topic, and the dashboard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import Synthesized
+
+pytestmark = pytest.mark.synth
+PREFIX = "session-stopper-dev"
+
+
+def alarms(stack: Synthesized) -> dict[str, dict[str, Any]]:
+    return {
+        alarm["Properties"]["AlarmName"]: alarm["Properties"]
+        for alarm in stack.resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_the_expected_alarms_exist(default_stack: Synthesized) -> None:
+    assert sorted(alarms(default_stack)) == sorted(
+        f"{PREFIX}-{suffix}"
+        for suffix in (
+            "function-errors",
+            "function-throttles",
+            "outcome-failed",
+            "outcome-dlq-not-empty",
+            "async-failures-not-empty",
+            "event-dlq-not-empty",
+            "command-rule-failed-invocations",
+            "sweep-schedule-rule-failed-invocations",
+            "alarm-rule-failed-invocations",
+        )
+    )
+
+
+def test_every_alarm_notifies_the_ops_topic_on_first_occurrence(
+    default_stack: Synthesized,
+) -> None:
+    ops_topic = {"Ref": default_stack.logical_id("AWS::SNS::Topic", "ops-alarms")}
+    for name, alarm in alarms(default_stack).items():
+        assert alarm["AlarmActions"] == [ops_topic], name
+        assert alarm["OKActions"] == [ops_topic], name
+        assert alarm["Threshold"] == 0, name
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold", name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+
+
+def test_outcome_failed_alarm_reads_the_function_metric(default_stack: Synthesized) -> None:
+    alarm = alarms(default_stack)[f"{PREFIX}-outcome-failed"]
+    assert alarm["Namespace"] == "DeviceFarmSessionStopper"
+    assert alarm["MetricName"] == "OutcomeFailed"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "session-stopper"}]
+    assert alarm["Statistic"] == "Sum"
+
+
+def test_queue_and_rule_alarms_watch_the_right_metrics(default_stack: Synthesized) -> None:
+    depth = alarms(default_stack)[f"{PREFIX}-event-dlq-not-empty"]
+    assert depth["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert depth["Statistic"] == "Maximum"
+    failed = alarms(default_stack)[f"{PREFIX}-command-rule-failed-invocations"]
+    assert (failed["Namespace"], failed["MetricName"]) == ("AWS/Events", "FailedInvocations")
+    rule_id = default_stack.logical_id("AWS::Events::Rule", f"{PREFIX}-commands")
+    assert failed["Dimensions"] == [{"Name": "RuleName", "Value": {"Ref": rule_id}}]
+
+
+def test_dashboard_shows_outcomes_minutes_duration_and_errors(default_stack: Synthesized) -> None:
+    dashboard = default_stack.only("AWS::CloudWatch::Dashboard")["Properties"]
+    assert dashboard["DashboardName"] == f"{PREFIX}-overview"
+    body = json.dumps(dashboard["DashboardBody"])
+    for text in (
+        "Outcomes by type",
+        "OutcomeStopped",
+        "OutcomeSkipped",
+        "DeviceMinutesStopped",
+        "Duration",
+        "Errors and throttles",
+    ):
+        assert text in body

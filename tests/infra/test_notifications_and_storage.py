@@ -1,0 +1,103 @@
+"""Topics (customer key with rotation, SSL only), dead-letter queues and the idempotency table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import Synthesized
+
+pytestmark = pytest.mark.synth
+DENY_INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def topic_policy(stack: Synthesized, topic_id: str) -> list[dict[str, Any]]:
+    (statements,) = [
+        policy["Properties"]["PolicyDocument"]["Statement"]
+        for policy in stack.resources("AWS::SNS::TopicPolicy").values()
+        if policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    ]
+    return list(statements)
+
+
+def test_topics_use_the_rotated_customer_key(default_stack: Synthesized) -> None:
+    key_id = default_stack.only_id("AWS::KMS::Key")
+    key = default_stack.only("AWS::KMS::Key")["Properties"]
+    assert key["EnableKeyRotation"] is True
+    topics = default_stack.resources("AWS::SNS::Topic").values()
+    assert {topic["Properties"]["TopicName"] for topic in topics} == {
+        "session-stopper-dev-outcomes",
+        "session-stopper-dev-ops-alarms",
+    }
+    for topic in topics:
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_key_lets_cloudwatch_alarms_publish_to_the_encrypted_ops_topic(
+    default_stack: Synthesized,
+) -> None:
+    statements = default_stack.only("AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [s for s in statements if s.get("Sid") == "AllowCloudWatchAlarmsToUseTheKey"]
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+@pytest.mark.parametrize("name", ["session-stopper-dev-outcomes", "session-stopper-dev-ops-alarms"])
+def test_topics_deny_requests_without_tls(default_stack: Synthesized, name: str) -> None:
+    topic_id = default_stack.logical_id("AWS::SNS::Topic", f"'TopicName': '{name}'")
+    denies = [s for s in topic_policy(default_stack, topic_id) if s["Effect"] == "Deny"]
+    assert len(denies) == 1
+    assert denies[0]["Condition"] == DENY_INSECURE
+    assert denies[0]["Action"] == "sns:Publish"
+
+
+def test_only_this_accounts_alarms_may_publish_to_the_ops_topic(
+    default_stack: Synthesized,
+) -> None:
+    topic_id = default_stack.logical_id("AWS::SNS::Topic", "ops-alarms")
+    (allow,) = [s for s in topic_policy(default_stack, topic_id) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+def test_email_subscriptions_come_from_context(
+    default_stack: Synthesized, narrow_stack: Synthesized
+) -> None:
+    default_stack.template.resource_count_is("AWS::SNS::Subscription", 0)
+    endpoints = sorted(
+        (sub["Properties"]["Protocol"], sub["Properties"]["Endpoint"])
+        for sub in narrow_stack.resources("AWS::SNS::Subscription").values()
+    )
+    assert endpoints == [
+        ("email", "oncall@example.com"),
+        ("email", "ops@example.com"),
+        ("email", "qa@example.com"),
+    ]
+
+
+@pytest.mark.parametrize("suffix", ["outcome-dlq", "async-failures", "event-dlq"])
+def test_dead_letter_queues_are_encrypted_and_ssl_only(
+    default_stack: Synthesized, suffix: str
+) -> None:
+    queue_id = default_stack.queue_id(f"session-stopper-dev-{suffix}")
+    queue = default_stack.raw["Resources"][queue_id]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (statements,) = [
+        policy["Properties"]["PolicyDocument"]["Statement"]
+        for policy in default_stack.resources("AWS::SQS::QueuePolicy").values()
+        if policy["Properties"]["Queues"] == [{"Ref": queue_id}]
+    ]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == DENY_INSECURE for s in statements)
+
+
+def test_idempotency_table_matches_powertools_defaults(default_stack: Synthesized) -> None:
+    table = default_stack.only("AWS::DynamoDB::Table")["Properties"]
+    assert table["TableName"] == "session-stopper-dev-idempotency"
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"] == {"SSEEnabled": True}

@@ -1,0 +1,137 @@
+"""Whole-template checks: cfn-lint, cdk-nag really runs, acknowledgments carry reasons, the entry
+point fails cleanly on bad context, and the docs list every setting."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import AwsSolutionsChecks
+from cfnlint.api import lint  # type: ignore[import-untyped]
+
+from app import create_app
+from infra.config import read_context_defaults
+from infra.context_values import ConfigError
+from infra.nag import acknowledge
+from tests.infra.conftest import Synthesized
+
+ROOT = Path(__file__).resolve().parents[2]
+ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
+def test_cfn_lint_finds_nothing(which: str, request: pytest.FixtureRequest) -> None:
+    """Zero errors, and no warning beyond the one CDK itself emits for every function given an
+    explicit role (a DependsOn on the role that the Role GetAtt already implies)."""
+    stack: Synthesized = request.getfixturevalue(which)
+    matches = lint(json.dumps(stack.raw), regions=["us-east-1", "us-west-2", "eu-west-1"])
+    assert [str(m) for m in matches if m.rule.id.startswith("E")] == []
+    function = stack.only_id("AWS::Lambda::Function")
+    unexpected = [
+        str(m)
+        for m in matches
+        if not (m.rule.id == "W3005" and m.path[:2] == ["Resources", function])
+    ]
+    assert unexpected == []
+
+
+@pytest.mark.synth
+def test_resource_inventory(default_stack: Synthesized) -> None:
+    counts = Counter(resource["Type"] for resource in default_stack.raw["Resources"].values())
+    assert counts["AWS::Lambda::Function"] == 1
+    assert counts["AWS::SNS::Topic"] == 2
+    assert counts["AWS::SQS::Queue"] == 3
+    assert counts["AWS::KMS::Key"] == 1
+    assert counts["AWS::DynamoDB::Table"] == 1
+    assert counts["AWS::Events::Rule"] == 3
+    assert counts["AWS::ApiGateway::RestApi"] == 1
+    assert counts["AWS::CloudWatch::Alarm"] == 9
+    assert counts["AWS::CloudWatch::Dashboard"] == 1
+    assert counts["AWS::IAM::Role"] == 2  # the function's, and API Gateway's logging role
+    assert counts["AWS::Logs::LogGroup"] == 2
+
+
+@pytest.mark.synth
+def test_every_acknowledgment_gives_a_specific_reason(default_stack: Synthesized) -> None:
+    metadata = json.loads(
+        (default_stack.outdir / "SessionStopper-dev.metadata.json").read_text(encoding="utf-8")
+    )
+    acknowledgments = {
+        rule: reason
+        for entries in metadata.values()
+        for entry in entries
+        if entry["type"] == ACKNOWLEDGED
+        for rule, reason in entry["data"].items()
+    }
+    assert acknowledgments, "expected the documented acknowledgments"
+    for rule, reason in acknowledgments.items():
+        assert rule.startswith("AwsSolutions::AwsSolutions-"), rule
+        assert len(reason) >= 80, f"{rule}: reason too thin: {reason!r}"
+
+
+@pytest.mark.synth
+def test_nag_plugin_fails_a_noncompliant_construct(tmp_path: Path) -> None:
+    """The same registration as app.py rejects a plain SQS queue (no SSL policy, no DLQ)."""
+    app = App(outdir=str(tmp_path))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    sqs.Queue(Stack(app, "Throwaway"), "PlainQueue")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
+    assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= rules
+
+
+@pytest.mark.synth
+def test_acknowledged_finding_passes_and_others_still_fail(tmp_path: Path) -> None:
+    """Acknowledging one finding silences exactly that one."""
+    app = App(outdir=str(tmp_path))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    queue = sqs.Queue(Stack(app, "Throwaway"), "PlainQueue", enforce_ssl=True)
+    acknowledge(queue, "AwsSolutions-SQS3", "test: this queue stands in for a dead-letter queue")
+    app.synth()
+    assert (tmp_path / "Throwaway.template.json").is_file()
+
+
+def test_the_app_registers_the_nag_plugin() -> None:
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert "Validations.of(app).add_plugins(AwsSolutionsChecks(app))" in source
+
+
+def test_bad_context_fails_before_any_construct_is_built(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'memorySize'"):
+        create_app(context={"memorySize": "lots"}, outdir=str(tmp_path))
+
+
+def test_entry_point_reports_a_bad_value_without_a_traceback(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "CDK_OUTDIR": str(tmp_path),
+        "CDK_CONTEXT_JSON": json.dumps({"logRetentionDays": 10}),
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "error: cdk.json context 'logRetentionDays': must be one of" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deploy_docs_list_every_context_key() -> None:
+    docs = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for key in read_context_defaults(ROOT / "cdk.json"):
+        assert f"| `{key}` |" in docs, f"docs/deploy.md does not document {key}"
