@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from session_stopper.gateways.devicefarm import devicefarm_client
 from tests.conftest import load_fixture
 from tests.support.aws import OutcomeSink
+from tests.support.caches import reset_function_caches
+from tests.support.emulated import DeviceFarmWorld
 
 
 @pytest.fixture
@@ -45,3 +48,23 @@ def stop_command_event() -> Callable[..., dict[str, Any]]:
         return event
 
     return build
+
+
+@pytest.fixture
+def world(
+    outcome_sink: OutcomeSink,
+    devicefarm_session_server: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[DeviceFarmWorld]:
+    """The function's Device Farm client pointed at the emulator over HTTP."""
+    world = DeviceFarmWorld.create()
+    devicefarm_session_server.emulator = world.emulator
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DEVICE_FARM", devicefarm_session_server.url)
+    reset_function_caches()
+    yield world
+    devicefarm_session_server.emulator = DeviceFarmEmulator()
+
+
+@pytest.fixture
+def load_event() -> Callable[[str], dict[str, Any]]:
+    return lambda name: copy.deepcopy(load_fixture(name))

@@ -58,7 +58,12 @@ def test_an_active_session_is_stopped_and_published(
     assert body["correlationId"] == REQUEST_ID
     [published] = outcome_sink.published()
     assert published.body == body
-    assert published.attributes == {"outcome": "STOPPED", "trigger": "api", "platform": "ANDROID"}
+    assert published.attributes == {
+        "messageType": "outcome",
+        "outcome": "STOPPED",
+        "trigger": "api",
+        "platform": "ANDROID",
+    }
 
 
 @pytest.mark.parametrize("status", ["COMPLETED", "STOPPING"])

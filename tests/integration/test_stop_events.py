@@ -59,7 +59,12 @@ def test_a_direct_invoke_stops_the_session(
     assert result["outcome"] == "NOT_FOUND"
     assert result["trigger"] == {"kind": "direct", "id": lambda_context.aws_request_id}
     assert [p.attributes for p in outcome_sink.published()] == [
-        {"outcome": "NOT_FOUND", "trigger": "direct", "platform": "UNKNOWN"}
+        {
+            "messageType": "outcome",
+            "outcome": "NOT_FOUND",
+            "trigger": "direct",
+            "platform": "UNKNOWN",
+        }
     ]
 
 

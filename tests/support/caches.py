@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from session_stopper import config
 from session_stopper.domain import service
-from session_stopper.entrypoints import api
+from session_stopper.entrypoints import dependencies
 from session_stopper.gateways import devicefarm, outcomes
 
 
@@ -16,6 +16,7 @@ def reset_function_caches() -> None:
         outcomes.sqs_client,
         service._persistence,
         service._idempotency_config,
-        api.stop_service,
+        dependencies.stop_service,
+        dependencies.sweeper,
     ):
         cached.cache_clear()

@@ -47,12 +47,14 @@ def outcome_message(
     session: RemoteAccessSession | None = None,
     error: OutcomeError | None = None,
     reason: str | None = None,
+    project_arn: str | None = None,
 ) -> OutcomeMessage:
     return OutcomeMessage(
         outcome=outcome,
         correlation_id=origin.correlation_id,
         trigger=origin.trigger,
         session_arn=arn,
+        project_arn=project_arn,
         session=SessionSummary.of(session) if session else None,
         error=error,
         reason=reason,
@@ -63,6 +65,7 @@ def outcome_message(
 def message_attributes(message: OutcomeMessage) -> dict[str, str]:
     """SNS attributes subscribers filter on (filter policies cannot read the body cheaply)."""
     return {
+        "messageType": message.message_type,
         "outcome": message.outcome.value,
         "trigger": message.trigger.kind.value,
         "platform": message.platform,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -29,7 +30,8 @@ from session_stopper.domain.stop import stop_session
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError
 from session_stopper.models.outcome import Outcome, OutcomeMessage
-from session_stopper.observability import logger
+from session_stopper.models.sweep import SweepSummary
+from session_stopper.observability import logger, metrics
 
 
 class StopRequest(BaseModel):
@@ -119,6 +121,16 @@ class StopService:
     def publish(self, message: OutcomeMessage) -> None:
         """Publish an outcome that involved no stop (REJECTED events, SKIPPED sessions)."""
         publish_outcome(message, self._publisher)
+
+    def publish_summary(self, summary: SweepSummary) -> None:
+        """Publish a sweep summary; one SNS refuses is parked rather than failing the sweep."""
+        attributes = {"messageType": summary.message_type, "trigger": summary.trigger.kind.value}
+        try:
+            self._publisher.publish(summary, attributes)
+        except PublishError as error:
+            self._publisher.park(summary, attributes, str(error))
+        left_undone = len(summary.left_undone)
+        metrics.add_metric(name="SweepSessionsLeftUndone", unit=MetricUnit.Count, value=left_undone)
 
     def park(self, error: OutcomeNotPublishedError) -> None:
         """Keep an outcome SNS refused in the dead-letter queue (raises ParkError if that fails)."""

@@ -1,4 +1,4 @@
-"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop.
+"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop and POST /sweeps.
 
 Every answer that reached Device Farm carries the outcome message as its body, with a status
 that says what happened; a request refused before that carries `{"error": {...}}` instead and is
@@ -7,7 +7,7 @@ not published (the caller has the answer, and bad requests must not flood the to
 
 from __future__ import annotations
 
-import functools
+import time
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -23,14 +23,22 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel
 
+from session_stopper.config import settings
+from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.service import OutcomeNotPublishedError, StopService
+from session_stopper.domain.service import OutcomeNotPublishedError
+from session_stopper.domain.sweep import policy_for
+from session_stopper.entrypoints.dependencies import stop_service
+from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.models.outcome import Outcome, OutcomeMessage, Trigger, TriggerKind
 from session_stopper.models.rejection import Rejection, RejectionDetail, rejection_of
 from session_stopper.models.requests import StopCommand
+from session_stopper.models.sweep import SweepCommand, SweepSummary
 from session_stopper.observability import logger
 
 RETRY_AFTER_SECONDS = "30"
+API_TIMEOUT_SECONDS = 29.0
+API_RESERVE_SECONDS = 6.0
 _FAILED_STATUS = {
     "LimitExceededException": HTTPStatus.TOO_MANY_REQUESTS,
     "ServiceAccountException": HTTPStatus.FORBIDDEN,
@@ -64,11 +72,6 @@ def _error_doc(description: str) -> OpenAPIResponse:
         "description": description,
         "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
     }
-
-
-@functools.cache
-def stop_service() -> StopService:
-    return StopService()
 
 
 def status_of(message: OutcomeMessage) -> HTTPStatus:
@@ -120,6 +123,40 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     request_id = _request_id()
     origin = Origin(trigger=Trigger(kind=TriggerKind.API, id=request_id), correlation_id=request_id)
     return _outcome_response(stop_service().stop(command.arn, origin))
+
+
+@app.post(
+    "/sweeps",
+    summary="Sweep: stop active sessions older than a maximum age",
+    description="Every key is optional; defaults come from the function's configuration. "
+    "Runs within the API's time budget and lists what it left for the next sweep.",
+    responses={
+        200: {
+            "description": "the sweep summary (outcomes are published one by one)",
+            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
+        },
+        400: _error_doc("the request is malformed"),
+    },
+)
+def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
+    request_id = _request_id()
+    origin = Origin(trigger=Trigger(kind=TriggerKind.API, id=request_id), correlation_id=request_id)
+    summary = run_sweep(policy_for(command, settings()), origin, _api_deadline())
+    return Response(
+        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=summary
+    )
+
+
+def _api_deadline() -> Deadline:
+    """API Gateway gives up after 29 s, whatever the function's own timeout."""
+    started = time.monotonic()
+    context = app.lambda_context
+
+    def remaining() -> float:
+        api_left = API_TIMEOUT_SECONDS - (time.monotonic() - started)
+        return min(api_left, context.get_remaining_time_in_millis() / 1000)
+
+    return Deadline(remaining, API_RESERVE_SECONDS)
 
 
 @app.exception_handler(RequestValidationError)

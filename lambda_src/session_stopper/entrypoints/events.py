@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.entrypoints.api import stop_service
+from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.models.outcome import Outcome, OutcomeError, Trigger, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.requests import StopCommand

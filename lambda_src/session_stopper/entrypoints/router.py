@@ -7,31 +7,61 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from session_stopper.entrypoints import api, events
+from session_stopper.entrypoints import alarms, api, events, sweeps
 from session_stopper.entrypoints.events import direct_origin, reject
 from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection
 
 Handler = Callable[[Any, LambdaContext], dict[str, Any]]
 
 STOP_DETAIL_TYPE = "Stop Remote Access Session"
+SWEEP_DETAIL_TYPE = "Sweep Remote Access Sessions"
+SCHEDULED_DETAIL_TYPE = "Scheduled Event"
+ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
+
+_BY_DETAIL_TYPE: dict[str, Handler] = {
+    SWEEP_DETAIL_TYPE: sweeps.handle_sweep_event,
+    SCHEDULED_DETAIL_TYPE: sweeps.handle_scheduled_event,
+    ALARM_DETAIL_TYPE: alarms.handle_alarm_state_change,
+}
 
 
 def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
     shape = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__
     rejection = Rejection(
         code=UNRECOGNISED_EVENT,
-        message=f"not an API, EventBridge, alarm or stop event (keys: {shape})",
+        message=f"not an API, EventBridge, alarm, sweep or stop event (keys: {shape})",
     )
     return reject(direct_origin(context), rejection)
+
+
+def _is_api(event: dict[str, Any]) -> bool:
+    return "httpMethod" in event and "requestContext" in event
+
+
+def _is_eventbridge(event: dict[str, Any]) -> bool:
+    return "detail-type" in event and "source" in event
+
+
+def _is_alarm_action(event: dict[str, Any]) -> bool:
+    return event.get("source") == "aws.cloudwatch" and "alarmData" in event
+
+
+def _eventbridge(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Any detail-type but the known ones is a stop command; its detail names the session.
+    handler: Handler = _BY_DETAIL_TYPE.get(str(event["detail-type"]), events.handle_stop_event)
+    return handler(event, context)
+
+
+_BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
+    (_is_api, api.handle),
+    (_is_eventbridge, _eventbridge),
+    (_is_alarm_action, alarms.handle_alarm_action),
+    (lambda event: event.get("action") == "sweep", sweeps.handle_constant_input),
+    (lambda event: "arn" in event, events.handle_direct_stop),
+]
 
 
 def route(event: Any) -> Handler:
     if not isinstance(event, dict):
         return _unrecognised
-    if "httpMethod" in event and "requestContext" in event:
-        return api.handle
-    if "detail-type" in event and "source" in event:
-        return events.handle_stop_event
-    if "arn" in event:
-        return events.handle_direct_stop
-    return _unrecognised
+    return next((handler for matches, handler in _BY_SHAPE if matches(event)), _unrecognised)

@@ -67,7 +67,7 @@ def devicefarm_client() -> DeviceFarmClient:
     current = settings()
     config = Config(
         region_name=current.devicefarm_region,
-        retries={"mode": "standard", "max_attempts": current.devicefarm_max_attempts},
+        retries={"mode": "standard", "total_max_attempts": current.devicefarm_max_attempts},
         connect_timeout=5,
         read_timeout=15,
         max_pool_connections=max(10, current.sweep_workers * 2),

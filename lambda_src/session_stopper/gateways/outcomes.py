@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 _RETRIES = Config(
-    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=10
+    retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=10
 )
 
 

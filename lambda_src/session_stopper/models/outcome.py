@@ -106,6 +106,9 @@ class OutcomeMessage(ContractModel):
     correlation_id: str = Field(alias="correlationId")
     trigger: Trigger
     session_arn: str | None = Field(None, alias="sessionArn")
+    project_arn: str | None = Field(
+        None, alias="projectArn", description="set when a sweep could not list a project"
+    )
     session: SessionSummary | None = None
     error: OutcomeError | None = None
     reason: str | None = Field(None, description="why a session was SKIPPED")

@@ -23,6 +23,8 @@ _CODES = {
     "int_type": "INVALID_TYPE",
     "int_parsing": "INVALID_TYPE",
     "int_from_float": "INVALID_TYPE",
+    "float_type": "INVALID_TYPE",
+    "float_parsing": "INVALID_TYPE",
     "list_type": "INVALID_TYPE",
     "model_type": "INVALID_BODY",
     "model_attributes_type": "INVALID_BODY",

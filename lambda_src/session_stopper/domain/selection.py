@@ -1,0 +1,51 @@
+"""Which sessions a sweep acts on: pure functions of the sessions, the policy and the time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
+from session_stopper.models.outcome import SessionSummary
+from session_stopper.models.session import RemoteAccessSession
+from session_stopper.models.sweep import SweepPolicy
+
+# Device Farm ends every remote access session 150 minutes after it starts.
+SESSION_LIMIT_MINUTES = 150.0
+
+
+def age_minutes(started: datetime | None, created: datetime | None, now: datetime) -> float:
+    """Age from `started`, else `created`; a session with neither has no age yet."""
+    since = started or created
+    return max(0.0, (now - since).total_seconds() / 60) if since else 0.0
+
+
+def is_active(session: RemoteAccessSession) -> bool:
+    return session.status not in ENDED_STATUSES
+
+
+def select(
+    sessions: Iterable[RemoteAccessSession], policy: SweepPolicy, now: datetime
+) -> list[RemoteAccessSession]:
+    """Active sessions older than the policy's age; the kill switch ignores age."""
+    return [
+        session
+        for session in sessions
+        if is_active(session)
+        and (
+            policy.kill_switch
+            or age_minutes(session.started, session.created, now) > policy.max_age_minutes
+        )
+    ]
+
+
+def is_protected(session: RemoteAccessSession, pattern: re.Pattern[str] | None) -> bool:
+    return bool(pattern and session.name and pattern.search(session.name))
+
+
+def metered_minutes_saved(session: SessionSummary | None, now: datetime) -> float:
+    """Minutes a stopped metered session would still have billed before the 150-minute limit."""
+    if session is None or session.billing_method != BillingMethod.METERED:
+        return 0.0
+    return max(0.0, SESSION_LIMIT_MINUTES - age_minutes(session.started, session.created, now))

@@ -1,0 +1,255 @@
+"""A sweep: list sessions in scope, select by policy, stop the rest concurrently, summarise.
+
+Each stop goes through StopService, the same validated, idempotent, published path as a single
+stop. One failing session or project never ends the sweep; work not started before the deadline
+is reported in the summary and left to the next sweep.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
+
+from session_stopper.config import Settings
+from session_stopper.domain import selection
+from session_stopper.domain.deadline import Deadline
+from session_stopper.domain.outcomes import Origin, outcome_message
+from session_stopper.domain.service import OutcomeNotPublishedError, StopService
+from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
+from session_stopper.models.session import RemoteAccessSession
+from session_stopper.models.sweep import SweepCommand, SweepCounts, SweepPolicy, SweepSummary
+from session_stopper.observability import logger
+
+IN_PROGRESS = "IN_PROGRESS"
+UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
+MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
+
+
+@dataclass
+class _Tally:
+    now: Callable[[], datetime]
+    price_per_minute: float
+    outcomes: Counter[str] = field(default_factory=Counter)
+    device_minutes: float = 0.0
+    minutes_saved: float = 0.0
+
+    def add(self, message: OutcomeMessage) -> None:
+        self.outcomes[message.outcome.value] += 1
+        if message.outcome is Outcome.STOPPED and message.session:
+            minutes = message.session.device_minutes
+            self.device_minutes += (minutes.total or 0.0) if minutes else 0.0
+            self.minutes_saved += selection.metered_minutes_saved(message.session, self.now())
+
+
+@dataclass
+class _Inventory:
+    projects_listed: int = 0
+    projects_failed: list[str] = field(default_factory=list)
+    sessions_seen: int = 0
+    sessions_active: int = 0
+    sessions_selected: int = 0
+
+    def counts(self) -> SweepCounts:
+        return SweepCounts(
+            projects_listed=self.projects_listed,
+            projects_failed=self.projects_failed,
+            sessions_seen=self.sessions_seen,
+            sessions_active=self.sessions_active,
+            sessions_selected=self.sessions_selected,
+        )
+
+
+class Sweeper:
+    def __init__(
+        self,
+        settings: Settings,
+        gateway: DeviceFarmGateway,
+        service: StopService,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._settings = settings
+        self._gateway = gateway
+        self._service = service
+        self._now = now
+
+    def run(self, policy: SweepPolicy, origin: Origin, deadline: Deadline) -> SweepSummary:
+        started_at, started = self._now(), time.monotonic()
+        origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
+        tally = _Tally(self._now, self._settings.price_per_device_minute)
+        inventory = _Inventory()
+        selected = self._select(policy, origin, inventory, tally)
+        to_stop = self._publish_skips(selected, policy, origin, tally)
+        left_undone = self._stop_all(to_stop, origin, deadline, tally)
+        logger.info("sweep finished", extra={"outcomes": dict(tally.outcomes)})
+        return SweepSummary(
+            sweep_id=origin.sweep_id or "",
+            correlation_id=origin.correlation_id,
+            trigger=origin.trigger,
+            dry_run=policy.dry_run,
+            kill_switch=policy.kill_switch,
+            max_age_minutes=None if policy.kill_switch else policy.max_age_minutes,
+            scope=list(policy.project_arns),
+            inventory=inventory.counts(),
+            outcomes=dict(tally.outcomes),
+            device_minutes_stopped=round(tally.device_minutes, 2),
+            estimated_savings_usd=round(tally.minutes_saved * tally.price_per_minute, 2),
+            left_undone=left_undone[:MAX_LISTED_LEFT_UNDONE],
+            started_at=started_at,
+            duration_seconds=round(time.monotonic() - started, 3),
+        )
+
+    # -- inventory ---------------------------------------------------------------------------
+
+    def _select(
+        self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
+    ) -> list[RemoteAccessSession]:
+        now = self._now()
+        selected: list[RemoteAccessSession] = []
+        for project_arn in self._projects(policy, origin, inventory, tally):
+            try:
+                sessions = list(self._gateway.list_sessions(project_arn))
+            except DeviceFarmError as error:
+                self._report_unlisted(project_arn, error, origin, inventory, tally)
+                continue
+            inventory.projects_listed += 1
+            inventory.sessions_seen += len(sessions)
+            inventory.sessions_active += sum(1 for s in sessions if selection.is_active(s))
+            selected.extend(selection.select(sessions, policy, now))
+        inventory.sessions_selected = len(selected)
+        return selected
+
+    def _projects(
+        self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
+    ) -> Iterator[str]:
+        if policy.project_arns:
+            yield from policy.project_arns
+            return
+        try:
+            arns = [project.arn for project in self._gateway.list_projects()]
+        except DeviceFarmError as error:
+            self._report_unlisted("*", error, origin, inventory, tally)
+            return
+        yield from arns
+
+    def _report_unlisted(
+        self,
+        project_arn: str,
+        error: DeviceFarmError,
+        origin: Origin,
+        inventory: _Inventory,
+        tally: _Tally,
+    ) -> None:
+        logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
+        inventory.projects_failed.append(project_arn)
+        failure = OutcomeError(code=error.code, message=f"{error.operation}: {error.message}")
+        message = outcome_message(
+            Outcome.FAILED, origin, arn=None, error=failure, project_arn=project_arn
+        )
+        self._publish_or_park(message, tally)
+
+    # -- acting ------------------------------------------------------------------------------
+
+    def _publish_skips(
+        self,
+        sessions: Iterable[RemoteAccessSession],
+        policy: SweepPolicy,
+        origin: Origin,
+        tally: _Tally,
+    ) -> list[RemoteAccessSession]:
+        to_stop = []
+        for session in sessions:
+            if selection.is_protected(session, self._settings.protected_name_pattern):
+                reason = "PROTECTED"
+            elif policy.dry_run:
+                reason = "DRY_RUN"
+            else:
+                to_stop.append(session)
+                continue
+            skipped = outcome_message(
+                Outcome.SKIPPED, origin, arn=session.arn, session=session, reason=reason
+            )
+            self._publish_or_park(skipped, tally)
+        return to_stop
+
+    def _stop_all(
+        self,
+        sessions: list[RemoteAccessSession],
+        origin: Origin,
+        deadline: Deadline,
+        tally: _Tally,
+    ) -> list[str]:
+        workers = self._settings.sweep_workers
+        pending: set[Future[OutcomeMessage | None]] = set()
+        queue = iter(sessions)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
+            for session in queue:
+                if deadline.expired():
+                    left = [session.arn, *(s.arn for s in queue)]
+                    logger.warning("sweep out of time", extra={"left_undone": len(left)})
+                    break
+                pending.add(pool.submit(self._stop_one, session.arn, origin))
+                if len(pending) >= workers:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    self._collect(done, tally)
+            else:
+                left = []
+            self._collect(wait(pending).done, tally)
+        return left
+
+    def _stop_one(self, arn: str, origin: Origin) -> OutcomeMessage | None:
+        try:
+            return self._service.stop(arn, origin)
+        except OutcomeNotPublishedError as error:
+            self._service.park(error)
+            return error.message
+        except IdempotencyAlreadyInProgressError:
+            logger.info("another invocation is stopping this session", extra={"arn": arn})
+            return None
+        except Exception as error:  # one session must never end the sweep
+            logger.exception("unexpected error stopping a session", extra={"arn": arn})
+            failure = OutcomeError(code=UNEXPECTED_ERROR, message=str(error)[:500])
+            message = outcome_message(Outcome.FAILED, origin, arn=arn, error=failure)
+            return self._publish_or_park(message, None)
+
+    def _collect(self, done: Iterable[Future[OutcomeMessage | None]], tally: _Tally) -> None:
+        for future in done:
+            message = future.result()
+            if message is None:
+                tally.outcomes[IN_PROGRESS] += 1
+            else:
+                tally.add(message)
+
+    def _publish_or_park(self, message: OutcomeMessage, tally: _Tally | None) -> OutcomeMessage:
+        try:
+            self._service.publish(message)
+        except OutcomeNotPublishedError as error:
+            self._service.park(error)
+        if tally:
+            tally.add(message)
+        return message
+
+
+def policy_for(
+    command: SweepCommand, settings: Settings, *, kill_switch: bool = False
+) -> SweepPolicy:
+    """The command's values, else the function's defaults."""
+    return SweepPolicy(
+        max_age_minutes=(
+            settings.sweep_max_age_minutes
+            if command.max_age_minutes is None
+            else command.max_age_minutes
+        ),
+        project_arns=tuple(command.project_arns or settings.sweep_project_arns),
+        dry_run=settings.sweep_dry_run if command.dry_run is None else command.dry_run,
+        kill_switch=kill_switch,
+    )

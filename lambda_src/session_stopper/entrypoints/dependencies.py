@@ -1,0 +1,20 @@
+"""The process-wide services, built on first use so a cold start pays only for what it uses."""
+
+from __future__ import annotations
+
+import functools
+
+from session_stopper.config import settings
+from session_stopper.domain.service import StopService
+from session_stopper.domain.sweep import Sweeper
+from session_stopper.gateways.devicefarm import DeviceFarmGateway
+
+
+@functools.cache
+def stop_service() -> StopService:
+    return StopService()
+
+
+@functools.cache
+def sweeper() -> Sweeper:
+    return Sweeper(settings(), DeviceFarmGateway(), stop_service())

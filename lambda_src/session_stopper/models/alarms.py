@@ -1,0 +1,91 @@
+"""CloudWatch alarm events: the Lambda alarm action and EventBridge "Alarm State Change".
+
+Powertools has no parser models for these, so they are written here from the documented
+shapes. Both carry the same alarm data; unknown fields are allowed because AWS adds them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import BaseModel, ConfigDict, Field
+
+SESSION_ARN_DIMENSION = "SessionArn"
+
+
+class _AlarmModel(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+
+class AlarmMetric(_AlarmModel):
+    namespace: str | None = None
+    name: str | None = None
+    dimensions: dict[str, str] = Field(default_factory=dict)
+
+
+class AlarmMetricStat(_AlarmModel):
+    metric: AlarmMetric
+    period: int | None = None
+    stat: str | None = None
+    unit: str | None = None
+
+
+class AlarmMetricQuery(_AlarmModel):
+    """One entry of `configuration.metrics`: a metric, or a metric-math expression."""
+
+    id: str
+    metric_stat: AlarmMetricStat | None = Field(None, alias="metricStat")
+    expression: str | None = None
+    label: str | None = None
+    return_data: bool | None = Field(None, alias="returnData")
+
+
+class AlarmConfiguration(_AlarmModel):
+    description: str | None = None
+    metrics: list[AlarmMetricQuery] = Field(default_factory=list)
+    alarm_rule: str | None = Field(None, alias="alarmRule", description="composite alarms only")
+
+
+class AlarmState(_AlarmModel):
+    value: str
+    reason: str | None = None
+    timestamp: str | None = None
+
+
+class AlarmData(_AlarmModel):
+    alarm_name: str = Field(alias="alarmName")
+    state: AlarmState
+    previous_state: AlarmState | None = Field(None, alias="previousState")
+    configuration: AlarmConfiguration = Field(default_factory=AlarmConfiguration)
+
+    @property
+    def session_arns(self) -> list[str]:
+        """`SessionArn` dimension values of the alarm's metrics, in order, without repeats."""
+        values = (
+            query.metric_stat.metric.dimensions.get(SESSION_ARN_DIMENSION)
+            for query in self.configuration.metrics
+            if query.metric_stat
+        )
+        return list(dict.fromkeys(value for value in values if value))
+
+
+class AlarmActionEvent(_AlarmModel):
+    """What CloudWatch sends when the alarm's action is this Lambda function."""
+
+    source: Literal["aws.cloudwatch"]
+    alarm_arn: str = Field(alias="alarmArn")
+    account_id: str | None = Field(None, alias="accountId")
+    time: str | None = None
+    region: str | None = None
+    alarm_data: AlarmData = Field(alias="alarmData")
+
+
+class AlarmStateChangeEvent(EventBridgeModel):
+    """The EventBridge event `aws.cloudwatch` / `CloudWatch Alarm State Change`."""
+
+    detail: AlarmData
+
+    @property
+    def alarm_arn(self) -> str:
+        return self.resources[0] if self.resources else self.detail.alarm_name
