@@ -1,0 +1,21 @@
+"""`make bench`: prints each benchmark's numbers and its ratio against its baseline."""
+
+from __future__ import annotations
+
+import json
+
+from bench import cold_start, single_stop, sweep
+
+
+def main() -> None:
+    for name, benchmark in (
+        ("cold start (import + clients)", cold_start.run),
+        ("single stop through the handler", single_stop.run),
+        ("sweep of 1,000 sessions", sweep.run),
+    ):
+        print(f"== {name}")
+        print(json.dumps(benchmark(), indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

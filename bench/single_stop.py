@@ -1,0 +1,65 @@
+"""One stop through the handler (validation, idempotency, publish) against the two bare boto3
+calls any stop needs (Get, then Stop), in this process, on the emulator and moto server."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from bench.sweep import aged_world, moto_server, outcome_plumbing
+from local.devicefarm_emulator import running_emulator
+
+STOPS = 200
+
+
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
+    aws_request_id = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 300_000
+
+
+def _timed(action: Callable[[str], Any], arns: list[str]) -> list[float]:
+    samples = []
+    for arn in arns:
+        started = time.perf_counter()
+        action(arn)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def run() -> dict[str, float]:
+    with moto_server() as environment:
+        emulator = aged_world(projects=2, sessions_per_project=STOPS)
+        with running_emulator(emulator) as server:
+            os.environ.update(environment)
+            os.environ.update(outcome_plumbing(environment["AWS_ENDPOINT_URL_SNS"]))
+            os.environ["AWS_ENDPOINT_URL_DEVICE_FARM"] = server.url
+            from session_stopper.handler import lambda_handler
+
+            client = boto3.client("devicefarm", region_name="us-west-2")
+
+            def bare(arn: str) -> None:
+                client.get_remote_access_session(arn=arn)
+                client.stop_remote_access_session(arn=arn)
+
+            arns = [s["arn"] for s in emulator.list_sessions(emulator.list_projects()[0]["arn"])]
+            others = [s["arn"] for s in emulator.list_sessions(emulator.list_projects()[1]["arn"])]
+            baseline = _timed(bare, arns)
+            function = _timed(lambda arn: lambda_handler({"arn": arn}, _Context()), others)
+    base, ours = statistics.median(baseline), statistics.median(function)
+    return {
+        "stops": STOPS,
+        "baseline_ms": base * 1000,
+        "function_ms": ours * 1000,
+        "ratio": ours / base,
+    }

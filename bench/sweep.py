@@ -1,0 +1,126 @@
+"""A sweep of 1,000 sessions against the emulator and moto in server mode.
+
+The sweep runs in a child process so its wall time and peak memory are its own; the baseline
+is the least any sweep must do — list every session and stop each, one call after another
+with plain boto3 — run in a child process of the same kind against the same kind of world.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from local.devicefarm_emulator import DeviceFarmEmulator, ManualClock, running_emulator
+
+PROJECTS = 5
+SESSIONS_PER_PROJECT = 200
+REGION = "eu-west-1"
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def aged_world(
+    projects: int = PROJECTS, sessions_per_project: int = SESSIONS_PER_PROJECT
+) -> DeviceFarmEmulator:
+    """Sessions that have been running for two hours (so any sweep selects them)."""
+    clock = ManualClock(start=time.time() - 2 * 3600)
+    emulator = DeviceFarmEmulator(clock=clock, metered_concurrency=10_000)
+    for number in range(projects):
+        project = emulator.create_project(f"bench-{number}")["arn"]
+        for index in range(sessions_per_project):
+            emulator.create_session(project, name=f"bench-{number}-{index}")
+    clock.advance(seconds=time.time() - clock.now())
+    return emulator
+
+
+def outcome_plumbing(moto_url: str) -> dict[str, str]:
+    kwargs: dict[str, Any] = {  # the parent process has no credentials of its own
+        "region_name": REGION,
+        "endpoint_url": moto_url,
+        "aws_access_key_id": "bench",
+        "aws_secret_access_key": "bench",
+    }
+    sns, sqs = boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
+    topic = sns.create_topic(Name=f"bench-{time.monotonic_ns()}")["TopicArn"]
+    dlq = sqs.create_queue(QueueName=f"bench-dlq-{time.monotonic_ns()}")["QueueUrl"]
+    table = f"bench-{time.monotonic_ns()}"
+    boto3.client("dynamodb", **kwargs).create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return {"OUTCOME_TOPIC_ARN": topic, "OUTCOME_DLQ_URL": dlq, "IDEMPOTENCY_TABLE_NAME": table}
+
+
+def _child(mode: str, env: dict[str, str]) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.sweep_child", mode],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _measure(mode: str, environment: dict[str, str]) -> dict[str, Any]:
+    emulator = aged_world()
+    with running_emulator(emulator) as server:
+        plumbing = outcome_plumbing(environment["AWS_ENDPOINT_URL_SNS"])
+        env = {**environment, **plumbing, "AWS_ENDPOINT_URL_DEVICE_FARM": server.url}
+        measured = _child(mode, env)
+    measured["calls"] = dict(emulator.call_counts)
+    return measured
+
+
+@contextmanager
+def moto_server() -> Iterator[dict[str, str]]:
+    """moto in server mode on a free port; yields the environment that points boto3 at it."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = _free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        yield {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL_SNS": url,
+            "AWS_ENDPOINT_URL_SQS": url,
+            "AWS_ENDPOINT_URL_DYNAMODB": url,
+            "PYTHONPATH": "lambda_src:.",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    finally:
+        moto.stop()
+
+
+def run() -> dict[str, Any]:
+    with moto_server() as environment:
+        baseline = _measure("baseline", environment)
+        function = _measure("function", environment)
+    return {
+        "sessions": PROJECTS * SESSIONS_PER_PROJECT,
+        "baseline": baseline,
+        "function": function,
+        "wall_ratio": function["wall_s"] / baseline["wall_s"],
+        "memory_ratio": function["peak_rss_mib"] / baseline["peak_rss_mib"],
+    }

@@ -1,0 +1,58 @@
+"""One measured sweep in a fresh process: `python -m bench.sweep_child function|baseline`.
+
+Prints one JSON line: wall seconds, peak RSS and how many sessions were stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import uuid
+from typing import Any
+
+import boto3
+
+
+def _baseline() -> int:
+    client = boto3.client("devicefarm", region_name="us-west-2")
+    stopped = 0
+    for page in client.get_paginator("list_projects").paginate():
+        for project in page["projects"]:
+            sessions = client.get_paginator("list_remote_access_sessions")
+            for session_page in sessions.paginate(arn=project["arn"]):
+                for session in session_page["remoteAccessSessions"]:
+                    client.stop_remote_access_session(arn=session["arn"])
+                    stopped += 1
+    return stopped
+
+
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
+    aws_request_id = str(uuid.uuid4())
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 900_000
+
+
+def _function() -> int:
+    from session_stopper.handler import lambda_handler
+
+    summary: dict[str, Any] = lambda_handler({"action": "sweep"}, _Context())
+    return int(summary["outcomes"].get("STOPPED", 0))
+
+
+def main(mode: str) -> None:
+    started = time.perf_counter()
+    stopped = _function() if mode == "function" else _baseline()
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"wall_s": wall, "peak_rss_mib": peak_kib / 1024, "stopped": stopped}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

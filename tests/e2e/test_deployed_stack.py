@@ -1,0 +1,81 @@
+"""Against a deployed stack: answers that cost nothing (no session is started)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import boto3
+import pytest
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+pytestmark = pytest.mark.e2e
+
+UNKNOWN_SESSION = (
+    "arn:aws:devicefarm:us-west-2:{account}:session:"
+    "00000000-0000-0000-0000-000000000000/00000000-0000-0000-0000-000000000000/00000"
+)
+
+
+@pytest.fixture(autouse=True)
+def _real_aws() -> None:
+    """The root conftest fakes credentials for every test; undo that here."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    ):
+        if os.environ.get(name) in {"testing", "/dev/null"}:
+            del os.environ[name]
+
+
+def invoke(payload: dict[str, Any]) -> dict[str, Any]:
+    response = boto3.client("lambda").invoke(
+        FunctionName=os.environ["DFSS_E2E_FUNCTION_NAME"], Payload=json.dumps(payload).encode()
+    )
+    assert "FunctionError" not in response, response
+    return dict(json.loads(response["Payload"].read()))
+
+
+def signed_post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    url = os.environ["DFSS_E2E_API_URL"].rstrip("/") + path
+    request = AWSRequest(
+        "POST", url, data=json.dumps(body), headers={"content-type": "application/json"}
+    )
+    credentials = boto3.Session().get_credentials()
+    SigV4Auth(credentials, "execute-api", os.environ["AWS_REGION"]).add_auth(request)
+    answer = urllib3.request("POST", url, body=request.body, headers=dict(request.headers))
+    return answer.status, dict(json.loads(answer.data))
+
+
+def account() -> str:
+    return str(boto3.client("sts").get_caller_identity()["Account"])
+
+
+def test_an_unknown_session_is_not_found_by_direct_invoke() -> None:
+    result = invoke({"arn": UNKNOWN_SESSION.format(account=account())})
+    assert result["outcome"] == "NOT_FOUND"
+    assert result["error"]["code"] == "NotFoundException"
+
+
+def test_a_malformed_arn_is_refused_by_the_api() -> None:
+    status, body = signed_post("/sessions/stop", {"arn": "arn:aws:devicefarm:nope"})
+    assert status == 400
+    assert body["error"]["code"] == "INVALID_ARN"
+
+
+def test_an_unsigned_call_is_refused_by_api_gateway() -> None:
+    url = os.environ["DFSS_E2E_API_URL"].rstrip("/") + "/sessions/stop"
+    answer = urllib3.request("POST", url, json={"arn": UNKNOWN_SESSION.format(account="0" * 12)})
+    assert answer.status == 403
+
+
+def test_a_dry_run_sweep_answers_with_a_summary() -> None:
+    status, summary = signed_post("/sweeps", {"dryRun": True})
+    assert status == 200
+    assert summary["messageType"] == "sweepSummary"
+    assert summary["dryRun"] is True
