@@ -17,7 +17,6 @@ COMMAND_SOURCE = "devicefarm.session-stopper"
 STOP_DETAIL_TYPE = "Stop Remote Access Session"
 SWEEP_DETAIL_TYPE = "Sweep Remote Access Sessions"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
-SWEEP_INPUT = {"action": "sweep"}
 ALARM_INVOKER = "lambda.alarms.cloudwatch.amazonaws.com"
 # A command older than this is stale: the session it names has ended (150-minute limit).
 MAX_EVENT_AGE = Duration.hours(2)
@@ -80,7 +79,9 @@ class Triggers(Construct):
             description="Periodic sweep: stops sessions running longer than the policy allows",
             schedule=events.Schedule.expression(self._config.sweep_schedule),
             enabled=self._config.sweep_enabled,
-            targets=[self._target(events.RuleTargetInput.from_object(SWEEP_INPUT))],
+            # No input: the "Scheduled Event" envelope names the rule, which the outcome
+            # messages then carry as their trigger id.
+            targets=[self._target()],
         )
 
     def _alarm_rule(self) -> events.Rule | None:

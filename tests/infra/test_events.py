@@ -48,11 +48,11 @@ def test_command_rule_matches_stop_and_sweep_commands(default_stack: Synthesized
     }
 
 
-def test_schedule_rule_sends_a_constant_sweep_input(default_stack: Synthesized) -> None:
+def test_schedule_rule_sends_the_scheduled_event_envelope(default_stack: Synthesized) -> None:
     schedule = rule(default_stack, "session-stopper-dev-sweep-schedule")
     assert schedule["ScheduleExpression"] == "rate(15 minutes)"
     assert schedule["State"] == "ENABLED"
-    assert schedule["Targets"][0]["Input"] == '{"action":"sweep"}'
+    assert "Input" not in schedule["Targets"][0], "the Scheduled Event envelope names the rule"
 
 
 def test_schedule_can_be_disabled(narrow_stack: Synthesized) -> None:
