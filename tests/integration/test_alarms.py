@@ -15,6 +15,7 @@ METRIC_ALARMS = [
     "alarm_action_metric.json",
     "alarm_action_metric_math.json",
     "alarm_state_change_metric.json",
+    "alarm_state_change_metric_math.json",
 ]
 COMPOSITE_ALARMS = ["alarm_action_composite.json", "alarm_state_change_composite.json"]
 
@@ -152,3 +153,42 @@ def test_a_malformed_alarm_event_is_rejected(
 
     assert result["outcome"] == "REJECTED"
     assert result["error"]["code"] == "MISSING_FIELD"
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [({"PROTECTED_NAME_PATTERN": "^fresh$"}, "PROTECTED"), ({"SWEEP_DRY_RUN": "true"}, "DRY_RUN")],
+)
+def test_an_alarm_naming_a_session_respects_protection_and_dry_run(
+    env: dict[str, str],
+    reason: str,
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    load_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    event = load_event("alarm_action_metric.json")
+    name_session(event, sessions[0]["arn"])
+
+    [outcome] = lambda_handler(event, FakeLambdaContext())["outcomes"]
+
+    assert (outcome["outcome"], outcome["reason"]) == ("SKIPPED", reason)
+    assert world.status(sessions[0]["arn"]) == "RUNNING"
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+
+
+def test_a_suppressed_alarm_does_nothing(
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    outcome_sink: OutcomeSink,
+    load_event: Any,
+) -> None:
+    event = load_event("alarm_state_change_composite_suppressed.json")
+
+    result = lambda_handler(event, FakeLambdaContext())
+
+    assert result["action"] == "ignored"
+    assert world.emulator.call_counts.total() == 0
+    assert outcome_sink.published() == []

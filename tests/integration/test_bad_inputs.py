@@ -105,6 +105,16 @@ EVENT_CASES: list[tuple[str, Any, str]] = [
     ),
     ("direct-extra-field", {"direct": {"arn": ARN, "dryRun": True}}, "UNKNOWN_FIELD"),
     ("unrecognised", {"direct": {"stop": ARN}}, "UNRECOGNISED_EVENT"),
+    (
+        "api-shape-null-context",
+        {"direct": {"httpMethod": "POST", "requestContext": None}},
+        "UNRECOGNISED_EVENT",
+    ),
+    (
+        "api-shape-no-request-id",
+        {"direct": {"httpMethod": "POST", "requestContext": {}}},
+        "UNRECOGNISED_EVENT",
+    ),
 ]
 
 

@@ -7,10 +7,21 @@ from typing import Any
 
 import pytest
 
+from session_stopper.config import settings
+from session_stopper.domain.deadline import Deadline
+from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.sweep import Sweeper
+from session_stopper.entrypoints.dependencies import stop_service
+from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.handler import lambda_handler
+from session_stopper.models.outcome import Trigger, TriggerKind
+from session_stopper.models.sweep import SweepPolicy
 from tests.support.aws import OutcomeSink, Published
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
+
+
+ARN_OF_A_SESSION = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
 
 
 def split(published: list[Published]) -> tuple[list[Published], list[Published]]:
@@ -59,6 +70,7 @@ def test_a_scheduled_sweep_stops_exactly_the_old_active_sessions(
     assert summary["inventory"] == {
         "projectsListed": 2,
         "projectsFailed": [],
+        "projectsNotReached": [],
         "sessionsSeen": 6,
         "sessionsActive": 5,
         "sessionsSelected": 4,
@@ -135,14 +147,44 @@ def test_a_project_that_cannot_be_listed_is_reported_and_the_rest_goes_on(
     assert failed["error"]["code"] == "NotFoundException"
 
 
-def test_a_sweep_short_of_time_leaves_the_work_to_the_next_one(
+def test_a_sweep_out_of_time_before_listing_reaches_no_project(
     world: DeviceFarmWorld, mixed: dict[str, str], outcome_sink: OutcomeSink
 ) -> None:
     summary = lambda_handler({"action": "sweep"}, FakeLambdaContext(timeout_seconds=20))
 
-    assert sorted(summary["leftUndone"]) == sorted(mixed[n] for n in ("old-a", "old-b", "old-c"))
-    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
-    assert summary["outcomes"] == {"SKIPPED": 1}
+    assert sorted(summary["inventory"]["projectsNotReached"]) == sorted(world.projects.values())
+    assert summary["outcomes"] == {}
+    assert world.emulator.call_counts.total() == 1, "only ListProjects"
+
+
+class CountdownDeadline(Deadline):
+    """Expires after a given number of checks: runs out of time at a chosen point."""
+
+    def __init__(self, checks: int) -> None:
+        self.left = checks
+        super().__init__(remaining_seconds=self._tick, reserve_seconds=0)
+
+    def _tick(self) -> float:
+        self.left -= 1
+        return 1.0 if self.left >= 0 else 0.0
+
+
+def test_a_sweep_running_out_of_time_midway_leaves_the_rest_to_the_next(
+    world: DeviceFarmWorld, outcome_sink: OutcomeSink
+) -> None:
+    world.populate([SessionSpec("alpha", 90 + n / 100) for n in range(250)])
+    sweeper = Sweeper(settings(), DeviceFarmGateway(), stop_service())
+    origin = Origin(trigger=Trigger(kind=TriggerKind.DIRECT, id="test"), correlation_id="test")
+    policy = SweepPolicy(max_age_minutes=60, project_arns=(), dry_run=False)
+
+    summary = sweeper.run(policy, origin, CountdownDeadline(checks=1 + 10))  # 1 project, 10 stops
+
+    assert summary.outcomes == {"STOPPED": 10}
+    assert summary.left_undone_count == 240
+    assert len(summary.left_undone) == 200
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 10
+    stopped = {p.body["sessionArn"] for p in split(outcome_sink.published())[0]}
+    assert stopped.isdisjoint(summary.left_undone)
 
 
 def test_post_sweeps_answers_with_the_summary(
@@ -164,6 +206,8 @@ def test_post_sweeps_answers_with_the_summary(
         ({"action": "sweep", "maxAgeMinutes": -1}, "INVALID_VALUE"),
         ({"action": "sweep", "maxAgeMinutes": "soon"}, "INVALID_TYPE"),
         ({"action": "sweep", "projectArns": ["arn:aws:s3:::b"]}, "INVALID_ARN"),
+        ({"action": "sweep", "projectArns": ["arn:aws:devicefarm:::project:"]}, "INVALID_ARN"),
+        ({"action": "sweep", "projectArns": [ARN_OF_A_SESSION]}, "INVALID_ARN"),
         ({"action": "sweep", "dryRun": "perhaps"}, "INVALID_TYPE"),
         ({"action": "sweep", "olderThan": 5}, "UNKNOWN_FIELD"),
     ],

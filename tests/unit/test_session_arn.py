@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from session_stopper.models.arn import project_id_of, session_arn_problem
+from session_stopper.models.arn import session_arn_problem
 from tests.support.botocore_samples import session_arn
 
 GOOD = session_arn()
@@ -45,7 +45,3 @@ def test_rejected_with_a_reason(arn: str, problem: str) -> None:
     reason = session_arn_problem(arn)
     assert reason is not None
     assert problem in reason
-
-
-def test_project_id_of() -> None:
-    assert project_id_of(GOOD) == "5b7a3c1e-0000-4d2c-9e8f-000000000001"

@@ -40,8 +40,17 @@ def select(
     ]
 
 
-def is_protected(session: RemoteAccessSession, pattern: re.Pattern[str] | None) -> bool:
-    return bool(pattern and session.name and pattern.search(session.name))
+PROTECTED = "PROTECTED"
+DRY_RUN = "DRY_RUN"
+
+
+def skip_reason(
+    session: RemoteAccessSession, protected: re.Pattern[str] | None, dry_run: bool
+) -> str | None:
+    """Why an automatic stop must leave this session alone, or None to stop it."""
+    if protected and session.name and protected.search(session.name):
+        return PROTECTED
+    return DRY_RUN if dry_run else None
 
 
 def metered_minutes_saved(session: SessionSummary | None, now: datetime) -> float:

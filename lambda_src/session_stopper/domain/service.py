@@ -1,13 +1,17 @@
-"""Stop one session exactly once per idempotency window, and publish what happened.
+"""Stop one session at most once per idempotency window, and publish what happened.
 
-The idempotent unit is "decide, stop, publish" keyed by the session ARN: a repeat inside the
-window gets the first outcome back without another Stop call or SNS message. Outcomes that a
-retry could change (FAILED) are published but not remembered, so the next attempt really tries.
+The idempotent unit is the decision and the Stop call, keyed by the session ARN: a repeat
+inside the window gets the first outcome back without another Stop call or SNS message.
+Publishing happens outside it, by the invocation that decided (recognised by its correlation
+id), so a retry of that invocation after SNS refused republishes the true outcome instead of
+deciding again and reporting ALREADY_ENDED. Outcomes a retry could change (FAILED) are not
+remembered, so the next attempt really tries.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,13 +25,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from session_stopper.config import settings
+from session_stopper.domain import selection
 from session_stopper.domain.outcomes import (
     Origin,
     message_attributes,
+    outcome_message,
     record_metrics,
 )
 from session_stopper.domain.stop import stop_session
-from session_stopper.gateways.devicefarm import DeviceFarmGateway
+from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError
 from session_stopper.models.outcome import Outcome, OutcomeMessage
 from session_stopper.models.sweep import SweepSummary
@@ -61,24 +67,6 @@ class OutcomeNotPublishedError(Exception):
         self.message = message
 
 
-def publish_outcome(message: OutcomeMessage, publisher: OutcomePublisher) -> None:
-    """Publish, count and log one outcome; raises OutcomeNotPublishedError if SNS refuses."""
-    attributes = message_attributes(message)
-    try:
-        publisher.publish(message, attributes)
-    except PublishError as error:
-        raise OutcomeNotPublishedError(message, str(error)) from error
-    record_metrics(message)
-    logger.info(
-        "outcome published",
-        extra={
-            "outcome": message.outcome.value,
-            "session_arn": message.session_arn,
-            "error": message.error.model_dump() if message.error else None,
-        },
-    )
-
-
 @functools.cache
 def _idempotency_config() -> IdempotencyConfig:
     return IdempotencyConfig(
@@ -104,41 +92,89 @@ class StopService:
     ) -> None:
         self._gateway = gateway or DeviceFarmGateway()
         self._publisher = publisher or OutcomePublisher()
-        self._stop_once: Callable[..., OutcomeMessage] = idempotent_function(
+        self._decide_once: Callable[..., OutcomeMessage] = idempotent_function(
             data_keyword_argument="request",
             persistence_store=_persistence(),
             config=_idempotency_config(),
             output_serializer=PydanticSerializer(model=OutcomeMessage),
-        )(self._stop_and_publish)
+        )(self._decide)
 
     def stop(self, arn: str, origin: Origin) -> OutcomeMessage:
-        """Stop the session (at most once per window) and return the outcome published."""
+        """Stop the session (at most once per window); publish the outcome if we decided it.
+
+        Raises OutcomeNotPublishedError (carrying the outcome) when SNS refuses it."""
+        logger.thread_safe_append_keys(session_arn=arn)
         try:
-            return self._stop_once(request=StopRequest(arn=arn, origin=origin))
-        except _NotRemembered as signal:
-            return signal.message
+            try:
+                message = self._decide_once(request=StopRequest(arn=arn, origin=origin))
+            except _NotRemembered as signal:
+                message = signal.message
+            if message.correlation_id != origin.correlation_id:
+                logger.info("repeat inside the idempotency window: first outcome returned")
+                return message
+            self.publish(message)
+            return message
+        finally:
+            logger.thread_safe_remove_keys(["session_arn"])
+
+    def stop_unless_exempt(
+        self, arn: str, origin: Origin, protected: re.Pattern[str] | None, dry_run: bool
+    ) -> OutcomeMessage:
+        """An automatic stop of a named session: protected sessions, and every session under
+        a dry run, are published as SKIPPED instead, as a sweep would."""
+        try:
+            session = self._gateway.get_session(arn)
+        except DeviceFarmError:
+            return self.stop(arn, origin)  # the stop path reports the failure itself
+        reason = selection.skip_reason(session, protected, dry_run)
+        if reason is None or not selection.is_active(session):
+            return self.stop(arn, origin)
+        skipped = outcome_message(Outcome.SKIPPED, origin, arn=arn, session=session, reason=reason)
+        self.publish(skipped)
+        return skipped
 
     def publish(self, message: OutcomeMessage) -> None:
-        """Publish an outcome that involved no stop (REJECTED events, SKIPPED sessions)."""
-        publish_outcome(message, self._publisher)
+        """Count, publish and log one outcome; raises OutcomeNotPublishedError if SNS refuses.
 
-    def publish_summary(self, summary: SweepSummary) -> None:
-        """Publish a sweep summary; one SNS refuses is parked rather than failing the sweep."""
-        attributes = {"messageType": summary.message_type, "trigger": summary.trigger.kind.value}
+        Counted first: what happened to the session is true whether or not SNS takes it."""
+        record_metrics(message)
         try:
-            self._publisher.publish(summary, attributes)
+            self._publisher.publish(message, message_attributes(message))
         except PublishError as error:
-            self._publisher.park(summary, attributes, str(error))
-        left_undone = len(summary.left_undone)
-        metrics.add_metric(name="SweepSessionsLeftUndone", unit=MetricUnit.Count, value=left_undone)
+            raise OutcomeNotPublishedError(message, str(error)) from error
+        logger.info(
+            "outcome published",
+            extra={
+                "outcome": message.outcome.value,
+                "session_arn": message.session_arn,
+                "error": message.error.model_dump() if message.error else None,
+            },
+        )
+
+    def publish_or_park(self, message: OutcomeMessage) -> None:
+        """Publish; if SNS refuses, keep the outcome in the dead-letter queue instead."""
+        try:
+            self.publish(message)
+        except OutcomeNotPublishedError as error:
+            self.park(error)
 
     def park(self, error: OutcomeNotPublishedError) -> None:
         """Keep an outcome SNS refused in the dead-letter queue (raises ParkError if that fails)."""
         self._publisher.park(error.message, message_attributes(error.message), str(error))
 
-    def _stop_and_publish(self, request: StopRequest) -> OutcomeMessage:
+    def publish_summary(self, summary: SweepSummary) -> None:
+        """Publish a sweep summary; one SNS refuses is parked rather than failing the sweep."""
+        attributes = {"messageType": summary.message_type, "trigger": summary.trigger.kind.value}
+        metrics.add_metric(
+            name="SweepSessionsLeftUndone", unit=MetricUnit.Count, value=summary.left_undone_count
+        )
+        try:
+            self._publisher.publish(summary, attributes)
+        except PublishError as error:
+            self._publisher.park(summary, attributes, str(error))
+
+    def _decide(self, request: StopRequest) -> OutcomeMessage:
         message = stop_session(request.arn, request.origin, self._gateway)
-        publish_outcome(message, self._publisher)
         if message.outcome is Outcome.FAILED:
             raise _NotRemembered(message)
         return message

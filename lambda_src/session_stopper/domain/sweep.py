@@ -1,4 +1,4 @@
-"""A sweep: list sessions in scope, select by policy, stop the rest concurrently, summarise.
+"""A sweep: list sessions in scope, select by policy, act on each concurrently, summarise.
 
 Each stop goes through StopService, the same validated, idempotent, published path as a single
 stop. One failing session or project never ends the sweep; work not started before the deadline
@@ -38,12 +38,14 @@ MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
 @dataclass
 class _Tally:
     now: Callable[[], datetime]
-    price_per_minute: float
     outcomes: Counter[str] = field(default_factory=Counter)
     device_minutes: float = 0.0
     minutes_saved: float = 0.0
 
-    def add(self, message: OutcomeMessage) -> None:
+    def add(self, message: OutcomeMessage | None) -> None:
+        if message is None:
+            self.outcomes[IN_PROGRESS] += 1
+            return
         self.outcomes[message.outcome.value] += 1
         if message.outcome is Outcome.STOPPED and message.session:
             minutes = message.session.device_minutes
@@ -55,18 +57,26 @@ class _Tally:
 class _Inventory:
     projects_listed: int = 0
     projects_failed: list[str] = field(default_factory=list)
+    projects_not_reached: list[str] = field(default_factory=list)
     sessions_seen: int = 0
     sessions_active: int = 0
-    sessions_selected: int = 0
+    selected: dict[str, RemoteAccessSession] = field(default_factory=dict)
 
     def counts(self) -> SweepCounts:
         return SweepCounts(
             projects_listed=self.projects_listed,
             projects_failed=self.projects_failed,
+            projects_not_reached=self.projects_not_reached,
             sessions_seen=self.sessions_seen,
             sessions_active=self.sessions_active,
-            sessions_selected=self.sessions_selected,
+            sessions_selected=len(self.selected),
         )
+
+
+@dataclass(frozen=True)
+class _Work:
+    session: RemoteAccessSession
+    skip_reason: str | None
 
 
 class Sweeper:
@@ -85,11 +95,14 @@ class Sweeper:
     def run(self, policy: SweepPolicy, origin: Origin, deadline: Deadline) -> SweepSummary:
         started_at, started = self._now(), time.monotonic()
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
-        tally = _Tally(self._now, self._settings.price_per_device_minute)
-        inventory = _Inventory()
-        selected = self._select(policy, origin, inventory, tally)
-        to_stop = self._publish_skips(selected, policy, origin, tally)
-        left_undone = self._stop_all(to_stop, origin, deadline, tally)
+        tally = _Tally(self._now)
+        inventory = self._inventory(policy, origin, deadline, tally)
+        protected = self._settings.protected_name_pattern
+        work = [
+            _Work(session, selection.skip_reason(session, protected, policy.dry_run))
+            for session in inventory.selected.values()
+        ]
+        left_undone = self._act_on_all(work, origin, deadline, tally)
         logger.info("sweep finished", extra={"outcomes": dict(tally.outcomes)})
         return SweepSummary(
             sweep_id=origin.sweep_id or "",
@@ -102,7 +115,10 @@ class Sweeper:
             inventory=inventory.counts(),
             outcomes=dict(tally.outcomes),
             device_minutes_stopped=round(tally.device_minutes, 2),
-            estimated_savings_usd=round(tally.minutes_saved * tally.price_per_minute, 2),
+            estimated_savings_usd=round(
+                tally.minutes_saved * self._settings.price_per_device_minute, 2
+            ),
+            left_undone_count=len(left_undone),
             left_undone=left_undone[:MAX_LISTED_LEFT_UNDONE],
             started_at=started_at,
             duration_seconds=round(time.monotonic() - started, 3),
@@ -110,12 +126,16 @@ class Sweeper:
 
     # -- inventory ---------------------------------------------------------------------------
 
-    def _select(
-        self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
-    ) -> list[RemoteAccessSession]:
+    def _inventory(
+        self, policy: SweepPolicy, origin: Origin, deadline: Deadline, tally: _Tally
+    ) -> _Inventory:
+        inventory = _Inventory()
         now = self._now()
-        selected: list[RemoteAccessSession] = []
-        for project_arn in self._projects(policy, origin, inventory, tally):
+        projects = list(self._projects(policy, origin, inventory, tally))
+        for index, project_arn in enumerate(projects):
+            if deadline.expired():
+                inventory.projects_not_reached = projects[index:]
+                break
             try:
                 sessions = list(self._gateway.list_sessions(project_arn))
             except DeviceFarmError as error:
@@ -124,9 +144,9 @@ class Sweeper:
             inventory.projects_listed += 1
             inventory.sessions_seen += len(sessions)
             inventory.sessions_active += sum(1 for s in sessions if selection.is_active(s))
-            selected.extend(selection.select(sessions, policy, now))
-        inventory.sessions_selected = len(selected)
-        return selected
+            for session in selection.select(sessions, policy, now):
+                inventory.selected.setdefault(session.arn, session)
+        return inventory
 
     def _projects(
         self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
@@ -155,101 +175,70 @@ class Sweeper:
         message = outcome_message(
             Outcome.FAILED, origin, arn=None, error=failure, project_arn=project_arn
         )
-        self._publish_or_park(message, tally)
+        self._service.publish_or_park(message)
+        tally.add(message)
 
     # -- acting ------------------------------------------------------------------------------
 
-    def _publish_skips(
-        self,
-        sessions: Iterable[RemoteAccessSession],
-        policy: SweepPolicy,
-        origin: Origin,
-        tally: _Tally,
-    ) -> list[RemoteAccessSession]:
-        to_stop = []
-        for session in sessions:
-            if selection.is_protected(session, self._settings.protected_name_pattern):
-                reason = "PROTECTED"
-            elif policy.dry_run:
-                reason = "DRY_RUN"
-            else:
-                to_stop.append(session)
-                continue
-            skipped = outcome_message(
-                Outcome.SKIPPED, origin, arn=session.arn, session=session, reason=reason
-            )
-            self._publish_or_park(skipped, tally)
-        return to_stop
-
-    def _stop_all(
-        self,
-        sessions: list[RemoteAccessSession],
-        origin: Origin,
-        deadline: Deadline,
-        tally: _Tally,
+    def _act_on_all(
+        self, work: list[_Work], origin: Origin, deadline: Deadline, tally: _Tally
     ) -> list[str]:
+        """Act on every item on a bounded pool; returns the ARNs not started in time."""
         workers = self._settings.sweep_workers
         pending: set[Future[OutcomeMessage | None]] = set()
-        queue = iter(sessions)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
-            for session in queue:
+            for index, item in enumerate(work):
                 if deadline.expired():
-                    left = [session.arn, *(s.arn for s in queue)]
-                    logger.warning("sweep out of time", extra={"left_undone": len(left)})
-                    break
-                pending.add(pool.submit(self._stop_one, session.arn, origin))
+                    logger.warning("sweep out of time", extra={"left": len(work) - index})
+                    _collect(wait(pending).done, tally)
+                    return [left.session.arn for left in work[index:]]
+                pending.add(pool.submit(self._act_on, item, origin))
                 if len(pending) >= workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    self._collect(done, tally)
-            else:
-                left = []
-            self._collect(wait(pending).done, tally)
-        return left
+                    _collect(done, tally)
+            _collect(wait(pending).done, tally)
+        return []
 
-    def _stop_one(self, arn: str, origin: Origin) -> OutcomeMessage | None:
+    def _act_on(self, item: _Work, origin: Origin) -> OutcomeMessage | None:
+        session = item.session
+        if item.skip_reason:
+            skipped = outcome_message(
+                Outcome.SKIPPED, origin, arn=session.arn, session=session, reason=item.skip_reason
+            )
+            self._service.publish_or_park(skipped)
+            return skipped
         try:
-            return self._service.stop(arn, origin)
+            return self._service.stop(session.arn, origin)
         except OutcomeNotPublishedError as error:
             self._service.park(error)
             return error.message
         except IdempotencyAlreadyInProgressError:
-            logger.info("another invocation is stopping this session", extra={"arn": arn})
+            logger.info("another invocation is stopping this session", extra={"arn": session.arn})
             return None
         except Exception as error:  # one session must never end the sweep
-            logger.exception("unexpected error stopping a session", extra={"arn": arn})
+            logger.exception("unexpected error stopping a session", extra={"arn": session.arn})
             failure = OutcomeError(code=UNEXPECTED_ERROR, message=str(error)[:500])
-            message = outcome_message(Outcome.FAILED, origin, arn=arn, error=failure)
-            return self._publish_or_park(message, None)
+            message = outcome_message(Outcome.FAILED, origin, arn=session.arn, error=failure)
+            self._service.publish_or_park(message)
+            return message
 
-    def _collect(self, done: Iterable[Future[OutcomeMessage | None]], tally: _Tally) -> None:
-        for future in done:
-            message = future.result()
-            if message is None:
-                tally.outcomes[IN_PROGRESS] += 1
-            else:
-                tally.add(message)
 
-    def _publish_or_park(self, message: OutcomeMessage, tally: _Tally | None) -> OutcomeMessage:
-        try:
-            self._service.publish(message)
-        except OutcomeNotPublishedError as error:
-            self._service.park(error)
-        if tally:
-            tally.add(message)
-        return message
+def _collect(done: Iterable[Future[OutcomeMessage | None]], tally: _Tally) -> None:
+    for future in done:
+        tally.add(future.result())
 
 
 def policy_for(
     command: SweepCommand, settings: Settings, *, kill_switch: bool = False
 ) -> SweepPolicy:
-    """The command's values, else the function's defaults."""
+    """The command's values, else the function's defaults; repeated projects count once."""
     return SweepPolicy(
         max_age_minutes=(
             settings.sweep_max_age_minutes
             if command.max_age_minutes is None
             else command.max_age_minutes
         ),
-        project_arns=tuple(command.project_arns or settings.sweep_project_arns),
+        project_arns=tuple(dict.fromkeys(command.project_arns or settings.sweep_project_arns)),
         dry_run=settings.sweep_dry_run if command.dry_run is None else command.dry_run,
         kill_switch=kill_switch,
     )

@@ -1,25 +1,31 @@
 """CloudWatch alarms: the Lambda alarm action and EventBridge "Alarm State Change".
 
-Only a transition to ALARM acts. An alarm whose metric (or one of its metric-math inputs)
+Only a transition to ALARM acts, and not while the alarm's actions are suppressed. An alarm
+whose metric (or one of its metric-math inputs)
 carries a SessionArn dimension stops that session; any other alarm, composite ones included,
-pulls the kill switch: a sweep of every active session in scope, whatever its age.
+pulls the kill switch: a sweep of every active session in scope, whatever its age. Protection
+and dry run apply to both, as to any automatic stop.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from session_stopper.config import settings
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep import policy_for
+from session_stopper.domain.service import OutcomeNotPublishedError
+from session_stopper.domain.sweep import IN_PROGRESS, policy_for
+from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.entrypoints.events import (
     direct_origin,
     eventbridge_origin,
     reject,
-    stop_or_park,
 )
 from session_stopper.entrypoints.sweeps import lambda_deadline, run_sweep
 from session_stopper.models.alarms import AlarmActionEvent, AlarmData, AlarmStateChangeEvent
@@ -57,24 +63,36 @@ def handle_alarm_state_change(event: dict[str, Any], context: LambdaContext) -> 
 
 def act_on_alarm(alarm: AlarmData, origin: Origin, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(origin.correlation_id)
-    state = alarm.state.value
-    if state != ALARM_STATE:
-        logger.info(
-            "alarm not in ALARM: nothing to do", extra={"alarm": origin.trigger.id, "state": state}
-        )
-        return {"alarm": origin.trigger.id, "state": state, "action": "ignored"}
+    answer: dict[str, Any] = {"alarm": origin.trigger.id, "state": alarm.state.value}
+    suppressed = alarm.state.actions_suppressed_by
+    if alarm.state.value != ALARM_STATE or suppressed:
+        # A suppressed alarm's own actions do not run; its EventBridge event must not either.
+        logger.info("alarm not acting", extra={**answer, "suppressed_by": suppressed})
+        return {**answer, "action": "ignored"}
     arns = alarm.session_arns
     if arns:
-        outcomes = [_stop_named(arn, origin) for arn in arns]
-        return {"alarm": origin.trigger.id, "state": state, "action": "stop", "outcomes": outcomes}
+        return {**answer, "action": "stop", "outcomes": _stop_named_sessions(arns, origin)}
     policy = policy_for(SweepCommand(), settings(), kill_switch=True)
     summary = run_sweep(policy, origin, lambda_deadline(context))
-    return {
-        "alarm": origin.trigger.id,
-        "state": state,
-        "action": "killSwitch",
-        "summary": summary.model_dump(mode="json"),
-    }
+    return {**answer, "action": "killSwitch", "summary": summary.model_dump(mode="json")}
+
+
+def _stop_named_sessions(arns: list[str], origin: Origin) -> list[dict[str, Any]]:
+    """Every named session gets its chance; an outcome SNS refused is parked, then raised at
+    the end so Lambda retries the alarm (the retry republishes the remembered outcomes)."""
+    outcomes: list[dict[str, Any]] = []
+    unpublished: list[OutcomeNotPublishedError] = []
+    for arn in arns:
+        try:
+            outcomes.append(_stop_named(arn, origin))
+        except OutcomeNotPublishedError as error:
+            stop_service().park(error)
+            unpublished.append(error)
+        except IdempotencyAlreadyInProgressError:
+            outcomes.append({"sessionArn": arn, "outcome": IN_PROGRESS})
+    if unpublished:
+        raise unpublished[0]
+    return outcomes
 
 
 def _stop_named(arn: str, origin: Origin) -> dict[str, Any]:
@@ -82,4 +100,9 @@ def _stop_named(arn: str, origin: Origin) -> dict[str, Any]:
     if problem:
         rejection = Rejection(code="INVALID_ARN", message=f"SessionArn dimension: {problem}")
         return reject(origin, rejection, arn)
-    return stop_or_park(arn, origin)
+    current = settings()
+    message = stop_service().stop_unless_exempt(
+        arn, origin, current.protected_name_pattern, current.sweep_dry_run
+    )
+    answer: dict[str, Any] = message.model_dump(mode="json")
+    return answer

@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
 )
 from pydantic import BaseModel
 
@@ -30,6 +31,7 @@ from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.domain.sweep import policy_for
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.entrypoints.sweeps import run_sweep
+from session_stopper.gateways.outcomes import ParkError
 from session_stopper.models.outcome import Outcome, OutcomeMessage, Trigger, TriggerKind
 from session_stopper.models.rejection import Rejection, RejectionDetail, rejection_of
 from session_stopper.models.requests import StopCommand
@@ -179,8 +181,21 @@ def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[Any]:
 @app.exception_handler(OutcomeNotPublishedError)
 def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
     # Never only a log line: the outcome goes to the dead-letter queue and to the caller.
-    stop_service().park(error)
+    try:
+        stop_service().park(error)
+    except ParkError:
+        logger.exception("outcome neither published nor parked", extra={"outcome": error.message})
     return _outcome_response(error.message, HTTPStatus.SERVICE_UNAVAILABLE)
+
+
+@app.exception_handler(IdempotencyPersistenceLayerError)
+def _store_unavailable(_error: IdempotencyPersistenceLayerError) -> Response[Any]:
+    logger.exception("idempotency store unavailable")
+    rejection = Rejection(
+        code="IDEMPOTENCY_STORE_UNAVAILABLE",
+        message="cannot guarantee a single stop right now; nothing was stopped, retry shortly",
+    )
+    return _error_response(HTTPStatus.SERVICE_UNAVAILABLE, rejection)
 
 
 @app.not_found
@@ -192,5 +207,5 @@ def _no_route(_error: Exception) -> Response[Any]:
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
+    logger.set_correlation_id(event["requestContext"]["requestId"])
     return app.resolve(event, context)

@@ -55,11 +55,8 @@ def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dic
         error=OutcomeError(code=rejection.code, message=rejection.message),
     )
     logger.warning("event rejected", extra={"rejection": rejection.model_dump()})
-    try:
-        stop_service().publish(message)
-    except OutcomeNotPublishedError as error:
-        # A retry would be rejected again: parking keeps the outcome without a retry storm.
-        stop_service().park(error)
+    # A retry would be rejected again: parking keeps the outcome without a retry storm.
+    stop_service().publish_or_park(message)
     return message.model_dump(mode="json")
 
 

@@ -35,7 +35,12 @@ def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
 
 
 def _is_api(event: dict[str, Any]) -> bool:
-    return "httpMethod" in event and "requestContext" in event
+    context = event.get("requestContext")
+    return (
+        "httpMethod" in event
+        and isinstance(context, dict)
+        and isinstance(context.get("requestId"), str)
+    )
 
 
 def _is_eventbridge(event: dict[str, Any]) -> bool:

@@ -24,8 +24,9 @@ from session_stopper.models.rejection import rejection_of
 from session_stopper.models.sweep import SweepCommand, SweepPolicy, SweepSummary
 from session_stopper.observability import logger
 
-# Room to finish the stops in flight (each may retry) and publish the summary.
-ASYNC_RESERVE_SECONDS = 30.0
+# Room to finish the stops in flight and publish the summary: a throttled Device Farm call
+# alone may spend 15 s in backoff before its last attempt.
+ASYNC_RESERVE_SECONDS = 60.0
 
 
 def lambda_deadline(context: LambdaContext, reserve: float = ASYNC_RESERVE_SECONDS) -> Deadline:

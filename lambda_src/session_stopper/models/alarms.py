@@ -51,6 +51,9 @@ class AlarmState(_AlarmModel):
     value: str
     reason: str | None = None
     timestamp: str | None = None
+    actions_suppressed_by: str | None = Field(
+        None, alias="actionsSuppressedBy", description="composite alarms with a suppressor"
+    )
 
 
 class AlarmData(_AlarmModel):
@@ -84,6 +87,7 @@ class AlarmActionEvent(_AlarmModel):
 class AlarmStateChangeEvent(EventBridgeModel):
     """The EventBridge event `aws.cloudwatch` / `CloudWatch Alarm State Change`."""
 
+    source: Literal["aws.cloudwatch"]
     detail: AlarmData
 
     @property

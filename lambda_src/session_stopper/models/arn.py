@@ -43,9 +43,4 @@ def _validate_session_arn(value: str) -> str:
     return value
 
 
-def project_id_of(session_arn: str) -> str:
-    """The project part of a session ARN (`...:session:<projectId>/<sessionId>/<n>`)."""
-    return session_arn.split(":", 6)[6].split("/", 1)[0]
-
-
 SessionArn = Annotated[str, AfterValidator(_validate_session_arn)]

@@ -7,7 +7,7 @@ unknown one is kept as the raw string and logged as a warning instead of failing
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -79,14 +79,26 @@ class InteractionMode(StrEnum):
 ENDED_STATUSES = frozenset({SessionStatus.COMPLETED, SessionStatus.STOPPING})
 
 
+_warned: set[str] = set()
+
+
+def warn_once(message: str, **details: Any) -> None:
+    """Log a drift warning once per process: a sweep validates thousands of similar answers."""
+    key = f"{message}{sorted(details.items())}"
+    if key not in _warned:
+        _warned.add(key)
+        logger.warning(message, extra=details)
+
+
 def _known_or_warn(enum_type: type[StrEnum]) -> AfterValidator:
     known = frozenset(member.value for member in enum_type)
 
     def check(value: str) -> str:
         if value not in known:
-            logger.warning(
+            warn_once(
                 "Device Farm sent an enum value this version does not know",
-                extra={"enum": enum_type.__name__, "value": value},
+                enum=enum_type.__name__,
+                value=value,
             )
         return value
 

@@ -56,10 +56,6 @@ class Rejection(BaseModel):
     message: str
     details: list[RejectionDetail] = []
 
-    @property
-    def as_error(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
-
 
 def _field(location: Iterable[Any]) -> str:
     # The API reports locations under "body"; an event's are relative to the event itself.

@@ -22,8 +22,8 @@ from session_stopper.models.enums import (
     Platform,
     Result,
     Status,
+    warn_once,
 )
-from session_stopper.observability import logger
 
 
 class DeviceFarmModel(BaseModel):
@@ -34,9 +34,10 @@ class DeviceFarmModel(BaseModel):
     @model_validator(mode="after")
     def _warn_on_unknown_fields(self) -> DeviceFarmModel:
         if self.model_extra:
-            logger.warning(
+            warn_once(
                 "Device Farm sent fields this version does not know",
-                extra={"model": type(self).__name__, "fields": sorted(self.model_extra)},
+                model=type(self).__name__,
+                fields=sorted(self.model_extra),
             )
         return self
 

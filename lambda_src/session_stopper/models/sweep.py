@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from session_stopper.models.arn import MAX_ARN_LENGTH, MIN_ARN_LENGTH
 from session_stopper.models.outcome import ContractModel, Trigger
 
-_PROJECT_ARN_PREFIX = "arn:aws:devicefarm:"
+_PROJECT_ARN = re.compile(r"^arn:aws:devicefarm:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:project:[^\s/:]+$")
 
 
 def _validate_project_arn(value: str) -> str:
-    resource = value.split(":", 6)
-    if not value.startswith(_PROJECT_ARN_PREFIX) or len(resource) != 7 or resource[5] != "project":
+    if not (MIN_ARN_LENGTH <= len(value) <= MAX_ARN_LENGTH and _PROJECT_ARN.match(value)):
         raise PydanticCustomError(
-            "invalid_arn", "not a Device Farm project ARN: {value}", {"value": value[:200]}
+            "invalid_arn",
+            "not a Device Farm project ARN (arn:aws:devicefarm:<region>:<account>:project:<id>):"
+            " {value}",
+            {"value": value[:200]},
         )
     return value
 
@@ -50,6 +54,9 @@ class SweepPolicy(BaseModel):
 class SweepCounts(ContractModel):
     projects_listed: int = Field(0, alias="projectsListed")
     projects_failed: list[str] = Field(default_factory=list, alias="projectsFailed")
+    projects_not_reached: list[str] = Field(
+        default_factory=list, alias="projectsNotReached", description="not listed: out of time"
+    )
     sessions_seen: int = Field(0, alias="sessionsSeen")
     sessions_active: int = Field(0, alias="sessionsActive")
     sessions_selected: int = Field(0, alias="sessionsSelected")
@@ -69,7 +76,10 @@ class SweepSummary(ContractModel):
     outcomes: dict[str, int] = Field(description="count of outcome messages by outcome")
     device_minutes_stopped: float = Field(alias="deviceMinutesStopped")
     estimated_savings_usd: float = Field(alias="estimatedSavingsUsd")
-    left_undone: list[str] = Field(alias="leftUndone", description="ARNs left to the next sweep")
+    left_undone_count: int = Field(alias="leftUndoneCount", description="sessions not acted on")
+    left_undone: list[str] = Field(
+        alias="leftUndone", description="their ARNs (the first 200), left to the next sweep"
+    )
     started_at: datetime = Field(alias="startedAt")
     finished_at: datetime = Field(default_factory=lambda: datetime.now(UTC), alias="finishedAt")
     duration_seconds: float = Field(alias="durationSeconds")
