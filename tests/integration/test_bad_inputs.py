@@ -54,6 +54,20 @@ API_CASES: list[tuple[str, str | None, dict[str, Any], int, str]] = [
         415,
         "UNSUPPORTED_MEDIA_TYPE",
     ),
+    (
+        "form-encoded",
+        json.dumps({"arn": ARN}),
+        {"content-type": "application/x-www-form-urlencoded"},
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    ),
+    (
+        "multipart",
+        "--x\r\n",
+        {"content-type": "multipart/form-data; boundary=x"},
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    ),
     ("unknown-path", json.dumps({"arn": ARN}), {"path": "/sessions/stopp"}, 404, "NO_ROUTE"),
     ("wrong-method", json.dumps({"arn": ARN}), {"httpMethod": "GET"}, 404, "NO_ROUTE"),
 ]

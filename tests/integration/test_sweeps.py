@@ -14,12 +14,11 @@ from session_stopper.domain.sweep import Sweeper
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.handler import lambda_handler
-from session_stopper.models.outcome import Trigger, TriggerKind
+from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.sweep import SweepPolicy
 from tests.support.aws import OutcomeSink, Published
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
-
 
 ARN_OF_A_SESSION = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
 
@@ -174,7 +173,7 @@ def test_a_sweep_running_out_of_time_midway_leaves_the_rest_to_the_next(
 ) -> None:
     world.populate([SessionSpec("alpha", 90 + n / 100) for n in range(250)])
     sweeper = Sweeper(settings(), DeviceFarmGateway(), stop_service())
-    origin = Origin(trigger=Trigger(kind=TriggerKind.DIRECT, id="test"), correlation_id="test")
+    origin = Origin.of(TriggerKind.DIRECT, "test")
     policy = SweepPolicy(max_age_minutes=60, project_arns=(), dry_run=False)
 
     summary = sweeper.run(policy, origin, CountdownDeadline(checks=1 + 10))  # 1 project, 10 stops

@@ -13,6 +13,7 @@ from session_stopper.models.outcome import (
     OutcomeMessage,
     SessionSummary,
     Trigger,
+    TriggerKind,
 )
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.observability import metrics
@@ -37,6 +38,15 @@ class Origin(BaseModel):
     trigger: Trigger
     correlation_id: str
     sweep_id: str | None = None
+
+    @classmethod
+    def of(cls, kind: TriggerKind, trigger_id: str, correlation_id: str | None = None) -> Origin:
+        """An origin whose correlation id is its trigger id unless told otherwise."""
+        trigger = Trigger(kind=kind, id=trigger_id)
+        return cls(trigger=trigger, correlation_id=correlation_id or trigger_id)
+
+    def as_kind(self, kind: TriggerKind) -> Origin:
+        return self.model_copy(update={"trigger": Trigger(kind=kind, id=self.trigger.id)})
 
 
 def outcome_message(

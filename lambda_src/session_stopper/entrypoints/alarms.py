@@ -30,7 +30,7 @@ from session_stopper.entrypoints.events import (
 from session_stopper.entrypoints.sweeps import lambda_deadline, run_sweep
 from session_stopper.models.alarms import AlarmActionEvent, AlarmData, AlarmStateChangeEvent
 from session_stopper.models.arn import session_arn_problem
-from session_stopper.models.outcome import Trigger, TriggerKind
+from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.sweep import SweepCommand
 from session_stopper.observability import logger
@@ -39,9 +39,7 @@ ALARM_STATE = "ALARM"
 
 
 def _alarm_origin(alarm_arn: str, correlation_id: str) -> Origin:
-    return Origin(
-        trigger=Trigger(kind=TriggerKind.ALARM, id=alarm_arn), correlation_id=correlation_id
-    )
+    return Origin.of(TriggerKind.ALARM, alarm_arn, correlation_id=correlation_id)
 
 
 def handle_alarm_action(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -12,10 +12,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -32,7 +29,7 @@ from session_stopper.domain.sweep import policy_for
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.gateways.outcomes import ParkError
-from session_stopper.models.outcome import Outcome, OutcomeMessage, Trigger, TriggerKind
+from session_stopper.models.outcome import Outcome, OutcomeMessage, TriggerKind
 from session_stopper.models.rejection import Rejection, RejectionDetail, rejection_of
 from session_stopper.models.requests import StopCommand
 from session_stopper.models.sweep import SweepCommand, SweepSummary
@@ -87,6 +84,10 @@ def _request_id() -> str:
     return str(app.current_event.request_context.request_id)
 
 
+def _origin() -> Origin:
+    return Origin.of(TriggerKind.API, _request_id())
+
+
 def _outcome_response(message: OutcomeMessage, status: HTTPStatus | None = None) -> Response[Any]:
     status = status or status_of(message)
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status is HTTPStatus.TOO_MANY_REQUESTS else {}
@@ -122,9 +123,7 @@ def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
     },
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
-    request_id = _request_id()
-    origin = Origin(trigger=Trigger(kind=TriggerKind.API, id=request_id), correlation_id=request_id)
-    return _outcome_response(stop_service().stop(command.arn, origin))
+    return _outcome_response(stop_service().stop(command.arn, _origin()))
 
 
 @app.post(
@@ -141,9 +140,7 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     },
 )
 def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
-    request_id = _request_id()
-    origin = Origin(trigger=Trigger(kind=TriggerKind.API, id=request_id), correlation_id=request_id)
-    summary = run_sweep(policy_for(command, settings()), origin, _api_deadline())
+    summary = run_sweep(policy_for(command, settings()), _origin(), _api_deadline())
     return Response(
         status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=summary
     )
@@ -164,12 +161,6 @@ def _api_deadline() -> Deadline:
 @app.exception_handler(RequestValidationError)
 def _invalid_request(error: RequestValidationError) -> Response[Any]:
     return _error_response(HTTPStatus.BAD_REQUEST, rejection_of(error.errors()))
-
-
-@app.exception_handler(RequestUnsupportedContentType)
-def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response[Any]:
-    rejection = Rejection(code="UNSUPPORTED_MEDIA_TYPE", message="send application/json")
-    return _error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, rejection)
 
 
 @app.exception_handler(IdempotencyAlreadyInProgressError)
@@ -206,6 +197,29 @@ def _no_route(_error: Exception) -> Response[Any]:
     return _error_response(HTTPStatus.NOT_FOUND, rejection)
 
 
+def _sends_json(event: dict[str, Any]) -> bool:
+    """No content type counts as JSON; curl's default form encoding does not."""
+    headers = event.get("headers") or {}
+    media_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    essence = str(media_type).split(";", 1)[0].strip().lower()
+    return essence in {"", "application/json"} or essence.endswith("+json")
+
+
+def _unsupported_media_type(request_id: str) -> dict[str, Any]:
+    rejection = Rejection(
+        code="UNSUPPORTED_MEDIA_TYPE", message="send the body as application/json"
+    )
+    return {
+        "statusCode": HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": ErrorBody(error=rejection, requestId=request_id).model_dump_json(),
+        "isBase64Encoded": False,
+    }
+
+
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.set_correlation_id(event["requestContext"]["requestId"])
+    request_id = event["requestContext"]["requestId"]
+    logger.set_correlation_id(request_id)
+    if event.get("body") and not _sends_json(event):
+        return _unsupported_media_type(request_id)
     return app.resolve(event, context)

@@ -32,10 +32,7 @@ def eventbridge_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
     event_id = str(event.get("id") or context.aws_request_id)
     resources = event.get("resources")
     rule = resources[0] if isinstance(resources, list) and resources else None
-    return Origin(
-        trigger=Trigger(kind=TriggerKind.EVENTBRIDGE, id=str(rule or event_id)),
-        correlation_id=event_id,
-    )
+    return Origin.of(TriggerKind.EVENTBRIDGE, str(rule or event_id), correlation_id=event_id)
 
 
 def direct_origin(context: LambdaContext) -> Origin:

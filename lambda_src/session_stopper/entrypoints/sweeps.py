@@ -19,7 +19,7 @@ from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.sweep import policy_for
 from session_stopper.entrypoints.dependencies import stop_service, sweeper
 from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
-from session_stopper.models.outcome import Trigger, TriggerKind
+from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.rejection import rejection_of
 from session_stopper.models.sweep import SweepCommand, SweepPolicy, SweepSummary
 from session_stopper.observability import logger
@@ -61,10 +61,7 @@ def _sweep_from(payload: Any, origin: Origin, context: LambdaContext) -> dict[st
 
 
 def handle_scheduled_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    base = eventbridge_origin(event, context)
-    origin = base.model_copy(
-        update={"trigger": Trigger(kind=TriggerKind.SCHEDULE, id=base.trigger.id)}
-    )
+    origin = eventbridge_origin(event, context).as_kind(TriggerKind.SCHEDULE)
     return _sweep_from(_detail(event), origin, context)
 
 
@@ -73,8 +70,4 @@ def handle_sweep_event(event: dict[str, Any], context: LambdaContext) -> dict[st
 
 
 def handle_constant_input(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    base = direct_origin(context)
-    origin = base.model_copy(
-        update={"trigger": Trigger(kind=TriggerKind.SCHEDULE, id=base.trigger.id)}
-    )
-    return _sweep_from(event, origin, context)
+    return _sweep_from(event, direct_origin(context).as_kind(TriggerKind.SCHEDULE), context)
