@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
 from local.devicefarm_emulator.admin import ADMIN_PREFIX, handle_admin
 from local.devicefarm_emulator.emulator import DeviceFarmEmulator
 from local.devicefarm_emulator.errors import (
@@ -26,32 +26,16 @@ JSON_11 = "application/x-amz-json-1.1"
 log = logging.getLogger(__name__)
 
 
-class EmulatorServer:
+class EmulatorServer(BackgroundHTTPServer):
     """A running (or ready) server; `emulator` may be swapped between tests."""
 
     def __init__(self, emulator: DeviceFarmEmulator, host: str = "127.0.0.1", port: int = 0):
         self.emulator = emulator
-        self._http = _HTTPServer((host, port), _Handler, self)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_Handler, host, port)
 
     def start(self) -> EmulatorServer:
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        super().start()
         return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._http.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._http.server_close()
 
 
 @contextmanager
@@ -66,22 +50,10 @@ def running_emulator(
         server.stop()
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # Many short test runs bind and release ports quickly.
-    allow_reuse_address = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[_Handler], owner: EmulatorServer
-    ) -> None:
-        self.owner = owner
-        super().__init__(address, handler)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
     disable_nagle_algorithm = True  # headers and body go out as separate writes
-    server: _HTTPServer
+    server: OwnedHTTPServer
 
     def do_POST(self) -> None:
         if self.path.startswith(ADMIN_PREFIX):

@@ -1,0 +1,138 @@
+"""The function's HTTP API on loopback: each request becomes an API Gateway REST proxy event.
+
+What `sam local start-api` does, without Docker: the routes are the stack's (POST /sessions/stop,
+POST /sweeps), anything else gets API Gateway's own 403. Signatures are not checked (AWS_IAM
+auth is API Gateway's job), nor are bodies checked against the gateway's request models.
+
+Other triggers go through the Lambda Invoke API's path (so `aws lambda invoke --endpoint-url`
+works) or its short alias POST /_local/invoke: the body is the raw event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import traceback
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from local.apigw_events import Headers, HttpRequest, api_gateway_event, proxy_response
+from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
+from local.lambda_runtime import LambdaInvoker
+
+ROUTES = frozenset({("POST", "/sessions/stop"), ("POST", "/sweeps")})
+INVOKE_ALIAS = "/_local/invoke"
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/[^/]+/invocations$")
+
+log = logging.getLogger(__name__)
+Answer = tuple[int, Headers, bytes]
+# The server frames the answer itself; the function's values for these would be wrong.
+HOP_BY_HOP = frozenset({"content-length", "connection", "transfer-encoding", "keep-alive"})
+
+
+def _json(status: int, body: Any, **headers: str) -> Answer:
+    pairs = [("Content-Type", "application/json"), *headers.items()]
+    return status, pairs, json.dumps(body).encode()
+
+
+def answer_api(invoker: LambdaInvoker, request: HttpRequest) -> Answer:
+    """API Gateway's part: route, build the event, call the function, map its answer."""
+    if (request.method, request.path) not in ROUTES:
+        return _json(
+            403,
+            {"message": "Missing Authentication Token"},
+            **{"x-amzn-ErrorType": "MissingAuthenticationTokenException"},
+        )
+    event = api_gateway_event(request)
+    try:
+        result = invoker.invoke(event)
+    except Exception:
+        # API Gateway hides a failed invocation behind a bare 502.
+        traceback.print_exc()
+        return _json(502, {"message": "Internal server error"})
+    return proxy_response(result)
+
+
+def answer_invoke(invoker: LambdaInvoker, body: bytes) -> Answer:
+    """Lambda's Invoke: the payload is the event; a raised error still answers 200."""
+    try:
+        event = json.loads(body or b"{}")
+    except ValueError:
+        return _json(
+            400,
+            {"Type": "User", "message": "Could not parse request body into json"},
+            **{"x-amzn-ErrorType": "InvalidRequestContentException"},
+        )
+    try:
+        return _json(200, invoker.invoke(event), **{"X-Amz-Executed-Version": "$LATEST"})
+    except Exception as error:
+        traceback.print_exc()
+        payload = {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_tb(error.__traceback__),
+        }
+        return _json(200, payload, **{"X-Amz-Function-Error": "Unhandled"})
+
+
+class LocalApiServer(BackgroundHTTPServer):
+    """Serves the API on a background thread; port 0 picks a free one."""
+
+    def __init__(self, invoker: LambdaInvoker, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.invoker = invoker
+        super().__init__(_Handler, host, port)
+
+    def start(self) -> LocalApiServer:
+        super().start()
+        return self
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: OwnedHTTPServer
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_PUT(self) -> None:
+        self._answer("PUT")
+
+    def do_DELETE(self) -> None:
+        self._answer("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - " + format, self.address_string(), *args)
+
+    def _answer(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        invoker = self.server.owner.invoker
+        path = self.path.split("?", 1)[0]
+        if method == "POST" and (path == INVOKE_ALIAS or INVOKE_PATH.match(path)):
+            status, headers, payload = answer_invoke(invoker, body)
+        else:
+            request = HttpRequest(
+                method=method,
+                target=self.path,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+            )
+            status, headers, payload = answer_api(invoker, request)
+        try:
+            self._send(status, headers, payload)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("the client left before the answer (Ctrl-C on the caller's side)")
+
+    def _send(self, status: int, headers: Headers, payload: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)

@@ -1,0 +1,89 @@
+"""moto in server mode and the AWS resources the function needs on it.
+
+moto keeps its state in process-wide backends (shared with any in-process `mock_aws`), so the
+server is reset when it starts: a second local stack in one process starts from nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+from typing import Any, Literal
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from local.environment import Resources
+
+PREFIX = "session-stopper-local"
+TABLE_NAME = f"{PREFIX}-idempotency"
+Service = Literal["sns", "sqs", "dynamodb"]
+
+
+class MotoServer:
+    """moto's threaded server on a loopback port; `stop()` also releases the port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        # werkzeug logs every request at INFO; the local stack prints outcomes instead.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._running = False
+
+    def start(self) -> MotoServer:
+        self._server.start()
+        self._running = True
+        self._reset()
+        return self
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        # werkzeug's serve_forever closes the listening socket when shutdown ends the loop.
+        if self._running:
+            self._server.stop()
+            self._running = False
+
+    def _reset(self) -> None:
+        # moto's own admin endpoint, on the loopback URL we just bound.
+        reset = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(reset, timeout=10) as answer:  # noqa: S310
+            answer.read()
+
+
+def aws_client(service: Service, endpoint_url: str, region: str) -> Any:
+    """A client on moto with fake credentials, whatever the developer's environment holds."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 (moto accepts any credentials)
+        region_name=region,
+    )
+    return session.client(service, endpoint_url=endpoint_url)
+
+
+def create_resources(endpoint_url: str, region: str) -> Resources:
+    """The outcome topic, a queue subscribed to it (the tap), the outcome DLQ, the table."""
+    sns = aws_client("sns", endpoint_url, region)
+    sqs = aws_client("sqs", endpoint_url, region)
+    topic_arn = sns.create_topic(Name=f"{PREFIX}-outcomes")["TopicArn"]
+    tap_url = sqs.create_queue(QueueName=f"{PREFIX}-outcomes-tap")["QueueUrl"]
+    tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=tap_arn["Attributes"]["QueueArn"])
+    dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-outcomes-dlq")["QueueUrl"]
+    _create_table(aws_client("dynamodb", endpoint_url, region))
+    return Resources(topic_arn, tap_url, dlq_url, TABLE_NAME)
+
+
+def _create_table(dynamodb: Any) -> None:
+    dynamodb.create_table(
+        TableName=TABLE_NAME,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=TABLE_NAME,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+    )

@@ -1,0 +1,158 @@
+"""`make demo`: the whole product on this machine, every trigger, every outcome, checked.
+
+Starts the local stack on free ports (Device Farm emulator, moto, the function behind a real
+HTTP API), seeds two projects of sessions with chosen ages, sends each trigger over HTTP, reads
+every outcome back from SNS through the tap queue, prints them, and exits 0 only when each one
+is the one the story expects.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from local.api_server import INVOKE_ALIAS
+from local.demo_report import (
+    StepResult,
+    mismatches,
+    outcome_row,
+    outcome_table,
+    refusal_row,
+    summary_table,
+)
+from local.demo_scenario import (
+    METERED_CONCURRENCY,
+    PROTECTED_NAME_PATTERN,
+    SEEDS,
+    STEPS,
+    Send,
+    Step,
+)
+from local.outcomes import drain
+from local.stack import LocalStack, LocalStackConfig
+from local.world import SeededWorld, new_emulator, seed_world
+
+Write = Callable[[str], None]
+
+
+@dataclass
+class DemoResult:
+    steps: list[StepResult]
+    problems: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def post_json(url: str, payload: Any) -> tuple[int, Any]:
+    """A real HTTP POST; error statuses are answers too."""
+    data = json.dumps(payload).encode()
+    request = urllib.request.Request(  # noqa: S310 (the local stack's loopback URL)
+        url, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def run_step(stack: LocalStack, world: SeededWorld, step: Step) -> StepResult:
+    send = step.send(world)
+    status, answer = post_json(f"{stack.api_url}{send.path}", send.payload)
+    result = StepResult(step, send, status, answer)
+    # moto hands SNS messages to the subscribed queue during Publish: all are there now.
+    for delivered in drain(stack.sqs(), _tap_url(stack)):
+        if delivered.is_summary:
+            result.summaries.append(delivered.body)
+        else:
+            result.rows.append(outcome_row(step, delivered, world, send))
+    if _is_refusal(send, answer):
+        result.rows.append(refusal_row(step, status, answer, send))
+    return result
+
+
+def _is_refusal(send: Send, answer: Any) -> bool:
+    """An API answer without an outcome: the request was refused before any call."""
+    return send.path != INVOKE_ALIAS and isinstance(answer, dict) and "outcome" not in answer
+
+
+def _tap_url(stack: LocalStack) -> str:
+    if stack.resources is None:
+        raise RuntimeError("the local stack has no resources yet")
+    return stack.resources.tap_queue_url
+
+
+def run_demo(write: Write = print) -> DemoResult:
+    started = time.monotonic()
+    emulator, clock = new_emulator(metered_concurrency=METERED_CONCURRENCY)
+    world = seed_world(emulator, clock, SEEDS)
+    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": PROTECTED_NAME_PATTERN})
+    with LocalStack(config, emulator) as stack:
+        _intro(write, stack, world)
+        results = []
+        for step in STEPS:
+            result = run_step(stack, world, step)
+            request = f"POST {result.send.path}"
+            write(f"  {step.number:<3} {step.title:<56} {request:<21} -> {result.http_status}")
+            results.append(result)
+    problems = [problem for result in results for problem in mismatches(result)]
+    return DemoResult(results, problems, time.monotonic() - started)
+
+
+def _intro(write: Write, stack: LocalStack, world: SeededWorld) -> None:
+    write("Device Farm Session Stopper - local demo (no AWS account involved)")
+    write(f"  function API {stack.api_url}   Device Farm emulator {stack.emulator_url}")
+    write(f"  moto (SNS, SQS, DynamoDB, CloudWatch) {stack.moto_url}")
+    ages = ", ".join(f"{seed.name} {seed.age_minutes:g}m" for seed in SEEDS)
+    write(f"  {len(world.sessions)} sessions in {len(world.projects)} projects: {ages}")
+    write(f"  nightly-regression already ended; protected names: {PROTECTED_NAME_PATTERN}")
+    write("")
+    write("Steps (every request is real HTTP to the local API):")
+
+
+def report(result: DemoResult, write: Write = print) -> None:
+    write("")
+    write("Outcomes received from SNS (via the tap queue), plus the API's refusal:")
+    write(outcome_table(result.steps))
+    write("")
+    write("Sweep summaries:")
+    write(summary_table(result.steps))
+    write("")
+    if result.ok:
+        count = sum(len(step.rows) for step in result.steps)
+        write(f"OK: all {count} outcomes as expected ({result.seconds:.1f} s).")
+        return
+    write("MISMATCH: the demo did not go as expected:")
+    for problem in result.problems:
+        write(f"  - {problem}")
+
+
+def _raise_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    # Unwinds through the `with` blocks, so servers stop and ports are freed.
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    try:
+        result = run_demo()
+    except KeyboardInterrupt:
+        print("demo interrupted; local stack stopped", file=sys.stderr)
+        return 130
+    report(result)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

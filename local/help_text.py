@@ -1,0 +1,61 @@
+"""What `make local` prints on start: where things run and commands to try with real ARNs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from local.sample_events import alarm_action_event, stop_command_event
+from local.world import SeededWorld
+
+
+def _curl(url: str, payload: Any) -> str:
+    return (
+        f"  curl -s -X POST {url} -H 'content-type: application/json' \\\n"
+        f"       -d '{json.dumps(payload)}'"
+    )
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Which seeded sessions the printed commands act on."""
+
+    http: str
+    event: str
+    alarm: str
+
+
+def local_help(
+    api_url: str, emulator_url: str, moto_url: str, world: SeededWorld, examples: Examples
+) -> str:
+    invoke = f"{api_url}/_local/invoke"
+    sessions = "\n".join(f"  {name:<20} {arn}" for name, arn in world.sessions.items())
+    lines = [
+        "Local stack running (Ctrl-C stops it).",
+        f"  function API       {api_url}   (POST /sessions/stop, POST /sweeps)",
+        f"  raw invoke         POST {invoke}   (any event; also aws lambda invoke "
+        f"--endpoint-url {api_url})",
+        f"  Device Farm        {emulator_url}   (admin: {emulator_url}/_emulator/health)",
+        f"  moto (SNS/SQS/...) {moto_url}",
+        "",
+        "Sessions (sweeps stop those older than 60 min; names matching the protected pattern "
+        "are skipped):",
+        sessions,
+        "",
+        "Stop one session over HTTP:",
+        _curl(f"{api_url}/sessions/stop", {"arn": world.arn(examples.http)}),
+        "Sweep over HTTP:",
+        _curl(f"{api_url}/sweeps", {"maxAgeMinutes": 60}),
+        "EventBridge stop command (raw event):",
+        _curl(invoke, stop_command_event(world.arn(examples.event))),
+        "Scheduled rule (constant input):",
+        _curl(invoke, {"action": "sweep"}),
+        "CloudWatch alarm action naming a session:",
+        _curl(invoke, alarm_action_event(world.arn(examples.alarm))),
+        "Make Device Farm throttle every call (then FAILED / 429; set 0 to undo):",
+        _curl(f"{emulator_url}/_emulator/faults", {"throttleRate": 1.0}),
+        "",
+        "Each outcome published to SNS is printed below as it arrives:",
+    ]
+    return "\n".join(lines)

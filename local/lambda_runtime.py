@@ -1,0 +1,128 @@
+"""What the Lambda service does around the handler: a context object, one call at a time.
+
+The handler is imported on first use, never at import time: Powertools reads its settings
+(log level, tracing) from the environment when the function's modules are imported, so the local
+stack must set the environment first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FUNCTION_NAME = "session-stopper-local"
+LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+Handler = Callable[[Any, Any], Any]
+EMF_PREFIX = '{"_aws":'
+
+
+@dataclass
+class LocalLambdaContext:
+    """The attributes of Lambda's context object that Powertools and the function read."""
+
+    function_name: str = FUNCTION_NAME
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = f"/aws/lambda/{FUNCTION_NAME}"
+    log_stream_name: str = "local"
+    timeout_seconds: float = 300.0
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = time.monotonic() - self._started
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+def real_handler() -> Handler:
+    if importlib.util.find_spec("session_stopper") is None:
+        # Run without the Makefile's PYTHONPATH: the function's code asset is lambda_src/.
+        sys.path.insert(0, str(LAMBDA_SRC))
+    # Imported by name, on first use: after the local stack has set the environment.
+    handler: Handler = importlib.import_module("session_stopper.handler").lambda_handler
+    return handler
+
+
+def reset_function_caches() -> None:
+    """Forget the clients and settings the function keeps per process.
+
+    A process that runs the function again under a new environment (the demo inside the test
+    suite, a second local stack) must not reuse clients pointed at servers that are gone.
+    """
+    for name, module in list(sys.modules.items()):
+        if name != "session_stopper" and not name.startswith("session_stopper."):
+            continue
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "__wrapped__"):
+                value.cache_clear()
+
+
+class LambdaInvoker:
+    """Invokes the handler like one Lambda execution environment: one event at a time."""
+
+    def __init__(
+        self,
+        handler: Handler | None = None,
+        region: str = "eu-west-1",
+        timeout_seconds: float = 300.0,
+        drop_metric_lines: bool = False,
+    ) -> None:
+        self._handler = handler
+        self._drop_metric_lines = drop_metric_lines
+        self._region = region
+        self._timeout_seconds = timeout_seconds
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def context(self) -> LocalLambdaContext:
+        arn = f"arn:aws:lambda:{self._region}:123456789012:function:{FUNCTION_NAME}"
+        return LocalLambdaContext(invoked_function_arn=arn, timeout_seconds=self._timeout_seconds)
+
+    def invoke(self, event: Any) -> Any:
+        # Lambda never runs two events at once in one environment; the function's module
+        # state (Powertools' logger keys, metric set) relies on that.
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the local function has been shut down")
+            # Imported before stdout is redirected: Powertools' logger binds sys.stdout once.
+            handler = self._handler or real_handler()
+            with _without_metric_lines(self._drop_metric_lines):
+                return handler(event, self.context())
+
+    def close(self, timeout: float = 15.0) -> None:
+        """Let the invocation in flight finish (the environment it needs is still there), then
+        refuse new ones: Ctrl-C during a request must not end in a misconfigured function."""
+        finished = self._lock.acquire(timeout=timeout)
+        self._closed = True
+        if finished:
+            self._lock.release()
+
+
+@contextmanager
+def _without_metric_lines(active: bool) -> Iterator[None]:
+    """Drop the EMF lines the function prints, keep everything else.
+
+    Powertools prints its ColdStart metric even with POWERTOOLS_METRICS_DISABLED=true (its
+    single_metric path does not check the variable), so the variable alone is not enough.
+    """
+    if not active:
+        yield
+        return
+    buffer = io.StringIO()
+    try:
+        with redirect_stdout(buffer):
+            yield
+    finally:
+        lines = buffer.getvalue().splitlines(keepends=True)
+        sys.stdout.write("".join(line for line in lines if not line.startswith(EMF_PREFIX)))

@@ -1,0 +1,212 @@
+"""The local stack: Device Farm emulator + moto server + the function behind a local API.
+
+`python -m local.stack` (make local) serves it until Ctrl-C; `LocalStack` is the same thing as
+a context manager, for the demo and the tests:
+
+    with LocalStack(LocalStackConfig(), emulator) as stack:
+        urllib.request.urlopen(f"{stack.api_url}/sessions/stop", ...)
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from types import FrameType, TracebackType
+from typing import Any, TypeVar
+
+from local.api_server import LocalApiServer
+from local.aws_resources import MotoServer, aws_client, create_resources
+from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
+from local.environment import (
+    CREDENTIAL_VARIABLES,
+    Endpoints,
+    Resources,
+    applied_environment,
+    function_environment,
+)
+from local.help_text import Examples, local_help
+from local.lambda_runtime import LambdaInvoker, reset_function_caches
+from local.outcomes import TapPrinter
+from local.world import SessionSeed, new_emulator, seed_world
+
+Running = TypeVar("Running")
+DEFAULT_REGION = "eu-west-1"
+DEFAULT_API_PORT = 3000
+
+# What `make local` starts with: something for every trigger to act on.
+LOCAL_SEEDS = [
+    SessionSeed("android-app", "forgotten-debug", age_minutes=95),
+    SessionSeed("android-app", "checkout-flow", age_minutes=12),
+    SessionSeed("ios-app", "keep-perf-baseline", age_minutes=80, billing_method="UNMETERED"),
+    SessionSeed("ios-app", "exploratory-ios", age_minutes=25, billing_method="UNMETERED"),
+    SessionSeed("ios-app", "login-smoke", age_minutes=50, ended_minutes_ago=30),
+]
+LOCAL_EXAMPLES = Examples(http="checkout-flow", event="exploratory-ios", alarm="forgotten-debug")
+
+
+@dataclass(frozen=True)
+class LocalStackConfig:
+    host: str = "127.0.0.1"
+    api_port: int = 0  # 0: a free port
+    emulator_port: int = 0
+    moto_port: int = 0
+    region: str = DEFAULT_REGION
+    verbose: bool = False
+    function_env: Mapping[str, str] = field(default_factory=dict)  # e.g. PROTECTED_NAME_PATTERN
+
+
+class LocalStack:
+    """Starts everything on enter, and on exit stops it, frees the ports and restores os.environ."""
+
+    def __init__(self, config: LocalStackConfig, emulator: DeviceFarmEmulator) -> None:
+        self.config = config
+        self.emulator = emulator
+        self._exit = ExitStack()
+        self._moto: MotoServer | None = None
+        self._devicefarm: EmulatorServer | None = None
+        self._api: LocalApiServer | None = None
+        self.resources: Resources | None = None
+        self.invoker = LambdaInvoker(region=config.region, drop_metric_lines=not config.verbose)
+
+    def __enter__(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._exit.close()
+
+    def _start(self) -> None:
+        config = self.config
+        self._moto = MotoServer(config.host, config.moto_port).start()
+        self._exit.callback(self._moto.stop)
+        self._devicefarm = EmulatorServer(self.emulator, config.host, config.emulator_port).start()
+        self._exit.callback(self._devicefarm.stop)
+        self.resources = create_resources(self._moto.url, config.region)
+        self._apply_function_environment(self._devicefarm.url, self._moto.url, self.resources)
+        # On exit: no new invocation, and the one in flight ends before anything else stops.
+        self._exit.callback(self.invoker.close)
+        self._api = LocalApiServer(self.invoker, config.host, config.api_port).start()
+        self._exit.callback(self._api.stop)
+
+    def _apply_function_environment(
+        self, devicefarm_url: str, moto_url: str, resources: Resources
+    ) -> None:
+        config = self.config
+        environment = function_environment(
+            Endpoints(devicefarm=devicefarm_url, moto=moto_url),
+            resources,
+            region=config.region,
+            verbose=config.verbose,
+            extra=config.function_env,
+        )
+        self._exit.enter_context(applied_environment(environment, CREDENTIAL_VARIABLES))
+        # Clients and settings cached under another environment must not be used under this
+        # one, nor these after it: forget them now and again on exit.
+        reset_function_caches()
+        self._exit.callback(reset_function_caches)
+        if not config.verbose:
+            # Powertools warns on every invocation that published no metric (a 400, say).
+            self._exit.enter_context(warnings.catch_warnings())
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    @property
+    def api_url(self) -> str:
+        return _running(self._api).url
+
+    @property
+    def emulator_url(self) -> str:
+        return _running(self._devicefarm).url
+
+    @property
+    def moto_url(self) -> str:
+        return _running(self._moto).url
+
+    def sqs(self) -> Any:
+        return aws_client("sqs", self.moto_url, self.config.region)
+
+    def invoke(self, event: Any) -> Any:
+        """A direct invoke, in this process (the HTTP way is POST {api_url}/_local/invoke)."""
+        return self.invoker.invoke(event)
+
+
+def _running(server: Running | None) -> Running:
+    if server is None:
+        raise RuntimeError("the local stack is not running: use it inside `with`")
+    return server
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="API port (0: free)")
+    parser.add_argument("--emulator-port", type=int, default=0, help="Device Farm emulator")
+    parser.add_argument("--moto-port", type=int, default=0, help="moto server (SNS/SQS/...)")
+    parser.add_argument("--region", default=DEFAULT_REGION, help="the function's own region")
+    parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
+    parser.add_argument("--protected", default="^keep-", help="PROTECTED_NAME_PATTERN")
+    parser.add_argument("--verbose", action="store_true", help="show the function's JSON logs")
+    return parser.parse_args(argv)
+
+
+def _stop_on_signals() -> threading.Event:
+    """Installed before anything starts, so a signal during start-up still stops cleanly."""
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def serve(args: argparse.Namespace) -> None:
+    stop = _stop_on_signals()
+    emulator, clock = new_emulator(metered_concurrency=args.concurrency)
+    world = seed_world(emulator, clock, LOCAL_SEEDS)
+    config = LocalStackConfig(
+        host=args.host,
+        api_port=args.port,
+        emulator_port=args.emulator_port,
+        moto_port=args.moto_port,
+        region=args.region,
+        verbose=args.verbose,
+        function_env={"PROTECTED_NAME_PATTERN": args.protected} if args.protected else {},
+    )
+    with LocalStack(config, emulator) as stack:
+        urls = (stack.api_url, stack.emulator_url, stack.moto_url)
+        print(local_help(*urls, world, LOCAL_EXAMPLES), flush=True)
+        tap = TapPrinter(stack.sqs(), _running(stack.resources).tap_queue_url, _print_now)
+        tap.start()
+        try:
+            stop.wait()
+        finally:
+            tap.stop()
+    print("local stack stopped; ports released", flush=True)
+
+
+def _print_now(line: str) -> None:
+    print(line, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    serve(parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""A seeded Device Farm account whose sessions already have the ages a story needs.
+
+The function measures a session's age with the real clock, so advancing the emulator's clock
+after creating sessions would not age them in its eyes. Instead the emulator runs on a clock
+that starts in the past: each session is created at the moment that gives it its age, then the
+clock catches up with the present and from there flows with wall time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from local.devicefarm_emulator import DeviceFarmEmulator
+
+# The emulator makes a session RUNNING (and sets `started`) a minute after its creation.
+START_DELAY_MINUTES = 1.0
+HISTORY_MINUTES = 400.0
+
+
+class BackdatedWallClock:
+    """Wall time minus an offset that only shrinks: starts in the past, can catch up.
+
+    Implements the emulator's Clock protocol; the admin API's "advance" keeps working.
+    """
+
+    def __init__(self, minutes_in_the_past: float = HISTORY_MINUTES) -> None:
+        self._offset = -minutes_in_the_past * 60.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return time.time() + self._offset
+
+    def advance(self, seconds: float = 0.0, minutes: float = 0.0) -> float:
+        step = seconds + minutes * 60.0
+        if step < 0:
+            raise ValueError("clocks only move forward")
+        with self._lock:
+            self._offset += step
+            return time.time() + self._offset
+
+    def advance_to(self, moment: float) -> None:
+        """Jump to an epoch time, if it is still ahead (time never goes backwards)."""
+        with self._lock:
+            self._offset = max(self._offset, moment - time.time())
+
+    def catch_up(self) -> None:
+        """From now on, the emulator's time is the wall time."""
+        with self._lock:
+            self._offset = max(self._offset, 0.0)
+
+
+@dataclass(frozen=True)
+class SessionSeed:
+    """One session to create: `age_minutes` since it started; `ended_minutes_ago` stops it."""
+
+    project: str
+    name: str
+    age_minutes: float
+    ended_minutes_ago: float | None = None
+    billing_method: str = "METERED"
+
+
+@dataclass
+class SeededWorld:
+    emulator: DeviceFarmEmulator
+    projects: dict[str, str]  # project name -> ARN
+    sessions: dict[str, str]  # session name -> ARN
+
+    def arn(self, name: str) -> str:
+        return self.sessions[name]
+
+
+def new_emulator(metered_concurrency: int = 2) -> tuple[DeviceFarmEmulator, BackdatedWallClock]:
+    clock = BackdatedWallClock()
+    return DeviceFarmEmulator(clock=clock, metered_concurrency=metered_concurrency), clock
+
+
+def seed_world(
+    emulator: DeviceFarmEmulator, clock: BackdatedWallClock, seeds: list[SessionSeed]
+) -> SeededWorld:
+    """Create projects and sessions in the order they happened, then catch up with now."""
+    present = time.time()
+    world = SeededWorld(emulator, {}, {})
+    for moment, action, seed in sorted(_timeline(seeds, present), key=lambda item: item[0]):
+        clock.advance_to(moment)
+        if action == "create":
+            world.sessions[seed.name] = _create(world, seed)["arn"]
+        else:
+            emulator.stop_session(world.sessions[seed.name])
+    clock.catch_up()
+    return world
+
+
+def _timeline(seeds: list[SessionSeed], present: float) -> list[tuple[float, str, SessionSeed]]:
+    events = []
+    for seed in seeds:
+        created = present - (seed.age_minutes + START_DELAY_MINUTES) * 60.0
+        events.append((created, "create", seed))
+        if seed.ended_minutes_ago is not None:
+            events.append((present - seed.ended_minutes_ago * 60.0, "stop", seed))
+    return events
+
+
+def _create(world: SeededWorld, seed: SessionSeed) -> dict[str, Any]:
+    if seed.project not in world.projects:
+        world.projects[seed.project] = world.emulator.create_project(seed.project)["arn"]
+    return world.emulator.create_session(
+        world.projects[seed.project], name=seed.name, billing_method=seed.billing_method
+    )
