@@ -164,7 +164,8 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
             _read_emails("opsNotificationEmails", get("opsNotificationEmails"))
         ),
         memory_size=read_int("memorySize", get("memorySize"), 128, 10240),
-        timeout_seconds=read_int("timeoutSeconds", get("timeoutSeconds"), 30, 900),
+        # Sweeps keep 60 s in reserve to finish the stops in flight and publish the summary.
+        timeout_seconds=read_int("timeoutSeconds", get("timeoutSeconds"), 120, 900),
         log_retention_days=_read_retention(get("logRetentionDays")),
         log_level=read_choice("logLevel", get("logLevel"), LOG_LEVELS),
         powertools_version=_read_powertools_version(get("powertoolsVersion"), requirements),
