@@ -10,6 +10,7 @@ import pytest
 from session_stopper.config import settings
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.service import register_lambda_context
 from session_stopper.domain.sweep import Sweeper
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
@@ -172,6 +173,7 @@ def test_a_sweep_running_out_of_time_midway_leaves_the_rest_to_the_next(
     world: DeviceFarmWorld, outcome_sink: OutcomeSink
 ) -> None:
     world.populate([SessionSpec("alpha", 90 + n / 100) for n in range(250)])
+    register_lambda_context(FakeLambdaContext())  # what the handler does first
     sweeper = Sweeper(settings(), DeviceFarmGateway(), stop_service())
     origin = Origin.of(TriggerKind.DIRECT, "test")
     policy = SweepPolicy(max_age_minutes=60, project_arns=(), dry_run=False)
