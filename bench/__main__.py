@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 from bench import cold_start, single_stop, sweep
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     for name, benchmark in (
         ("cold start (import + clients)", cold_start.run),
         ("single stop through the handler", single_stop.run),

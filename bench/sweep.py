@@ -92,7 +92,7 @@ def _measure(mode: str, environment: dict[str, str]) -> dict[str, Any]:
 @contextmanager
 def moto_server() -> Iterator[dict[str, str]]:
     """moto in server mode on a free port; yields the environment that points boto3 at it."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("werkzeug").disabled = True  # one access-log line per request otherwise
     port = _free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
