@@ -92,6 +92,8 @@ def test_an_ended_session_is_not_stopped_again(
         ("ServiceAccountException", 403, "FAILED"),
         ("InternalFailure", 502, "FAILED"),
         ("ArgumentException", 400, "REJECTED"),
+        # Not in the service model, but the real service answers malformed ARNs with it.
+        ("ValidationException", 400, "REJECTED"),
     ],
 )
 def test_device_farm_errors_on_read(
