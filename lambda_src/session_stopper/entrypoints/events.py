@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.entrypoints.dependencies import stop_service
-from session_stopper.models.outcome import Outcome, OutcomeError, Trigger, TriggerKind
+from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
 from session_stopper.observability import logger
@@ -36,10 +36,7 @@ def eventbridge_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
 
 
 def direct_origin(context: LambdaContext) -> Origin:
-    request_id = context.aws_request_id
-    return Origin(
-        trigger=Trigger(kind=TriggerKind.DIRECT, id=request_id), correlation_id=request_id
-    )
+    return Origin.of(TriggerKind.DIRECT, context.aws_request_id)
 
 
 def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dict[str, Any]:
