@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
+from session_stopper.gateways import devicefarm
 from session_stopper.gateways.devicefarm import devicefarm_client
 from tests.conftest import load_fixture
 from tests.support.aws import OutcomeSink
@@ -20,8 +21,13 @@ from tests.support.emulated import DeviceFarmWorld
 
 
 @pytest.fixture
-def devicefarm_stub(outcome_sink: OutcomeSink) -> Iterator[Stubber]:
-    with Stubber(devicefarm_client()) as stubber:
+def devicefarm_stub(
+    outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stubber]:
+    """One stubbed client answers for both profiles (API and batch)."""
+    client = devicefarm_client()
+    monkeypatch.setattr(devicefarm, "devicefarm_client", lambda _interactive=False: client)
+    with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 

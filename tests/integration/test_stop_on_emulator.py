@@ -123,3 +123,26 @@ def test_an_internal_failure_is_a_502(
     status, body, _ = stop_over_api(api_event, sessions["running"])
 
     assert (status, body["outcome"], body["error"]["code"]) == (502, "FAILED", "InternalFailure")
+
+
+def test_api_callers_get_fewer_retries_than_events_so_they_are_answered_in_time(
+    world: DeviceFarmWorld,
+    sessions: dict[str, str],
+    outcome_sink: OutcomeSink,
+    api_event: Any,
+    stop_command_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    no_backoff: None,
+) -> None:
+    monkeypatch.setenv("DEVICE_FARM_MAX_ATTEMPTS", "6")
+    world.emulator.faults.throttle_rate = 1.0
+
+    status, _, _ = stop_over_api(api_event, sessions["running"])
+    api_attempts = world.emulator.fault_counts.total()
+    event_outcome = lambda_handler(
+        stop_command_event(detail={"arn": sessions["running"]}), FakeLambdaContext()
+    )
+
+    assert (status, api_attempts) == (429, 3)
+    assert event_outcome["outcome"] == "FAILED"
+    assert world.emulator.fault_counts.total() - api_attempts == 6

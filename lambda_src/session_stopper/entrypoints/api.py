@@ -26,7 +26,7 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.domain.sweep import policy_for
-from session_stopper.entrypoints.dependencies import stop_service
+from session_stopper.entrypoints.dependencies import api_stop_service, stop_service
 from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.gateways.outcomes import ParkError
 from session_stopper.models.outcome import Outcome, OutcomeMessage, TriggerKind
@@ -123,7 +123,7 @@ def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
     },
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
-    return _outcome_response(stop_service().stop(command.arn, _origin()))
+    return _outcome_response(api_stop_service().stop(command.arn, _origin()))
 
 
 @app.post(

@@ -16,5 +16,11 @@ def stop_service() -> StopService:
 
 
 @functools.cache
+def api_stop_service() -> StopService:
+    """Stops for API callers: fewer retries and shorter timeouts, to answer within 29 s."""
+    return StopService(gateway=DeviceFarmGateway(interactive=True))
+
+
+@functools.cache
 def sweeper() -> Sweeper:
     return Sweeper(settings(), DeviceFarmGateway(), stop_service())

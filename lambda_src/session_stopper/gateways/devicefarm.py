@@ -58,26 +58,37 @@ class InvalidResponseError(DeviceFarmError):
         super().__init__(INVALID_RESPONSE, f"response failed validation: {summary}", operation)
 
 
+# An API caller waits at most 29 s for Get and Stop together, retries and backoff included; a
+# sweep or an event can afford the configured attempts and patient timeouts.
+_INTERACTIVE_MAX_ATTEMPTS = 3
+
+
 @functools.cache
-def devicefarm_client() -> DeviceFarmClient:
-    """One client per process: creation costs milliseconds and the connection pool is reused.
+def devicefarm_client(interactive: bool = False) -> DeviceFarmClient:
+    """One client per process and profile: creation costs milliseconds, the pool is reused.
 
     Device Farm exists only in us-west-2, so the region is explicit whatever region runs us.
     """
     current = settings()
+    attempts = current.devicefarm_max_attempts
     config = Config(
         region_name=current.devicefarm_region,
-        retries={"mode": "standard", "total_max_attempts": current.devicefarm_max_attempts},
-        connect_timeout=5,
-        read_timeout=15,
+        retries={
+            "mode": "standard",
+            "total_max_attempts": min(attempts, _INTERACTIVE_MAX_ATTEMPTS)
+            if interactive
+            else attempts,
+        },
+        connect_timeout=2 if interactive else 5,
+        read_timeout=5 if interactive else 15,
         max_pool_connections=max(10, current.sweep_workers * 2),
     )
     return boto3.client("devicefarm", config=config)
 
 
 class DeviceFarmGateway:
-    def __init__(self, client: DeviceFarmClient | None = None) -> None:
-        self._client = client or devicefarm_client()
+    def __init__(self, client: DeviceFarmClient | None = None, interactive: bool = False) -> None:
+        self._client = client or devicefarm_client(interactive)
 
     @tracer.capture_method(capture_response=False)
     def get_session(self, arn: str) -> RemoteAccessSession:
