@@ -53,7 +53,23 @@ class StopperApi(Construct):
         self._post(
             self.api.root.add_resource("sweeps"), integration, validator, self._sweep_model()
         )
+        self._answer_like_the_function()
         self._acknowledge_findings()
+
+    def _answer_like_the_function(self) -> None:
+        """A body the gateway's validator refuses gets the function's error shape, so callers
+        parse one format whichever layer said no."""
+        body = (
+            '{"error": {"code": "INVALID_BODY", '
+            '"message": "$util.escapeJavaScript($context.error.validationErrorString)"}, '
+            '"requestId": "$context.requestId"}'
+        )
+        self.api.add_gateway_response(
+            "InvalidBody",
+            type=apigw.ResponseType.BAD_REQUEST_BODY,
+            status_code="400",
+            templates={"application/json": body},
+        )
 
     def _rest_api(self, config: StackConfig) -> apigw.RestApi:
         return apigw.RestApi(
@@ -140,7 +156,7 @@ class StopperApi(Construct):
                 properties={
                     "action": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, enum=["sweep"]),
                     "maxAgeMinutes": nullable(
-                        apigw.JsonSchemaType.INTEGER, minimum=0, maximum=MAX_AGE_MINUTES
+                        apigw.JsonSchemaType.NUMBER, minimum=0, maximum=MAX_AGE_MINUTES
                     ),
                     "projectArns": nullable(
                         apigw.JsonSchemaType.ARRAY,

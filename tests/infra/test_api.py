@@ -57,7 +57,7 @@ def test_sweep_body_schema_is_closed_and_bounded(default_stack: Synthesized) -> 
     assert set(properties) == {"action", "maxAgeMinutes", "projectArns", "dryRun"}
     assert properties["action"] == {"type": "string", "enum": ["sweep"]}
     assert properties["maxAgeMinutes"] == {
-        "type": ["integer", "null"],
+        "type": ["number", "null"],
         "minimum": 0,
         "maximum": 100000,
     }
@@ -65,6 +65,18 @@ def test_sweep_body_schema_is_closed_and_bounded(default_stack: Synthesized) -> 
     assert properties["projectArns"]["maxItems"] == 1000
     assert properties["projectArns"]["items"] == {"type": "string", "maxLength": 1011}
     assert properties["dryRun"] == {"type": ["boolean", "null"]}
+
+
+def test_a_refused_body_is_answered_in_the_functions_error_shape(
+    default_stack: Synthesized,
+) -> None:
+    [response] = default_stack.resources("AWS::ApiGateway::GatewayResponse").values()
+    properties = response["Properties"]
+    assert (properties["ResponseType"], properties["StatusCode"]) == ("BAD_REQUEST_BODY", "400")
+    template = properties["ResponseTemplates"]["application/json"]
+    assert '"code": "INVALID_BODY"' in template
+    assert "$context.error.validationErrorString" in template
+    assert '"requestId": "$context.requestId"' in template
 
 
 def test_stage_is_throttled_traced_and_access_logged(default_stack: Synthesized) -> None:
