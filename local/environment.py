@@ -11,6 +11,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from session_stopper.config import SETTING_VARIABLES
+
+# Anything that could lead boto3 to real credentials or a profile's settings.
+# What a developer's shell may hold that would change the local run: the function's own
+# settings, other endpoint overrides, and proxies (loopback must never go through one).
+INHERITED_VARIABLES = (
+    *SETTING_VARIABLES,
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+)
 # Anything that could lead boto3 to real credentials or a profile's settings.
 CREDENTIAL_VARIABLES = (
     "AWS_PROFILE",
@@ -73,6 +86,7 @@ def function_environment(
         "POWERTOOLS_METRICS_DISABLED": "false" if verbose else "true",
         # Locally nothing is slow: fail fast instead of retrying five times.
         "DEVICE_FARM_MAX_ATTEMPTS": "2",
+        "NO_PROXY": "127.0.0.1,localhost",
     }
     environment.update(extra or {})
     return environment

@@ -8,7 +8,6 @@ stack must set the environment first.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import io
 import sys
 import threading
@@ -17,11 +16,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 FUNCTION_NAME = "session-stopper-local"
-LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 Handler = Callable[[Any, Any], Any]
 EMF_PREFIX = '{"_aws":'
 
@@ -46,9 +43,6 @@ class LocalLambdaContext:
 
 
 def real_handler() -> Handler:
-    if importlib.util.find_spec("session_stopper") is None:
-        # Run without the Makefile's PYTHONPATH: the function's code asset is lambda_src/.
-        sys.path.insert(0, str(LAMBDA_SRC))
     # Imported by name, on first use: after the local stack has set the environment.
     handler: Handler = importlib.import_module("session_stopper.handler").lambda_handler
     return handler

@@ -24,6 +24,7 @@ from local.aws_resources import MotoServer, aws_client, create_resources
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from local.environment import (
     CREDENTIAL_VARIABLES,
+    INHERITED_VARIABLES,
     Endpoints,
     Resources,
     applied_environment,
@@ -113,7 +114,8 @@ class LocalStack:
             verbose=config.verbose,
             extra=config.function_env,
         )
-        self._exit.enter_context(applied_environment(environment, CREDENTIAL_VARIABLES))
+        removed = (*CREDENTIAL_VARIABLES, *INHERITED_VARIABLES)
+        self._exit.enter_context(applied_environment(environment, removed))
         # Clients and settings cached under another environment must not be used under this
         # one, nor these after it: forget them now and again on exit.
         reset_function_caches()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from session_stopper.config import SETTING_VARIABLES
+from session_stopper.models import enums
 from tests.support.aws import OutcomeSink, create_outcome_plumbing, function_environment
 from tests.support.caches import reset_function_caches
 from tests.support.lambda_context import FakeLambdaContext
@@ -22,9 +25,19 @@ REGION = "eu-west-1"
 
 @pytest.fixture(autouse=True)
 def _isolated_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test may reach real AWS or read the developer's profile."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    """No test may reach real AWS, read the developer's profile, or inherit their settings."""
+    inherited = [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]
+    for name in (
+        *SETTING_VARIABLES,
+        *inherited,
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    enums._warned.clear()  # drift warnings are once per process; each test sees its own
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)

@@ -7,6 +7,22 @@ import os
 import re
 from dataclasses import dataclass
 
+# Every variable the function reads (Powertools' own are documented in the README).
+SETTING_VARIABLES = (
+    "OUTCOME_TOPIC_ARN",
+    "OUTCOME_DLQ_URL",
+    "IDEMPOTENCY_TABLE_NAME",
+    "IDEMPOTENCY_WINDOW_SECONDS",
+    "DEVICE_FARM_REGION",
+    "DEVICE_FARM_MAX_ATTEMPTS",
+    "SWEEP_MAX_AGE_MINUTES",
+    "SWEEP_PROJECT_ARNS",
+    "SWEEP_WORKERS",
+    "SWEEP_DRY_RUN",
+    "PROTECTED_NAME_PATTERN",
+    "PRICE_PER_DEVICE_MINUTE",
+)
+
 
 class ConfigurationError(RuntimeError):
     """A required variable is missing or a value cannot be used: the function cannot start."""
