@@ -16,6 +16,12 @@ from infra.config import StackConfig
 from infra.constructs.queues import dead_letter_queue
 
 CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+THIS_ACCOUNTS_ALARMS = {
+    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+    "ArnLike": {
+        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+    },
+}
 
 
 class Notifications(Construct):
@@ -49,13 +55,15 @@ class Notifications(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )
-        # CloudWatch alarm actions publish to the encrypted ops topic with this key.
+        # CloudWatch alarm actions publish to the encrypted ops topic with this key; only on
+        # behalf of this account's alarms (no confused deputy).
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToUseTheKey",
                 principals=[CLOUDWATCH],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
+                conditions=THIS_ACCOUNTS_ALARMS,
             )
         )
         return key
@@ -85,12 +93,6 @@ class Notifications(Construct):
                 principals=[CLOUDWATCH],
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:"
-                        f"{Aws.ACCOUNT_ID}:alarm:*"
-                    },
-                },
+                conditions=THIS_ACCOUNTS_ALARMS,
             )
         )

@@ -41,6 +41,10 @@ def test_key_lets_cloudwatch_alarms_publish_to_the_encrypted_ops_topic(
     (cloudwatch,) = [s for s in statements if s.get("Sid") == "AllowCloudWatchAlarmsToUseTheKey"]
     assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    assert set(cloudwatch["Condition"]["ArnLike"]) == {"aws:SourceArn"}
 
 
 @pytest.mark.parametrize("name", ["session-stopper-dev-outcomes", "session-stopper-dev-ops-alarms"])

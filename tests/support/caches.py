@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from session_stopper.config import settings
 from session_stopper.domain.service import _idempotency_config, _persistence
-from session_stopper.entrypoints.dependencies import api_stop_service, stop_service, sweeper
+from session_stopper.entrypoints.dependencies import (
+    api_stop_service,
+    api_sweeper,
+    stop_service,
+    sweeper,
+)
 from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 
@@ -22,6 +27,7 @@ _CACHED = (
     stop_service,
     api_stop_service,
     sweeper,
+    api_sweeper,
 )
 
 

@@ -26,7 +26,11 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.domain.sweep import policy_for
-from session_stopper.entrypoints.dependencies import api_stop_service, stop_service
+from session_stopper.entrypoints.dependencies import (
+    api_stop_service,
+    api_sweeper,
+    stop_service,
+)
 from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.gateways.outcomes import ParkError
 from session_stopper.models.outcome import Outcome, OutcomeMessage, TriggerKind
@@ -140,7 +144,8 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     },
 )
 def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
-    summary = run_sweep(policy_for(command, settings()), _origin(), _api_deadline())
+    policy = policy_for(command, settings())
+    summary = run_sweep(policy, _origin(), _api_deadline(), api_sweeper())
     return Response(
         status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=summary
     )

@@ -24,3 +24,9 @@ def api_stop_service() -> StopService:
 @functools.cache
 def sweeper() -> Sweeper:
     return Sweeper(settings(), DeviceFarmGateway(), stop_service())
+
+
+@functools.cache
+def api_sweeper() -> Sweeper:
+    """Sweeps for API callers share their shorter retry budget (see api_stop_service)."""
+    return Sweeper(settings(), DeviceFarmGateway(interactive=True), api_stop_service())

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from session_stopper.config import settings
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep import policy_for
+from session_stopper.domain.sweep import Sweeper, policy_for
 from session_stopper.entrypoints.dependencies import stop_service, sweeper
 from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
 from session_stopper.models.outcome import TriggerKind
@@ -33,10 +33,12 @@ def lambda_deadline(context: LambdaContext, reserve: float = ASYNC_RESERVE_SECON
     return Deadline(lambda: context.get_remaining_time_in_millis() / 1000, reserve)
 
 
-def run_sweep(policy: SweepPolicy, origin: Origin, deadline: Deadline) -> SweepSummary:
+def run_sweep(
+    policy: SweepPolicy, origin: Origin, deadline: Deadline, runner: Sweeper | None = None
+) -> SweepSummary:
     logger.set_correlation_id(origin.correlation_id)
     logger.info("sweep starting", extra={"policy": policy.model_dump()})
-    summary = sweeper().run(policy, origin, deadline)
+    summary = (runner or sweeper()).run(policy, origin, deadline)
     stop_service().publish_summary(summary)
     return summary
 
