@@ -7,9 +7,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-)
 
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.handler import lambda_handler
@@ -104,19 +101,6 @@ def test_no_idempotency_store_means_no_stop_and_a_clear_503(
     assert response["statusCode"] == 503
     assert json.loads(response["body"])["error"]["code"] == "IDEMPOTENCY_STORE_UNAVAILABLE"
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
-
-
-def test_a_stop_already_in_progress_answers_409(
-    outcome_sink: OutcomeSink, api_event: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def busy(self: StopService, arn: str, origin: Any) -> Any:
-        raise IdempotencyAlreadyInProgressError("busy")
-
-    monkeypatch.setattr(StopService, "stop", busy)
-    response = lambda_handler(api_event(), FakeLambdaContext())
-
-    assert response["statusCode"] == 409
-    assert json.loads(response["body"])["error"]["code"] == "STOP_IN_PROGRESS"
 
 
 def test_failing_sessions_never_end_a_sweep(
