@@ -101,9 +101,14 @@ def test_acknowledged_finding_passes_and_others_still_fail(tmp_path: Path) -> No
     assert (tmp_path / "Throwaway.template.json").is_file()
 
 
-def test_the_app_registers_the_nag_plugin() -> None:
-    source = (ROOT / "app.py").read_text(encoding="utf-8")
-    assert "Validations.of(app).add_plugins(AwsSolutionsChecks(app))" in source
+@pytest.mark.synth
+def test_the_real_app_fails_synth_on_a_new_finding(tmp_path: Path) -> None:
+    """The app that ships checks itself: one unacknowledged finding stops its synth."""
+    app, stack = create_app(outdir=str(tmp_path))
+    sqs.Queue(stack, "QueueWithoutDeadLetterQueueOrTls")  # SQS3 and SQS4 findings
+
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
 
 
 def test_bad_context_fails_before_any_construct_is_built(tmp_path: Path) -> None:
