@@ -47,7 +47,7 @@ demo: $(STAMP)
 	$(PY) -m local.demo
 
 local: $(STAMP)
-	$(PY) -m local.stack
+	$(PY) -m local.stack $(if $(PORT),--port $(PORT))
 
 synth: $(STAMP)
 	rm -rf cdk.out

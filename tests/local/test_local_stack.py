@@ -133,3 +133,25 @@ def test_the_tap_prints_one_line_per_outcome_and_summary() -> None:
     assert second.startswith("[outcome] SWEEP (kill switch")
     assert "STOPPED 2" in second
     assert sqs.deleted == 2
+
+
+def test_ctrl_c_in_the_middle_of_the_demo_frees_its_servers_and_ports() -> None:
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda_src'}{os.pathsep}{ROOT}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.demo"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        lines = _read_until(process, "function API")
+        urls = [
+            word
+            for word in lines[-1].split() + _read_until(process, "moto")[-1].split()
+            if word.startswith("http://")
+        ]
+        assert len(urls) == 3, lines
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 130
+        assert all(_port_is_free(url) for url in urls)
+    finally:
+        process.kill()
+        process.wait()
