@@ -17,41 +17,39 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def scheduled_event() -> dict[str, Any]:
-    """An EventBridge scheduled rule without input: a sweep with the function's defaults."""
+def _eventbridge(
+    detail_type: str, source: str, detail: dict[str, Any], resources: list[str]
+) -> dict[str, Any]:
+    """The envelope EventBridge wraps every event in."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
+        "detail-type": detail_type,
+        "source": source,
         "account": ACCOUNT_ID,
         "time": _now(),
         "region": REGION,
-        "resources": [SWEEP_RULE_ARN],
-        "detail": {},
+        "resources": resources,
+        "detail": detail,
     }
+
+
+def scheduled_event() -> dict[str, Any]:
+    """An EventBridge scheduled rule without input: a sweep with the function's defaults."""
+    return _eventbridge("Scheduled Event", "aws.events", {}, [SWEEP_RULE_ARN])
 
 
 def composite_alarm_state_change() -> dict[str, Any]:
     """A composite alarm entering ALARM, via EventBridge: no session named, so a kill switch."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "CloudWatch Alarm State Change",
-        "source": "aws.cloudwatch",
-        "account": ACCOUNT_ID,
-        "time": _now(),
-        "region": REGION,
-        "resources": [KILL_SWITCH_ALARM_ARN],
-        "detail": {
-            "alarmName": "devicefarm-kill-switch",
-            "state": {"value": "ALARM", "reason": "daily-minutes transitioned to ALARM"},
-            "previousState": {"value": "OK"},
-            "configuration": {
-                "alarmRule": 'ALARM("daily-minutes") OR ALARM("concurrency-blocked")'
-            },
-        },
+    detail = {
+        "alarmName": "devicefarm-kill-switch",
+        "state": {"value": "ALARM", "reason": "daily-minutes transitioned to ALARM"},
+        "previousState": {"value": "OK"},
+        "configuration": {"alarmRule": 'ALARM("daily-minutes") OR ALARM("concurrency-blocked")'},
     }
+    return _eventbridge(
+        "CloudWatch Alarm State Change", "aws.cloudwatch", detail, [KILL_SWITCH_ALARM_ARN]
+    )
 
 
 def unknown_session_arn(project_arn: str) -> str:
@@ -61,17 +59,9 @@ def unknown_session_arn(project_arn: str) -> str:
 
 
 def stop_command_event(arn: str) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Stop Remote Access Session",
-        "source": "devicefarm.session-stopper",
-        "account": ACCOUNT_ID,
-        "time": _now(),
-        "region": REGION,
-        "resources": [],
-        "detail": {"arn": arn},
-    }
+    return _eventbridge(
+        "Stop Remote Access Session", "devicefarm.session-stopper", {"arn": arn}, []
+    )
 
 
 def alarm_action_event(arn: str, alarm_arn: str = IDLE_ALARM_ARN) -> dict[str, Any]:
