@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -16,6 +16,7 @@ from infra.config import StackConfig
 from infra.constructs.queues import dead_letter_queue
 
 CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+OUTCOMES_ONLY = {"messageType": sns.SubscriptionFilter.string_filter(allowlist=["outcome"])}
 THIS_ACCOUNTS_ALARMS = {
     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
     "ArnLike": {
@@ -32,7 +33,8 @@ class Notifications(Construct):
         prefix = config.name_prefix
         self.key = self._topic_key(prefix)
         self.outcome_topic = self._topic("OutcomeTopic", f"{prefix}-outcomes", "outcomes")
-        self._subscribe(self.outcome_topic, config.notification_emails)
+        # People want each outcome, not a summary every 15 minutes: queues can take those.
+        self._subscribe(self.outcome_topic, config.notification_emails, OUTCOMES_ONLY)
         self.outcome_dlq: sqs.Queue = dead_letter_queue(
             self,
             "OutcomeDeadLetterQueue",
@@ -79,9 +81,15 @@ class Notifications(Construct):
         )
 
     @staticmethod
-    def _subscribe(topic: sns.Topic, emails: Sequence[str]) -> None:
+    def _subscribe(
+        topic: sns.Topic,
+        emails: Sequence[str],
+        filter_policy: Mapping[str, sns.SubscriptionFilter] | None = None,
+    ) -> None:
         for email in emails:
-            topic.add_subscription(subscriptions.EmailSubscription(email))
+            topic.add_subscription(
+                subscriptions.EmailSubscription(email, filter_policy=filter_policy)
+            )
 
     @staticmethod
     def _let_cloudwatch_alarms_publish(topic: sns.Topic) -> None:

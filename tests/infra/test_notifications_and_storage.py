@@ -80,6 +80,17 @@ def test_email_subscriptions_come_from_context(
     ]
 
 
+def test_outcome_emails_get_outcomes_not_sweep_summaries(narrow_stack: Synthesized) -> None:
+    outcome_topic = narrow_stack.logical_id("AWS::SNS::Topic", "-outcomes'")
+    policies = [
+        sub["Properties"].get("FilterPolicy")
+        for sub in narrow_stack.resources("AWS::SNS::Subscription").values()
+        if sub["Properties"]["TopicArn"] == {"Ref": outcome_topic}
+    ]
+    assert policies
+    assert all(policy == {"messageType": ["outcome"]} for policy in policies)
+
+
 @pytest.mark.parametrize("suffix", ["outcome-dlq", "async-failures", "event-dlq"])
 def test_dead_letter_queues_are_encrypted_and_ssl_only(
     default_stack: Synthesized, suffix: str
