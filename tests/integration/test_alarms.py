@@ -69,6 +69,7 @@ def test_an_alarm_on_a_session_metric_stops_that_session(
     assert outcome["trigger"] == {"kind": "alarm", "id": alarm_arn(event)}
     assert world.status(target) == "STOPPING"
     assert world.status(sessions[1]["arn"]) == "RUNNING", "no other session is touched"
+    assert world.emulator.call_counts["GetRemoteAccessSession"] == 1, "one read decides"
     assert [p.attributes["trigger"] for p in outcome_sink.published()] == ["alarm"]
 
 
@@ -176,7 +177,24 @@ def test_an_alarm_naming_a_session_respects_protection_and_dry_run(
 
     assert (outcome["outcome"], outcome["reason"]) == ("SKIPPED", reason)
     assert world.status(sessions[0]["arn"]) == "RUNNING"
-    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+    assert world.emulator.call_counts == {"GetRemoteAccessSession": 1}, "one read decides"
+
+
+def test_a_skip_by_an_alarm_does_not_stand_in_for_a_later_explicit_stop(
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    load_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^fresh$")
+    event = load_event("alarm_action_metric.json")
+    name_session(event, sessions[0]["arn"])
+    [skipped] = lambda_handler(event, FakeLambdaContext())["outcomes"]
+
+    explicit = lambda_handler({"arn": sessions[0]["arn"]}, FakeLambdaContext())
+
+    assert (skipped["outcome"], explicit["outcome"]) == ("SKIPPED", "STOPPED")
+    assert world.status(sessions[0]["arn"]) == "STOPPING"
 
 
 def test_a_suppressed_alarm_does_nothing(

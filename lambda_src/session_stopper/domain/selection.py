@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
 from session_stopper.models.outcome import SessionSummary
 from session_stopper.models.session import RemoteAccessSession
@@ -42,6 +44,18 @@ def select(
 
 PROTECTED = "PROTECTED"
 DRY_RUN = "DRY_RUN"
+
+
+class Exemption(BaseModel):
+    """What an automatic stop must leave alone: protected names, everything under a dry run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    protected: re.Pattern[str] | None = None
+    dry_run: bool = False
+
+    def reason(self, session: RemoteAccessSession) -> str | None:
+        return skip_reason(session, self.protected, self.dry_run)
 
 
 def skip_reason(

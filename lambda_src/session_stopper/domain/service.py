@@ -4,14 +4,13 @@ The idempotent unit is the decision and the Stop call, keyed by the session ARN:
 inside the window gets the first outcome back without another Stop call or SNS message.
 Publishing happens outside it, by the invocation that decided (recognised by its correlation
 id), so a retry of that invocation after SNS refused republishes the true outcome instead of
-deciding again and reporting ALREADY_ENDED. Outcomes a retry could change (FAILED) are not
-remembered, so the next attempt really tries.
+deciding again and reporting ALREADY_ENDED. Outcomes a later call could change (FAILED, and
+SKIPPED by an automatic stop's exemption) are not remembered, so the next attempt really tries.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,15 +24,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from session_stopper.config import settings
-from session_stopper.domain import selection
 from session_stopper.domain.outcomes import (
     Origin,
     message_attributes,
-    outcome_message,
     record_metrics,
 )
+from session_stopper.domain.selection import Exemption
 from session_stopper.domain.stop import stop_session
-from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError
 from session_stopper.models.outcome import Outcome, OutcomeMessage
 from session_stopper.models.sweep import SweepSummary
@@ -47,6 +45,7 @@ class StopRequest(BaseModel):
 
     arn: str
     origin: Origin
+    exemption: Exemption | None = None
 
 
 class _NotRemembered(Exception):
@@ -99,14 +98,17 @@ class StopService:
             output_serializer=PydanticSerializer(model=OutcomeMessage),
         )(self._decide)
 
-    def stop(self, arn: str, origin: Origin) -> OutcomeMessage:
+    def stop(self, arn: str, origin: Origin, exemption: Exemption | None = None) -> OutcomeMessage:
         """Stop the session (at most once per window); publish the outcome if we decided it.
 
-        Raises OutcomeNotPublishedError (carrying the outcome) when SNS refuses it."""
+        Automatic stops pass an `exemption`: a protected session (or any, in a dry run) is
+        SKIPPED instead. Raises OutcomeNotPublishedError (carrying the outcome) when SNS
+        refuses it."""
         logger.thread_safe_append_keys(session_arn=arn)
         try:
             try:
-                message = self._decide_once(request=StopRequest(arn=arn, origin=origin))
+                request = StopRequest(arn=arn, origin=origin, exemption=exemption)
+                message = self._decide_once(request=request)
             except _NotRemembered as signal:
                 message = signal.message
             if message.correlation_id != origin.correlation_id:
@@ -116,22 +118,6 @@ class StopService:
             return message
         finally:
             logger.thread_safe_remove_keys(["session_arn"])
-
-    def stop_unless_exempt(
-        self, arn: str, origin: Origin, protected: re.Pattern[str] | None, dry_run: bool
-    ) -> OutcomeMessage:
-        """An automatic stop of a named session: protected sessions, and every session under
-        a dry run, are published as SKIPPED instead, as a sweep would."""
-        try:
-            session = self._gateway.get_session(arn)
-        except DeviceFarmError:
-            return self.stop(arn, origin)  # the stop path reports the failure itself
-        reason = selection.skip_reason(session, protected, dry_run)
-        if reason is None or not selection.is_active(session):
-            return self.stop(arn, origin)
-        skipped = outcome_message(Outcome.SKIPPED, origin, arn=arn, session=session, reason=reason)
-        self.publish(skipped)
-        return skipped
 
     def publish(self, message: OutcomeMessage) -> None:
         """Count, publish and log one outcome; raises OutcomeNotPublishedError if SNS refuses.
@@ -174,7 +160,8 @@ class StopService:
             self._publisher.park(summary, attributes, str(error))
 
     def _decide(self, request: StopRequest) -> OutcomeMessage:
-        message = stop_session(request.arn, request.origin, self._gateway)
-        if message.outcome is Outcome.FAILED:
+        message = stop_session(request.arn, request.origin, self._gateway, request.exemption)
+        # A retry could change a failure, and a skip must not stand in for a later explicit stop.
+        if message.outcome in {Outcome.FAILED, Outcome.SKIPPED}:
             raise _NotRemembered(message)
         return message

@@ -8,6 +8,7 @@ own end (ArgumentException / NotFoundException) still means the session is over.
 from __future__ import annotations
 
 from session_stopper.domain.outcomes import Origin, outcome_message
+from session_stopper.domain.selection import Exemption
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.models.enums import ENDED_STATUSES
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
@@ -20,13 +21,19 @@ BAD_ARN_CODES = frozenset({"ArgumentException", "ValidationException"})
 STOP_RACE_CODES = frozenset({"ArgumentException", "NotFoundException"})
 
 
-def stop_session(arn: str, origin: Origin, gateway: DeviceFarmGateway) -> OutcomeMessage:
+def stop_session(
+    arn: str, origin: Origin, gateway: DeviceFarmGateway, exemption: Exemption | None = None
+) -> OutcomeMessage:
+    """`exemption` is given for automatic stops: an active session it covers is SKIPPED."""
     try:
         session = gateway.get_session(arn)
     except DeviceFarmError as error:
         return _outcome_of_failed_read(arn, origin, error)
     if session.status in ENDED_STATUSES:
         return outcome_message(Outcome.ALREADY_ENDED, origin, arn=arn, session=session)
+    reason = exemption.reason(session) if exemption else None
+    if reason:
+        return outcome_message(Outcome.SKIPPED, origin, arn=arn, session=session, reason=reason)
     return _stop_active(session, origin, gateway)
 
 

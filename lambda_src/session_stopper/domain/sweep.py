@@ -97,10 +97,11 @@ class Sweeper:
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
         tally = _Tally(self._now)
         inventory = self._inventory(policy, origin, deadline, tally)
-        protected = self._settings.protected_name_pattern
+        exemption = selection.Exemption(
+            protected=self._settings.protected_name_pattern, dry_run=policy.dry_run
+        )
         work = [
-            _Work(session, selection.skip_reason(session, protected, policy.dry_run))
-            for session in inventory.selected.values()
+            _Work(session, exemption.reason(session)) for session in inventory.selected.values()
         ]
         left_undone = self._act_on_all(work, origin, deadline, tally)
         logger.info("sweep finished", extra={"outcomes": dict(tally.outcomes)})

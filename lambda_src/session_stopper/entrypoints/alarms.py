@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from session_stopper.config import settings
 from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.selection import Exemption
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.domain.sweep import IN_PROGRESS, policy_for
 from session_stopper.entrypoints.dependencies import stop_service
@@ -99,8 +100,7 @@ def _stop_named(arn: str, origin: Origin) -> dict[str, Any]:
         rejection = Rejection(code="INVALID_ARN", message=f"SessionArn dimension: {problem}")
         return reject(origin, rejection, arn)
     current = settings()
-    message = stop_service().stop_unless_exempt(
-        arn, origin, current.protected_name_pattern, current.sweep_dry_run
-    )
+    exemption = Exemption(protected=current.protected_name_pattern, dry_run=current.sweep_dry_run)
+    message = stop_service().stop(arn, origin, exemption)
     answer: dict[str, Any] = message.model_dump(mode="json")
     return answer
