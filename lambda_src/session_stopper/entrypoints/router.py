@@ -19,6 +19,7 @@ SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
 
 _BY_DETAIL_TYPE: dict[str, Handler] = {
+    STOP_DETAIL_TYPE: events.handle_stop_event,
     SWEEP_DETAIL_TYPE: sweeps.handle_sweep_event,
     SCHEDULED_DETAIL_TYPE: sweeps.handle_scheduled_event,
     ALARM_DETAIL_TYPE: alarms.handle_alarm_state_change,

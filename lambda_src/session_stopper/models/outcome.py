@@ -1,6 +1,6 @@
 """The outcome message: the public contract every subscriber of the topic relies on.
 
-Versioned by SCHEMA_VERSION. Add optional fields freely; renaming or removing one, or changing
+Versioned by `schemaVersion`. Add optional fields freely; renaming or removing one, or changing
 a meaning, needs a new major version and a README entry.
 """
 
@@ -13,8 +13,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from session_stopper.models.session import RemoteAccessSession
-
-SCHEMA_VERSION = "1.0"
 
 
 class Outcome(StrEnum):
