@@ -14,6 +14,7 @@ from moto import mock_aws
 from session_stopper.config import SETTING_VARIABLES
 from session_stopper.models import enums
 from tests.support.aws import OutcomeSink, create_outcome_plumbing, function_environment
+from tests.support import hypothesis_profiles  # noqa: F401 (registers and loads the profile)
 from tests.support.caches import reset_function_caches
 from tests.support.lambda_context import FakeLambdaContext
 

@@ -7,21 +7,31 @@ import os
 import re
 from dataclasses import dataclass
 
+from session_stopper.models.arn import arn_parts, arn_problem
+
 # Every variable the function reads (Powertools' own are documented in the README).
 SETTING_VARIABLES = (
     "OUTCOME_TOPIC_ARN",
     "OUTCOME_DLQ_URL",
     "IDEMPOTENCY_TABLE_NAME",
     "IDEMPOTENCY_WINDOW_SECONDS",
+    "DEVICE_FARM_ACCOUNT_ID",
     "DEVICE_FARM_REGION",
     "DEVICE_FARM_MAX_ATTEMPTS",
     "SWEEP_MAX_AGE_MINUTES",
+    "SWEEP_MIN_AGE_MINUTES",
     "SWEEP_PROJECT_ARNS",
     "SWEEP_WORKERS",
     "SWEEP_DRY_RUN",
     "PROTECTED_NAME_PATTERN",
     "PRICE_PER_DEVICE_MINUTE",
+    "SESSION_ALARM_NAMES",
+    "SESSION_ALARM_NAME_PREFIX",
+    "KILL_SWITCH_ALARM_NAMES",
+    "ALARM_MAX_AGE_MINUTES",
 )
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
 
 
 class ConfigurationError(RuntimeError):
@@ -33,15 +43,22 @@ class Settings:
     outcome_topic_arn: str
     outcome_dlq_url: str
     idempotency_table_name: str
+    devicefarm_account_id: str
     idempotency_window_seconds: int = 300
     devicefarm_region: str = "us-west-2"
     devicefarm_max_attempts: int = 5
     sweep_max_age_minutes: int = 60
+    sweep_min_age_minutes: int = 30
     sweep_project_arns: tuple[str, ...] = ()
     sweep_workers: int = 8
-    sweep_dry_run: bool = False
+    # Unset means on: a function deployed without its settings must not start stopping.
+    sweep_dry_run: bool = True
     protected_name_pattern: re.Pattern[str] | None = None
     price_per_device_minute: float = 0.17
+    session_alarm_names: tuple[str, ...] = ()
+    session_alarm_name_prefix: str = ""
+    kill_switch_alarm_names: tuple[str, ...] = ()
+    alarm_max_age_minutes: int = 10
 
 
 def _required(name: str) -> str:
@@ -51,16 +68,22 @@ def _required(name: str) -> str:
     return value
 
 
-def _positive_int(name: str, default: int) -> int:
+def _matching(name: str, pattern: re.Pattern[str], default: str, hint: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if not pattern.fullmatch(value):
+        raise ConfigurationError(f"{name} must be {hint}, got {value!r}")
+    return value
+
+
+def _whole_number(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ConfigurationError(f"{name} must be at least 1, got {value}")
+    if not re.fullmatch(r"[0-9]+", raw, re.ASCII):
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}")
+    value = int(raw)
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -77,11 +100,13 @@ def _non_negative_float(name: str, default: float) -> float:
     return value
 
 
-def _flag(name: str) -> bool:
-    raw = os.environ.get(name, "false").strip().lower()
-    if raw not in {"true", "false", "1", "0", ""}:
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in {"true", "false"}:
         raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
-    return raw in {"true", "1"}
+    return raw == "true"
 
 
 def _pattern(name: str) -> re.Pattern[str] | None:
@@ -98,20 +123,46 @@ def _csv(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
 
 
+def _project_arns(region: str, account: str) -> tuple[str, ...]:
+    arns = _csv("SWEEP_PROJECT_ARNS")
+    for arn in arns:
+        problem = arn_problem(arn, "project")
+        parts = None if problem else arn_parts(arn)
+        if parts and (parts.region, parts.account) != (region, account):
+            problem = f"must be in {region} and account {account}"
+        if problem:
+            raise ConfigurationError(f"SWEEP_PROJECT_ARNS: {arn!r} {problem}")
+    return tuple(dict.fromkeys(arns))
+
+
 def load_settings() -> Settings:
+    region = _matching("DEVICE_FARM_REGION", _REGION, "us-west-2", "an AWS region")
+    account = _matching("DEVICE_FARM_ACCOUNT_ID", _ACCOUNT, "", "12 digits 0-9 (required)")
+    max_age = _whole_number("SWEEP_MAX_AGE_MINUTES", 60)
+    min_age = _whole_number("SWEEP_MIN_AGE_MINUTES", min(30, max_age), minimum=0)
+    if min_age > max_age:
+        raise ConfigurationError(
+            f"SWEEP_MIN_AGE_MINUTES ({min_age}) must not exceed SWEEP_MAX_AGE_MINUTES ({max_age})"
+        )
     return Settings(
         outcome_topic_arn=_required("OUTCOME_TOPIC_ARN"),
         outcome_dlq_url=_required("OUTCOME_DLQ_URL"),
         idempotency_table_name=_required("IDEMPOTENCY_TABLE_NAME"),
-        idempotency_window_seconds=_positive_int("IDEMPOTENCY_WINDOW_SECONDS", 300),
-        devicefarm_region=os.environ.get("DEVICE_FARM_REGION", "").strip() or "us-west-2",
-        devicefarm_max_attempts=_positive_int("DEVICE_FARM_MAX_ATTEMPTS", 5),
-        sweep_max_age_minutes=_positive_int("SWEEP_MAX_AGE_MINUTES", 60),
-        sweep_project_arns=_csv("SWEEP_PROJECT_ARNS"),
-        sweep_workers=_positive_int("SWEEP_WORKERS", 8),
-        sweep_dry_run=_flag("SWEEP_DRY_RUN"),
+        devicefarm_account_id=account,
+        idempotency_window_seconds=_whole_number("IDEMPOTENCY_WINDOW_SECONDS", 300),
+        devicefarm_region=region,
+        devicefarm_max_attempts=_whole_number("DEVICE_FARM_MAX_ATTEMPTS", 5),
+        sweep_max_age_minutes=max_age,
+        sweep_min_age_minutes=min_age,
+        sweep_project_arns=_project_arns(region, account),
+        sweep_workers=_whole_number("SWEEP_WORKERS", 8),
+        sweep_dry_run=_flag("SWEEP_DRY_RUN", default=True),
         protected_name_pattern=_pattern("PROTECTED_NAME_PATTERN"),
         price_per_device_minute=_non_negative_float("PRICE_PER_DEVICE_MINUTE", 0.17),
+        session_alarm_names=_csv("SESSION_ALARM_NAMES"),
+        session_alarm_name_prefix=os.environ.get("SESSION_ALARM_NAME_PREFIX", "").strip(),
+        kill_switch_alarm_names=_csv("KILL_SWITCH_ALARM_NAMES"),
+        alarm_max_age_minutes=_whole_number("ALARM_MAX_AGE_MINUTES", 10),
     )
 
 

@@ -1,44 +1,52 @@
-"""Alarm-driven auto-stop: both event shapes, every state, metric math and composite alarms."""
+"""Alarm-driven auto-stop: both event shapes, every state, metric math, composite kill switches,
+and the authority checks: only named alarms act, only while CloudWatch says they are in ALARM,
+only on fresh events, and a session alarm is never widened into a kill switch."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
+from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.service import StopService, register_lambda_context
+from session_stopper.gateways import alarms as alarm_gateway_module
+from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.handler import lambda_handler
-from tests.support.aws import OutcomeSink
+from session_stopper.models.outcome import TriggerKind
+from tests.integration.alarm_events import (
+    COMPOSITE_ALARMS,
+    KILL_SWITCH_ALARM_NAME,
+    METRIC_ALARMS,
+    SESSION_ALARM_NAMES,
+    alarm_arn,
+    alarm_data,
+    alarm_name,
+    fresh_alarm,
+    name_session,
+)
+from tests.support.aws import OutcomeSink, create_alarm
+from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
 
-METRIC_ALARMS = [
-    "alarm_action_metric.json",
-    "alarm_action_metric_math.json",
-    "alarm_state_change_metric.json",
-    "alarm_state_change_metric_math.json",
-]
-COMPOSITE_ALARMS = ["alarm_action_composite.json", "alarm_state_change_composite.json"]
-
-
-def alarm_arn(event: dict[str, Any]) -> str:
-    return str(event["alarmArn"] if "alarmArn" in event else event["resources"][0])
-
-
-def alarm_data(event: dict[str, Any]) -> dict[str, Any]:
-    return dict(event["alarmData"] if "alarmData" in event else event["detail"])
-
-
-def name_session(event: dict[str, Any], arn: str) -> None:
-    """Point every SessionArn dimension of the alarm at a session that exists."""
-    for query in alarm_data(event)["configuration"].get("metrics", []):
-        dimensions = query.get("metricStat", {}).get("metric", {}).get("dimensions", {})
-        if "SessionArn" in dimensions:
-            dimensions["SessionArn"] = arn
+REGION = "eu-west-1"
 
 
 @pytest.fixture
-def sessions(world: DeviceFarmWorld, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def sessions(
+    world: DeviceFarmWorld, outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, Any]]:
     monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("SESSION_ALARM_NAMES", SESSION_ALARM_NAMES)
+    monkeypatch.setenv("KILL_SWITCH_ALARM_NAMES", KILL_SWITCH_ALARM_NAME)
+    reset_function_caches()
+    for name in SESSION_ALARM_NAMES.split(","):
+        create_alarm(REGION, name)
+    create_alarm(REGION, KILL_SWITCH_ALARM_NAME)
     return world.populate(
         [
             SessionSpec("alpha", 5, "fresh"),
@@ -49,19 +57,20 @@ def sessions(world: DeviceFarmWorld, monkeypatch: pytest.MonkeyPatch) -> list[di
     )
 
 
+def invoke(event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
+    return result
+
+
 @pytest.mark.parametrize("fixture", METRIC_ALARMS)
-def test_an_alarm_on_a_session_metric_stops_that_session(
-    fixture: str,
-    world: DeviceFarmWorld,
-    sessions: list[dict[str, Any]],
-    outcome_sink: OutcomeSink,
-    load_event: Any,
+def test_a_session_alarm_stops_the_session_its_metric_names(
+    fixture: str, world: DeviceFarmWorld, sessions: list[dict[str, Any]], outcome_sink: OutcomeSink
 ) -> None:
-    event = load_event(fixture)
+    event = fresh_alarm(fixture)
     target = sessions[0]["arn"]
     name_session(event, target)
 
-    result = lambda_handler(event, FakeLambdaContext())
+    result = invoke(event)
 
     assert result["action"] == "stop"
     [outcome] = result["outcomes"]
@@ -74,21 +83,16 @@ def test_an_alarm_on_a_session_metric_stops_that_session(
 
 
 @pytest.mark.parametrize("fixture", COMPOSITE_ALARMS)
-def test_a_composite_alarm_pulls_the_kill_switch(
-    fixture: str,
-    world: DeviceFarmWorld,
-    sessions: list[dict[str, Any]],
-    outcome_sink: OutcomeSink,
-    load_event: Any,
+def test_a_kill_switch_alarm_sweeps_every_active_session(
+    fixture: str, world: DeviceFarmWorld, sessions: list[dict[str, Any]]
 ) -> None:
-    event = load_event(fixture)
+    event = fresh_alarm(fixture)
 
-    result = lambda_handler(event, FakeLambdaContext())
+    result = invoke(event)
 
     assert result["action"] == "killSwitch"
     summary = result["summary"]
-    assert summary["killSwitch"] is True
-    assert summary["maxAgeMinutes"] is None
+    assert (summary["killSwitch"], summary["maxAgeMinutes"]) == (True, None)
     assert summary["outcomes"] == {"STOPPED": 2, "SKIPPED": 1}, "young sessions too; keep-me kept"
     # "done" was stopped before the alarm and the emulator's clock stands still: still STOPPING.
     statuses = [world.status(s["arn"]) for s in sessions]
@@ -97,18 +101,92 @@ def test_a_composite_alarm_pulls_the_kill_switch(
     assert summary["trigger"] == {"kind": "alarm", "id": alarm_arn(event)}
 
 
-def test_an_alarm_without_a_session_dimension_pulls_the_kill_switch(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]], load_event: Any
+def test_the_kill_switch_honours_the_operators_dry_run(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    event = load_event("alarm_action_metric.json")
-    event["alarmData"]["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"] = {
-        "ProjectName": "alpha"
-    }
+    monkeypatch.setenv("SWEEP_DRY_RUN", "true")
+    reset_function_caches()
 
-    result = lambda_handler(event, FakeLambdaContext())
+    summary = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
 
-    assert result["action"] == "killSwitch"
-    assert result["summary"]["outcomes"]["STOPPED"] == 2
+    assert (summary["dryRun"], summary["outcomes"]) == (True, {"SKIPPED": 3})
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+
+
+@pytest.mark.parametrize(
+    ("dimensions", "why"),
+    [
+        ({"ProjectName": "alpha"}, "needs a SessionArn dimension"),
+        ({"SessionArn": ""}, "32 to 1011 characters"),
+        ({"SessionArn": "i-0123456789abcdef0"}, "32 to 1011 characters"),
+        (
+            {"SessionArn": "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000\n"},
+            "printable ASCII",
+        ),
+    ],
+)
+def test_a_session_alarm_without_a_good_session_dimension_is_rejected_not_widened(
+    dimensions: dict[str, str],
+    why: str,
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    outcome_sink: OutcomeSink,
+) -> None:
+    event = fresh_alarm("alarm_action_metric.json")
+    event["alarmData"]["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"] = (
+        dimensions
+    )
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_ARN")
+    assert why in result["error"]["message"]
+    assert world.emulator.call_counts.total() == 0, "nothing listed, nothing stopped"
+    [published] = outcome_sink.published()
+    assert published.body["outcome"] == "REJECTED"
+
+
+def test_a_session_alarm_naming_another_accounts_session_is_out_of_scope(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    event = fresh_alarm("alarm_state_change_metric.json")
+    name_session(event, sessions[0]["arn"].replace("123456789012", "210987654321"))
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "OUT_OF_SCOPE")
+    assert world.emulator.call_counts.total() == 0
+
+
+@pytest.mark.parametrize("fixture", METRIC_ALARMS + COMPOSITE_ALARMS)
+def test_an_alarm_the_operator_did_not_name_does_nothing(
+    fixture: str,
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SESSION_ALARM_NAMES", "")
+    monkeypatch.setenv("KILL_SWITCH_ALARM_NAMES", "")
+    reset_function_caches()
+    event = fresh_alarm(fixture)
+    name_session(event, sessions[0]["arn"])
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "ALARM_NOT_ALLOWED")
+    assert world.emulator.call_counts.total() == 0
+
+
+def test_a_session_alarm_matched_by_the_prefix_acts(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SESSION_ALARM_NAMES", "")
+    monkeypatch.setenv("SESSION_ALARM_NAME_PREFIX", "session-")
+    reset_function_caches()
+    event = fresh_alarm("alarm_action_metric.json")
+    name_session(event, sessions[0]["arn"])
+
+    assert invoke(event)["outcomes"][0]["outcome"] == "STOPPED"
 
 
 @pytest.mark.parametrize("state", ["OK", "INSUFFICIENT_DATA"])
@@ -119,38 +197,145 @@ def test_other_states_are_ignored(
     world: DeviceFarmWorld,
     sessions: list[dict[str, Any]],
     outcome_sink: OutcomeSink,
-    load_event: Any,
 ) -> None:
-    event = load_event(fixture)
+    event = fresh_alarm(fixture)
     alarm_data(event)["state"]["value"] = state
 
-    result = lambda_handler(event, FakeLambdaContext())
+    result = invoke(event)
 
     assert result == {"alarm": alarm_arn(event), "state": state, "action": "ignored"}
     assert world.emulator.call_counts.total() == 0
     assert outcome_sink.published() == []
 
 
-def test_a_bad_session_dimension_is_rejected(
-    world: DeviceFarmWorld, outcome_sink: OutcomeSink, load_event: Any
+@pytest.mark.parametrize("fixture", ["alarm_action_metric.json", "alarm_action_composite.json"])
+def test_an_alarm_that_cleared_since_it_fired_does_nothing(
+    fixture: str,
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    outcome_sink: OutcomeSink,
 ) -> None:
-    event = load_event("alarm_action_metric.json")
-    name_session(event, "i-0123456789abcdef0")
+    event = fresh_alarm(fixture)
+    name_session(event, sessions[0]["arn"])
+    create_alarm(REGION, alarm_name(event), state="OK")
 
-    result = lambda_handler(event, FakeLambdaContext())
+    result = invoke(event)
 
-    [outcome] = result["outcomes"]
-    assert outcome["outcome"] == "REJECTED"
-    assert outcome["error"]["code"] == "INVALID_ARN"
+    assert (result["action"], result["stateNow"]) == ("ignored", "OK")
+    assert world.emulator.call_counts.total() == 0
+    assert outcome_sink.published() == []
+
+
+@pytest.mark.parametrize("fixture", ["alarm_state_change_metric.json", *COMPOSITE_ALARMS])
+def test_an_old_alarm_event_is_dropped_and_says_why(
+    fixture: str,
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    outcome_sink: OutcomeSink,
+) -> None:
+    event = fresh_alarm(fixture, minutes_ago=11)  # ALARM_MAX_AGE_MINUTES defaults to 10
+    name_session(event, sessions[0]["arn"])
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["reason"]) == ("SKIPPED", "ALARM_EXPIRED")
+    assert result["sessionArn"] is None
+    assert world.emulator.call_counts.total() == 0
+    [published] = outcome_sink.published()
+    assert published.body == result
+    assert "11 minutes ago" in published.body["error"]["message"]
+
+
+def test_an_alarm_event_dated_in_the_future_is_rejected(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    event = fresh_alarm("alarm_action_composite.json", minutes_ago=-30)
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
     assert world.emulator.call_counts.total() == 0
 
 
-def test_a_malformed_alarm_event_is_rejected(
-    world: DeviceFarmWorld, outcome_sink: OutcomeSink
+def test_an_alarm_of_another_account_is_not_found(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
 ) -> None:
+    event = fresh_alarm("alarm_action_composite.json")
+    event["alarmArn"] = event["alarmArn"].replace("123456789012", "210987654321")
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "ALARM_NOT_FOUND")
+    assert world.emulator.call_counts.total() == 0
+
+
+def test_an_alarm_arn_that_does_not_name_the_alarm_is_rejected(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    event = fresh_alarm("alarm_state_change_composite.json")
+    event["resources"] = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:something-else"]
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_ALARM")
+
+
+def test_an_alarm_state_change_from_another_account_is_out_of_scope(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    event = fresh_alarm("alarm_state_change_composite.json")
+    event["account"] = "210987654321"
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "OUT_OF_SCOPE")
+    assert world.emulator.call_counts.total() == 0
+
+
+def test_when_cloudwatch_cannot_say_the_alarm_fails_visibly_and_stops_nothing(
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = alarm_gateway_module.cloudwatch_client()
+    monkeypatch.setattr(alarm_gateway_module, "cloudwatch_client", lambda: client)
+    event = fresh_alarm("alarm_action_composite.json")
+
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_alarms", "Throttling", "Rate exceeded")
+        result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("FAILED", "Throttling")
+    assert world.emulator.call_counts.total() == 0
+    assert [p.body["outcome"] for p in outcome_sink.published()] == ["FAILED"]
+
+
+@pytest.mark.parametrize(
+    ("composite", "types"),
+    [(True, ["CompositeAlarm", "MetricAlarm"]), (False, ["MetricAlarm"])],
+)
+def test_cloudwatch_is_asked_for_composite_alarms_only_for_kill_switches(
+    composite: bool, types: list[str], outcome_sink: OutcomeSink
+) -> None:
+    """DescribeAlarms returns only metric alarms unless asked, and answers for composite ones
+    only to a grant on every alarm, which the stack gives only with kill switches. moto answers
+    both types anyway, so botocore's Stubber checks the call."""
+    client = alarm_gateway_module.cloudwatch_client()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "describe_alarms",
+            {"CompositeAlarms": [], "MetricAlarms": []},
+            {"AlarmNames": ["x"], "AlarmTypes": types},
+        )
+        gateway = alarm_gateway_module.AlarmGateway(client)
+        assert gateway.current("x", composite=composite) is None
+
+
+def test_a_malformed_alarm_event_is_rejected(world: DeviceFarmWorld) -> None:
     event = {"source": "aws.cloudwatch", "alarmData": {"state": {"value": "ALARM"}}}
 
-    result = lambda_handler(event, FakeLambdaContext())
+    result = invoke(event)
 
     assert result["outcome"] == "REJECTED"
     assert result["error"]["code"] == "MISSING_FIELD"
@@ -160,20 +345,20 @@ def test_a_malformed_alarm_event_is_rejected(
     ("env", "reason"),
     [({"PROTECTED_NAME_PATTERN": "^fresh$"}, "PROTECTED"), ({"SWEEP_DRY_RUN": "true"}, "DRY_RUN")],
 )
-def test_an_alarm_naming_a_session_respects_protection_and_dry_run(
+def test_a_session_alarm_respects_protection_and_dry_run(
     env: dict[str, str],
     reason: str,
     world: DeviceFarmWorld,
     sessions: list[dict[str, Any]],
-    load_event: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    event = load_event("alarm_action_metric.json")
+    reset_function_caches()
+    event = fresh_alarm("alarm_action_metric.json")
     name_session(event, sessions[0]["arn"])
 
-    [outcome] = lambda_handler(event, FakeLambdaContext())["outcomes"]
+    [outcome] = invoke(event)["outcomes"]
 
     assert (outcome["outcome"], outcome["reason"]) == ("SKIPPED", reason)
     assert world.status(sessions[0]["arn"]) == "RUNNING"
@@ -181,32 +366,74 @@ def test_an_alarm_naming_a_session_respects_protection_and_dry_run(
 
 
 def test_a_skip_by_an_alarm_does_not_stand_in_for_a_later_explicit_stop(
-    world: DeviceFarmWorld,
-    sessions: list[dict[str, Any]],
-    load_event: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^fresh$")
-    event = load_event("alarm_action_metric.json")
+    reset_function_caches()
+    event = fresh_alarm("alarm_action_metric.json")
     name_session(event, sessions[0]["arn"])
-    [skipped] = lambda_handler(event, FakeLambdaContext())["outcomes"]
+    [skipped] = invoke(event)["outcomes"]
 
-    explicit = lambda_handler({"arn": sessions[0]["arn"]}, FakeLambdaContext())
+    explicit = invoke({"arn": sessions[0]["arn"]})
 
     assert (skipped["outcome"], explicit["outcome"]) == ("SKIPPED", "STOPPED")
     assert world.status(sessions[0]["arn"]) == "STOPPING"
 
 
 def test_a_suppressed_alarm_does_nothing(
-    world: DeviceFarmWorld,
-    sessions: list[dict[str, Any]],
-    outcome_sink: OutcomeSink,
-    load_event: Any,
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]], outcome_sink: OutcomeSink
 ) -> None:
-    event = load_event("alarm_state_change_composite_suppressed.json")
-
-    result = lambda_handler(event, FakeLambdaContext())
+    result = invoke(fresh_alarm("alarm_state_change_composite_suppressed.json"))
 
     assert result["action"] == "ignored"
     assert world.emulator.call_counts.total() == 0
     assert outcome_sink.published() == []
+
+
+class _HeldGateway(DeviceFarmGateway):
+    """Reads the session, then waits: its stop stays in progress until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = threading.Event()
+        self.release = threading.Event()
+
+    def get_session(self, arn: str) -> Any:
+        self.reading.set()
+        self.release.wait(timeout=10)
+        return super().get_session(arn)
+
+
+@pytest.fixture
+def stop_in_progress(sessions: list[dict[str, Any]]) -> Iterator[str]:
+    """The first session, being stopped by another invocation while the test runs."""
+    gateway = _HeldGateway()
+    other = StopService(gateway=gateway)
+    register_lambda_context(FakeLambdaContext())
+    origin = Origin.of(TriggerKind.API, "other-request")
+    worker = threading.Thread(target=other.stop, args=(sessions[0]["arn"], origin))
+    worker.start()
+    assert gateway.reading.wait(timeout=10)
+    yield sessions[0]["arn"]
+    gateway.release.set()
+    worker.join(timeout=10)
+
+
+def test_a_session_alarm_meeting_a_stop_in_progress_reports_it(
+    world: DeviceFarmWorld, stop_in_progress: str
+) -> None:
+    event = fresh_alarm("alarm_action_metric.json")
+    name_session(event, stop_in_progress)
+
+    result = invoke(event)
+
+    assert result["outcomes"] == [{"sessionArn": stop_in_progress, "outcome": "IN_PROGRESS"}]
+
+
+def test_a_kill_switch_meeting_a_stop_in_progress_counts_it(
+    world: DeviceFarmWorld, stop_in_progress: str
+) -> None:
+    summary = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
+
+    assert summary["outcomes"] == {"IN_PROGRESS": 1, "STOPPED": 1, "SKIPPED": 1}
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 1

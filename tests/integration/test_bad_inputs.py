@@ -5,6 +5,7 @@ API callers get a 4xx and nothing is published; asynchronous events are publishe
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -18,6 +19,21 @@ from tests.support.botocore_samples import project_arn, session_arn
 ARN = session_arn()
 CN_ARN = ARN.replace("arn:aws:", "arn:aws-cn:")
 TOO_LONG = ARN + "x" * 1000
+PROJECT_ID, SESSION_ID, JOB_ID = ARN.split(":session:")[1].split("/")
+# Python's \d, `$` and str.isdigit accept more than ASCII: each of these once reached Device Farm.
+LOOKALIKE_ARNS = {
+    "trailing-newline": ARN + "\n",
+    "newline-inside": ARN.replace("/00000", "\n/00000"),
+    "nul": ARN.replace("/00000", "\x00/00000"),
+    "c1-control": ARN.replace("/00000", "\u008c/00000"),
+    "fullwidth-account": ARN.replace("123456789012", "\uff11\uff12\uff13456789012"),
+    "devanagari-region-digit": ARN.replace("us-west-2", "us-west-\u0968"),
+    "dot-dot-segment": ARN.replace(f"/{SESSION_ID}/", "/../"),
+    "four-segments": ARN + "/00001",
+}
+FOREIGN_REGION = ARN.replace("us-west-2", "eu-west-1")
+FOREIGN_ACCOUNT = ARN.replace("123456789012", "210987654321")
+DEEP = "[" * 100_000 + "]" * 100_000
 
 # (case id, raw body or None, header/field overrides, expected status, expected code)
 API_CASES: list[tuple[str, str | None, dict[str, Any], int, str]] = [
@@ -68,6 +84,33 @@ API_CASES: list[tuple[str, str | None, dict[str, Any], int, str]] = [
         415,
         "UNSUPPORTED_MEDIA_TYPE",
     ),
+    *[
+        (f"lookalike-{name}", json.dumps({"arn": arn}), {}, 400, "INVALID_ARN")
+        for name, arn in LOOKALIKE_ARNS.items()
+    ],
+    ("other-region", json.dumps({"arn": FOREIGN_REGION}), {}, 400, "INVALID_ARN"),
+    ("other-account", json.dumps({"arn": FOREIGN_ACCOUNT}), {}, 403, "OUT_OF_SCOPE"),
+    ("array-holding-the-command", json.dumps([{"arn": ARN}]), {}, 400, "INVALID_BODY"),
+    ("deeply-nested", DEEP, {}, 400, "INVALID_JSON"),
+    ("deeply-nested-in-object", '{"arn": ' + DEEP + "}", {}, 400, "INVALID_JSON"),
+    ("nan-literal", '{"arn": NaN}', {}, 400, "INVALID_JSON"),
+    ("duplicate-key", json.dumps({"arn": ARN})[:-1] + ', "arn": "x"}', {}, 400, "INVALID_JSON"),
+    ("bad-base64", "not base64!", {"isBase64Encoded": True}, 400, "INVALID_JSON"),
+    (
+        "base64-not-utf8",
+        base64.b64encode(b'{"arn": "\xff"}').decode(),
+        {"isBase64Encoded": True},
+        400,
+        "INVALID_JSON",
+    ),
+    (
+        "multipart-without-boundary",
+        "",
+        {"content-type": "multipart/form-data"},
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    ),
+    ("text-plain-no-body", None, {"content-type": "text/plain"}, 415, "UNSUPPORTED_MEDIA_TYPE"),
     ("unknown-path", json.dumps({"arn": ARN}), {"path": "/sessions/stopp"}, 404, "NO_ROUTE"),
     ("wrong-method", json.dumps({"arn": ARN}), {"httpMethod": "GET"}, 404, "NO_ROUTE"),
 ]
@@ -119,6 +162,14 @@ EVENT_CASES: list[tuple[str, Any, str]] = [
     ),
     ("direct-extra-field", {"direct": {"arn": ARN, "dryRun": True}}, "UNKNOWN_FIELD"),
     ("unrecognised", {"direct": {"stop": ARN}}, "UNRECOGNISED_EVENT"),
+    ("eb-lone-surrogate", {"detail": {"arn": ARN + "\ud800"}}, "INVALID_ARN"),
+    ("direct-lone-surrogate", {"direct": {"arn": "\ud800" + ARN}}, "INVALID_ARN"),
+    ("eb-other-region", {"detail": {"arn": FOREIGN_REGION}}, "INVALID_ARN"),
+    ("direct-other-account", {"direct": {"arn": FOREIGN_ACCOUNT}}, "OUT_OF_SCOPE"),
+    *[
+        (f"eb-lookalike-{name}", {"detail": {"arn": arn}}, "INVALID_ARN")
+        for name, arn in LOOKALIKE_ARNS.items()
+    ],
     (
         "api-shape-null-context",
         {"direct": {"httpMethod": "POST", "requestContext": None}},
@@ -154,5 +205,62 @@ def test_event_rejections_are_published(
     assert published.attributes["outcome"] == "REJECTED"
 
 
-def test_the_table_is_large_enough() -> None:
-    assert len(API_CASES) + len(EVENT_CASES) >= 25
+# Sweep commands are checked strictly: no coercion, no unknown keys (not even snake_case ones).
+SWEEP_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("age-as-string", {"maxAgeMinutes": "6"}, "INVALID_TYPE"),
+    ("age-as-bool", {"maxAgeMinutes": True}, "INVALID_TYPE"),
+    ("dry-run-as-zero", {"dryRun": 0}, "INVALID_TYPE"),
+    ("dry-run-as-yes", {"dryRun": "yes"}, "INVALID_TYPE"),
+    ("snake-case-key", {"max_age_minutes": 90}, "UNKNOWN_FIELD"),
+    ("unknown-key", {"force": True}, "UNKNOWN_FIELD"),
+    ("projects-as-string", {"projectArns": project_arn()}, "INVALID_TYPE"),
+    ("project-newline", {"projectArns": [project_arn() + "\n"]}, "INVALID_ARN"),
+    (
+        "project-other-region",
+        {"projectArns": [project_arn().replace("us-west-2", "eu-west-1")]},
+        "INVALID_ARN",
+    ),
+    (
+        "project-fullwidth-digit",
+        {"projectArns": [project_arn().replace("1234", "\uff11234")]},
+        "INVALID_ARN",
+    ),
+    ("wrong-action", {"action": "stop"}, "INVALID_VALUE"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [case[1:] for case in SWEEP_CASES], ids=[case[0] for case in SWEEP_CASES]
+)
+def test_api_sweep_rejections(
+    body: dict[str, Any],
+    code: str,
+    devicefarm_stub: Stubber,
+    api_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    event = api_event(body, path="/sweeps", resource="/sweeps")
+
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] == code
+    assert outcome_sink.published() == [], "API rejections are not published"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [case[1:] for case in SWEEP_CASES], ids=[case[0] for case in SWEEP_CASES]
+)
+def test_sweep_command_rejections_are_published(
+    body: dict[str, Any],
+    code: str,
+    devicefarm_stub: Stubber,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    result = lambda_handler({"action": "sweep", **body}, lambda_context)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", code)
+    [published] = outcome_sink.published()
+    assert published.body == result

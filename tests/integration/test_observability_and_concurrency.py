@@ -15,8 +15,9 @@ import pytest
 from session_stopper.domain.service import StopService
 from session_stopper.handler import lambda_handler
 from session_stopper.observability import logger
+from tests.integration.alarm_events import KILL_SWITCH_ALARM_NAME, fresh_alarm
 from tests.integration.test_sweeps import split
-from tests.support.aws import OutcomeSink
+from tests.support.aws import OutcomeSink, create_alarm
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
 
@@ -105,12 +106,13 @@ def test_the_kill_switch_stays_inside_the_configured_projects(
     world: DeviceFarmWorld,
     running: list[str],
     outcome_sink: OutcomeSink,
-    load_event: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SWEEP_PROJECT_ARNS", world.project("alpha"))
+    monkeypatch.setenv("KILL_SWITCH_ALARM_NAMES", KILL_SWITCH_ALARM_NAME)
+    create_alarm(outcome_sink.region, KILL_SWITCH_ALARM_NAME)
 
-    result = lambda_handler(load_event("alarm_action_composite.json"), FakeLambdaContext())
+    result = lambda_handler(fresh_alarm("alarm_action_composite.json"), FakeLambdaContext())
 
     assert result["summary"]["outcomes"] == {"STOPPED": 1}
     assert [world.status(arn) for arn in running] == ["STOPPING", "RUNNING"]

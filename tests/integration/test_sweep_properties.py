@@ -16,6 +16,7 @@ from tests.integration.test_sweeps import split
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
+from tests.support.hypothesis_profiles import examples
 from tests.support.lambda_context import FakeLambdaContext
 
 session_specs = st.builds(
@@ -41,7 +42,7 @@ def expected_outcomes(specs: list[SessionSpec], max_age: float, dry_run: bool) -
 
 
 @settings(
-    max_examples=15,
+    max_examples=examples(15),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -50,11 +51,15 @@ def expected_outcomes(specs: list[SessionSpec], max_age: float, dry_run: bool) -
     # Half-minute thresholds keep every age clear of the boundary whatever the test's runtime.
     max_age=st.integers(min_value=0, max_value=149).map(lambda minutes: minutes + 0.5),
     dry_run=st.booleans(),
+    operator_dry_run=st.booleans(),
+    floor=st.sampled_from([0, 30, 60]),
 )
 def test_a_sweep_acts_on_exactly_the_sessions_its_policy_selects(
     specs: list[SessionSpec],
     max_age: float,
     dry_run: bool,
+    operator_dry_run: bool,
+    floor: int,
     outcome_sink: OutcomeSink,
     devicefarm_session_server: EmulatorServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -63,6 +68,8 @@ def test_a_sweep_acts_on_exactly_the_sessions_its_policy_selects(
     devicefarm_session_server.emulator = world.emulator
     monkeypatch.setenv("AWS_ENDPOINT_URL_DEVICE_FARM", devicefarm_session_server.url)
     monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("SWEEP_DRY_RUN", "true" if operator_dry_run else "false")
+    monkeypatch.setenv("SWEEP_MIN_AGE_MINUTES", str(floor))
     reset_function_caches()
     created = world.populate(specs)
     before = {session["arn"]: world.status(session["arn"]) for session in created}
@@ -70,6 +77,12 @@ def test_a_sweep_acts_on_exactly_the_sessions_its_policy_selects(
     event = {"action": "sweep", "maxAgeMinutes": max_age, "dryRun": dry_run}
     summary = lambda_handler(event, FakeLambdaContext())
 
+    if max_age < floor:  # the caller may not go below the operator's floor
+        assert (summary["outcome"], summary["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
+        assert world.emulator.call_counts.total() == 0
+        assert [p.body["outcome"] for p in outcome_sink.published()] == ["REJECTED"]
+        return
+    dry_run = dry_run or operator_dry_run  # the operator's dry run is a ceiling
     outcomes, summaries = split(outcome_sink.published())
     assert len(summaries) == 1, "exactly one summary per sweep"
     arns = [p.body["sessionArn"] for p in outcomes]

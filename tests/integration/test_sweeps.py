@@ -14,6 +14,7 @@ from session_stopper.domain.service import register_lambda_context
 from session_stopper.domain.sweep import Sweeper
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
+from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.handler import lambda_handler
 from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.sweep import SweepPolicy
@@ -174,11 +175,13 @@ def test_a_sweep_running_out_of_time_midway_leaves_the_rest_to_the_next(
 ) -> None:
     world.populate([SessionSpec("alpha", 90 + n / 100) for n in range(250)])
     register_lambda_context(FakeLambdaContext())  # what the handler does first
-    sweeper = Sweeper(settings(), DeviceFarmGateway(), stop_service())
+    sweeper = Sweeper(settings(), DeviceFarmGateway(), stop_service(), SweepLock())
     origin = Origin.of(TriggerKind.DIRECT, "test")
     policy = SweepPolicy(max_age_minutes=60, project_arns=(), dry_run=False)
+    # One read for the lock's lease, one per project, one per page of 50 sessions, one per stop.
+    deadline = CountdownDeadline(checks=1 + 1 + 5 + 10)
 
-    summary = sweeper.run(policy, origin, CountdownDeadline(checks=1 + 10))  # 1 project, 10 stops
+    summary = sweeper.run(policy, origin, deadline)
 
     assert summary.outcomes == {"STOPPED": 10}
     assert summary.left_undone_count == 240

@@ -12,7 +12,10 @@ from typing import Any
 
 import boto3
 
+from local.aws_resources import create_alarm as put_alarm
+
 TABLE_NAME = "session-stopper-idempotency"
+ACCOUNT_ID = "123456789012"  # moto's default account, and the emulator's
 
 
 @dataclass
@@ -91,4 +94,13 @@ def function_environment(sink: OutcomeSink) -> dict[str, str]:
         "OUTCOME_DLQ_URL": sink.dlq_url,
         "IDEMPOTENCY_TABLE_NAME": TABLE_NAME,
         "DEVICE_FARM_MAX_ATTEMPTS": "2",
+        "DEVICE_FARM_ACCOUNT_ID": ACCOUNT_ID,
+        # The function defaults to dry run; the tests that want one say so.
+        "SWEEP_DRY_RUN": "false",
     }
+
+
+def create_alarm(region: str, name: str, *, state: str = "ALARM") -> str:
+    """A real (moto) alarm in the given state, as DescribeAlarms will report it; its ARN."""
+    put_alarm(boto3.client("cloudwatch", region_name=region), name, state)
+    return f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{name}"

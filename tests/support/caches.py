@@ -9,25 +9,29 @@ from __future__ import annotations
 from session_stopper.config import settings
 from session_stopper.domain.service import _idempotency_config, _persistence
 from session_stopper.entrypoints.dependencies import (
-    api_stop_service,
-    api_sweeper,
+    alarm_gateway,
+    authority,
     stop_service,
     sweeper,
 )
+from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
+from session_stopper.gateways.sweep_lock import dynamodb_client
 
 _CACHED = (
     settings,
     devicefarm_client,
     sns_client,
     sqs_client,
+    dynamodb_client,
+    cloudwatch_client,
     _persistence,
     _idempotency_config,
+    authority,
     stop_service,
-    api_stop_service,
     sweeper,
-    api_sweeper,
+    alarm_gateway,
 )
 
 

@@ -1,4 +1,4 @@
-"""How the function's AWS clients are built: region, retries, idempotency window."""
+"""How the function's AWS clients are built: region, retries, timeouts, idempotency window."""
 
 from __future__ import annotations
 
@@ -6,8 +6,22 @@ import pytest
 
 from session_stopper.config import settings
 from session_stopper.domain.service import _idempotency_config
+from session_stopper.entrypoints.api import API_SWEEP_RESERVE_SECONDS
+from session_stopper.gateways.alarms import cloudwatch_client
+from session_stopper.gateways.budgets import (
+    API_GATEWAY_TIMEOUT_SECONDS,
+    INTERACTIVE,
+    CallBudget,
+    stop_calls,
+    total_seconds,
+)
 from session_stopper.gateways.devicefarm import devicefarm_client
+from session_stopper.gateways.outcomes import sns_client, sqs_client
+from session_stopper.gateways.sweep_lock import dynamodb_client
 from tests.unit.test_config import REQUIRED
+
+# Lambda's own start and the function's work between calls must fit in what is left.
+COLD_START_MARGIN_SECONDS = 3.0
 
 
 @pytest.fixture(autouse=True)
@@ -35,11 +49,55 @@ def test_the_device_farm_region_and_attempts_are_configurable(
     assert client.meta.config.retries["total_max_attempts"] == 7
 
 
-def test_api_callers_get_at_most_three_attempts_and_short_timeouts() -> None:
-    interactive = devicefarm_client(interactive=True)
-    assert interactive.meta.config.retries["total_max_attempts"] == 3
-    assert (interactive.meta.config.connect_timeout, interactive.meta.config.read_timeout) == (2, 5)
-    assert interactive is not devicefarm_client()
+@pytest.mark.parametrize(
+    ("build", "budget"),
+    [
+        (devicefarm_client, INTERACTIVE.devicefarm),
+        (sns_client, INTERACTIVE.sns),
+        (sqs_client, INTERACTIVE.sqs),
+        (dynamodb_client, INTERACTIVE.dynamodb),
+    ],
+)
+def test_every_client_of_the_api_path_is_built_on_the_api_budget(
+    build: object, budget: CallBudget
+) -> None:
+    interactive = build(interactive=True)  # type: ignore[operator]
+    config = interactive.meta.config
+    assert config.retries["total_max_attempts"] == budget.attempts
+    assert (config.connect_timeout, config.read_timeout) == (
+        budget.connect_timeout,
+        budget.read_timeout,
+    )
+    assert interactive is not build()  # type: ignore[operator]
+
+
+def test_the_idempotency_store_of_the_api_path_is_on_the_api_budget() -> None:
+    from session_stopper.domain.service import _persistence  # noqa: PLC0415
+
+    client = _persistence(interactive=True).client
+    assert client.meta.config.retries["total_max_attempts"] == INTERACTIVE.dynamodb.attempts
+    assert client.meta.config.read_timeout == INTERACTIVE.dynamodb.read_timeout
+
+
+def test_an_api_stop_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
+    worst = total_seconds(stop_calls(INTERACTIVE))
+    assert worst + COLD_START_MARGIN_SECONDS < API_GATEWAY_TIMEOUT_SECONDS
+
+
+def test_an_api_sweep_keeps_enough_time_for_what_is_in_flight_and_the_summary() -> None:
+    assert total_seconds(stop_calls(INTERACTIVE)) < API_SWEEP_RESERVE_SECONDS
+    window = API_GATEWAY_TIMEOUT_SECONDS - API_SWEEP_RESERVE_SECONDS - COLD_START_MARGIN_SECONDS
+    assert window >= 5, "an API sweep must still have seconds to start stops in"
+
+
+def test_worst_case_counts_every_attempt_and_the_longest_backoff() -> None:
+    assert CallBudget(1, 1.0, 2.0).worst_case_seconds() == 3.0
+    # Two attempts: 2 x 3 s, and one backoff of up to 1 s plus up to 5 s of retry-after.
+    assert CallBudget(2, 1.0, 2.0).worst_case_seconds() == 12.0
+
+
+def test_cloudwatch_is_asked_with_patient_retries() -> None:
+    assert cloudwatch_client().meta.config.retries["total_max_attempts"] == 3
 
 
 def test_the_idempotency_window_defaults_to_300_s_and_is_configurable(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from session_stopper.config import ConfigurationError, load_settings
+from tests.support.botocore_samples import project_arn
 
 REQUIRED = {
     "OUTCOME_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:outcomes",
     "OUTCOME_DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
     "IDEMPOTENCY_TABLE_NAME": "table",
+    "DEVICE_FARM_ACCOUNT_ID": "123456789012",
 }
 
 
@@ -20,36 +22,54 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_defaults(env: pytest.MonkeyPatch) -> None:
+def test_defaults_are_the_safe_ones(env: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert settings.devicefarm_region == "us-west-2"
     assert settings.idempotency_window_seconds == 300
     assert settings.sweep_project_arns == ()
     assert settings.protected_name_pattern is None
     assert settings.price_per_device_minute == 0.17
+    assert settings.sweep_dry_run is True, "unset means dry run: nothing stops by default"
+    assert (settings.sweep_max_age_minutes, settings.sweep_min_age_minutes) == (60, 30)
+    assert settings.kill_switch_alarm_names == ()
+    assert (settings.session_alarm_names, settings.session_alarm_name_prefix) == ((), "")
+    assert settings.alarm_max_age_minutes == 10
 
 
 def test_values_are_parsed(env: pytest.MonkeyPatch) -> None:
-    env.setenv("SWEEP_PROJECT_ARNS", " arn:a , arn:b ,")
-    env.setenv("SWEEP_DRY_RUN", "TRUE")
+    other = project_arn("other-project")
+    env.setenv("SWEEP_PROJECT_ARNS", f" {project_arn()} , {other} ,{other}")
+    env.setenv("SWEEP_DRY_RUN", "FALSE")
     env.setenv("PROTECTED_NAME_PATTERN", "^keep-")
     env.setenv("SWEEP_WORKERS", "3")
+    env.setenv("KILL_SWITCH_ALARM_NAMES", "budget,runaway")
+    env.setenv("SWEEP_MIN_AGE_MINUTES", "0")
     settings = load_settings()
-    assert settings.sweep_project_arns == ("arn:a", "arn:b")
-    assert settings.sweep_dry_run is True
+    assert settings.sweep_project_arns == (project_arn(), other)
+    assert settings.sweep_dry_run is False
     assert settings.protected_name_pattern is not None
     assert settings.protected_name_pattern.search("keep-me")
     assert settings.sweep_workers == 3
+    assert settings.kill_switch_alarm_names == ("budget", "runaway")
+    assert settings.sweep_min_age_minutes == 0
 
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
         ("OUTCOME_TOPIC_ARN", "", "OUTCOME_TOPIC_ARN is required"),
+        ("DEVICE_FARM_ACCOUNT_ID", "", "DEVICE_FARM_ACCOUNT_ID must be 12 digits"),
+        ("DEVICE_FARM_ACCOUNT_ID", "\uff11" * 12, "DEVICE_FARM_ACCOUNT_ID must be 12 digits"),
+        ("DEVICE_FARM_REGION", "us-west-\u0968", "DEVICE_FARM_REGION must be an AWS region"),
         ("SWEEP_WORKERS", "eight", "SWEEP_WORKERS must be a whole number"),
+        ("SWEEP_WORKERS", "\u0968", "SWEEP_WORKERS must be a whole number"),
         ("SWEEP_WORKERS", "0", "SWEEP_WORKERS must be at least 1"),
-        ("IDEMPOTENCY_WINDOW_SECONDS", "-5", "at least 1"),
+        ("IDEMPOTENCY_WINDOW_SECONDS", "-5", "must be a whole number"),
         ("SWEEP_DRY_RUN", "maybe", "SWEEP_DRY_RUN must be true or false"),
+        ("SWEEP_DRY_RUN", "1", "SWEEP_DRY_RUN must be true or false"),
+        ("SWEEP_MIN_AGE_MINUTES", "90", "must not exceed SWEEP_MAX_AGE_MINUTES"),
+        ("SWEEP_PROJECT_ARNS", project_arn() + "x:y", "SWEEP_PROJECT_ARNS"),
+        ("SWEEP_PROJECT_ARNS", project_arn().replace("123456789012", "210987654321"), "account"),
         ("PROTECTED_NAME_PATTERN", "([", "not a valid regular expression"),
         ("PRICE_PER_DEVICE_MINUTE", "cheap", "must be a number"),
         ("PRICE_PER_DEVICE_MINUTE", "-1", "must not be negative"),

@@ -31,6 +31,7 @@ from session_stopper.domain.outcomes import (
 )
 from session_stopper.domain.selection import Exemption
 from session_stopper.domain.stop import stop_session
+from session_stopper.gateways.budgets import budgets_for
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError
 from session_stopper.models.outcome import Outcome, OutcomeMessage
@@ -76,8 +77,11 @@ def _idempotency_config() -> IdempotencyConfig:
 
 
 @functools.cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
+def _persistence(interactive: bool = False) -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table_name,
+        boto_config=budgets_for(interactive).dynamodb.config(),
+    )
 
 
 def register_lambda_context(context: LambdaContext) -> None:
@@ -86,14 +90,20 @@ def register_lambda_context(context: LambdaContext) -> None:
 
 
 class StopService:
+    """`interactive` picks the API's call budgets (see gateways/budgets.py) for every call."""
+
     def __init__(
-        self, gateway: DeviceFarmGateway | None = None, publisher: OutcomePublisher | None = None
+        self,
+        gateway: DeviceFarmGateway | None = None,
+        publisher: OutcomePublisher | None = None,
+        *,
+        interactive: bool = False,
     ) -> None:
-        self._gateway = gateway or DeviceFarmGateway()
-        self._publisher = publisher or OutcomePublisher()
+        self._gateway = gateway or DeviceFarmGateway(interactive=interactive)
+        self._publisher = publisher or OutcomePublisher(interactive=interactive)
         self._decide_once: Callable[..., OutcomeMessage] = idempotent_function(
             data_keyword_argument="request",
-            persistence_store=_persistence(),
+            persistence_store=_persistence(interactive),
             config=_idempotency_config(),
             output_serializer=PydanticSerializer(model=OutcomeMessage),
         )(self._decide)

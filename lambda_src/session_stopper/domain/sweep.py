@@ -25,9 +25,10 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.sweep_lock import Holder, SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
-from session_stopper.models.sweep import SweepCommand, SweepCounts, SweepPolicy, SweepSummary
+from session_stopper.models.sweep import RunningSweep, SweepCounts, SweepPolicy, SweepSummary
 from session_stopper.observability import logger
 
 IN_PROGRESS = "IN_PROGRESS"
@@ -73,6 +74,53 @@ class _Inventory:
         )
 
 
+@dataclass
+class _Report:
+    """What a sweep learns as it goes, and the summary it makes of it."""
+
+    policy: SweepPolicy
+    now: Callable[[], datetime]
+    started: float  # monotonic
+    started_at: datetime = field(init=False)
+    tally: _Tally = field(init=False)
+    inventory: _Inventory = field(default_factory=_Inventory)
+    left_undone: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.started_at = self.now()
+        self.tally = _Tally(self.now)
+
+    def summary(
+        self, origin: Origin, settings: Settings, yielded_to: Holder | None = None
+    ) -> SweepSummary:
+        policy, tally = self.policy, self.tally
+        return SweepSummary(
+            sweep_id=origin.sweep_id or "",
+            correlation_id=origin.correlation_id,
+            trigger=origin.trigger,
+            dry_run=policy.dry_run,
+            kill_switch=policy.kill_switch,
+            max_age_minutes=None if policy.kill_switch else policy.max_age_minutes,
+            scope=list(policy.project_arns),
+            inventory=self.inventory.counts(),
+            outcomes=dict(tally.outcomes),
+            device_minutes_stopped=round(tally.device_minutes, 2),
+            estimated_savings_usd=round(tally.minutes_saved * settings.price_per_device_minute, 2),
+            left_undone_count=len(self.left_undone),
+            left_undone=self.left_undone[:MAX_LISTED_LEFT_UNDONE],
+            started_at=self.started_at,
+            duration_seconds=round(time.monotonic() - self.started, 3),
+            yielded_to=RunningSweep(
+                sweep_id=yielded_to.sweep_id,
+                trigger_kind=yielded_to.trigger_kind,
+                trigger_id=yielded_to.trigger_id,
+                started_at=yielded_to.started_at,
+            )
+            if yielded_to
+            else None,
+        )
+
+
 @dataclass(frozen=True)
 class _Work:
     session: RemoteAccessSession
@@ -85,45 +133,48 @@ class Sweeper:
         settings: Settings,
         gateway: DeviceFarmGateway,
         service: StopService,
+        lock: SweepLock,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
         self._gateway = gateway
         self._service = service
+        self._lock = lock
         self._now = now
 
     def run(self, policy: SweepPolicy, origin: Origin, deadline: Deadline) -> SweepSummary:
-        started_at, started = self._now(), time.monotonic()
+        """Sweep, unless another sweep holds the lock: then yield to it and say so."""
+        report = _Report(policy, self._now, time.monotonic())
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
-        tally = _Tally(self._now)
-        inventory = self._inventory(policy, origin, deadline, tally)
+        holder = Holder(
+            sweep_id=origin.sweep_id or "",
+            trigger_kind=origin.trigger.kind.value,
+            trigger_id=origin.trigger.id,
+            started_at=report.started_at.isoformat(),
+        )
+        running = self._lock.acquire(holder, lease_seconds=deadline.remaining_seconds())
+        if running:
+            logger.info("another sweep is running: yielding", extra={"running": running.sweep_id})
+            return report.summary(origin, self._settings, yielded_to=running)
+        try:
+            self._sweep(policy, origin, deadline, report)
+        finally:
+            self._lock.release(holder)
+        logger.info("sweep finished", extra={"outcomes": dict(report.tally.outcomes)})
+        return report.summary(origin, self._settings)
+
+    def _sweep(
+        self, policy: SweepPolicy, origin: Origin, deadline: Deadline, report: _Report
+    ) -> None:
+        report.inventory = self._inventory(policy, origin, deadline, report.tally)
         exemption = selection.Exemption(
             protected=self._settings.protected_name_pattern, dry_run=policy.dry_run
         )
         work = [
-            _Work(session, exemption.reason(session)) for session in inventory.selected.values()
+            _Work(session, exemption.reason(session))
+            for session in report.inventory.selected.values()
         ]
-        left_undone = self._act_on_all(work, origin, deadline, tally)
-        logger.info("sweep finished", extra={"outcomes": dict(tally.outcomes)})
-        return SweepSummary(
-            sweep_id=origin.sweep_id or "",
-            correlation_id=origin.correlation_id,
-            trigger=origin.trigger,
-            dry_run=policy.dry_run,
-            kill_switch=policy.kill_switch,
-            max_age_minutes=None if policy.kill_switch else policy.max_age_minutes,
-            scope=list(policy.project_arns),
-            inventory=inventory.counts(),
-            outcomes=dict(tally.outcomes),
-            device_minutes_stopped=round(tally.device_minutes, 2),
-            estimated_savings_usd=round(
-                tally.minutes_saved * self._settings.price_per_device_minute, 2
-            ),
-            left_undone_count=len(left_undone),
-            left_undone=left_undone[:MAX_LISTED_LEFT_UNDONE],
-            started_at=started_at,
-            duration_seconds=round(time.monotonic() - started, 3),
-        )
+        report.left_undone = self._act_on_all(work, origin, deadline, report.tally)
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -138,16 +189,30 @@ class Sweeper:
                 inventory.projects_not_reached = projects[index:]
                 break
             try:
-                sessions = list(self._gateway.list_sessions(project_arn))
+                sessions = self._sessions_in_time(project_arn, deadline)
             except DeviceFarmError as error:
                 self._report_unlisted(project_arn, error, origin, inventory, tally)
                 continue
+            if sessions is None:
+                inventory.projects_not_reached = projects[index:]
+                break
             inventory.projects_listed += 1
             inventory.sessions_seen += len(sessions)
             inventory.sessions_active += sum(1 for s in sessions if selection.is_active(s))
             for session in selection.select(sessions, policy, now):
                 inventory.selected.setdefault(session.arn, session)
         return inventory
+
+    def _sessions_in_time(
+        self, project_arn: str, deadline: Deadline
+    ) -> list[RemoteAccessSession] | None:
+        """Every session of the project, or None when time ran out between pages."""
+        sessions: list[RemoteAccessSession] = []
+        for page in self._gateway.session_pages(project_arn):
+            sessions.extend(page)
+            if deadline.expired():
+                return None
+        return sessions
 
     def _projects(
         self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
@@ -227,19 +292,3 @@ class Sweeper:
 def _collect(done: Iterable[Future[OutcomeMessage | None]], tally: _Tally) -> None:
     for future in done:
         tally.add(future.result())
-
-
-def policy_for(
-    command: SweepCommand, settings: Settings, *, kill_switch: bool = False
-) -> SweepPolicy:
-    """The command's values, else the function's defaults; repeated projects count once."""
-    return SweepPolicy(
-        max_age_minutes=(
-            settings.sweep_max_age_minutes
-            if command.max_age_minutes is None
-            else command.max_age_minutes
-        ),
-        project_arns=tuple(dict.fromkeys(command.project_arns or settings.sweep_project_arns)),
-        dry_run=settings.sweep_dry_run if command.dry_run is None else command.dry_run,
-        kill_switch=kill_switch,
-    )

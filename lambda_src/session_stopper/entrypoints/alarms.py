@@ -1,89 +1,185 @@
 """CloudWatch alarms: the Lambda alarm action and EventBridge "Alarm State Change".
 
-Only a transition to ALARM acts, and not while the alarm's actions are suppressed. An alarm
-whose metric (or one of its metric-math inputs)
-carries a SessionArn dimension stops that session; any other alarm, composite ones included,
-pulls the kill switch: a sweep of every active session in scope, whatever its age. Protection
-and dry run apply to both, as to any automatic stop.
+An alarm acts only if the operator named it: a session alarm (`SESSION_ALARM_NAMES` or the
+`SESSION_ALARM_NAME_PREFIX`) stops the sessions its metrics name in a `SessionArn` dimension,
+and only a kill-switch alarm (`KILL_SWITCH_ALARM_NAMES`) sweeps every active session. A session
+alarm whose dimension is missing, empty or not a session ARN is refused, never widened into a
+kill switch. Only a transition to ALARM acts, not while its actions are suppressed, not when the
+event is older than `ALARM_MAX_AGE_MINUTES` (a late retry must not stop sessions after the alarm
+cleared), and only if CloudWatch still reports the alarm in ALARM right now.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from session_stopper.config import settings
-from session_stopper.domain.outcomes import Origin
+from session_stopper.config import Settings, settings
+from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.selection import Exemption
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.domain.sweep import IN_PROGRESS, policy_for
-from session_stopper.entrypoints.dependencies import stop_service
-from session_stopper.entrypoints.events import (
-    direct_origin,
-    eventbridge_origin,
-    reject,
-)
+from session_stopper.domain.sweep import IN_PROGRESS
+from session_stopper.entrypoints.dependencies import alarm_gateway, authority, stop_service
+from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
 from session_stopper.entrypoints.sweeps import lambda_deadline, run_sweep
+from session_stopper.gateways.alarms import AlarmLookupError
 from session_stopper.models.alarms import AlarmActionEvent, AlarmData, AlarmStateChangeEvent
 from session_stopper.models.arn import session_arn_problem
-from session_stopper.models.outcome import TriggerKind
+from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
-from session_stopper.models.sweep import SweepCommand
 from session_stopper.observability import logger
 
 ALARM_STATE = "ALARM"
+ALARM_EXPIRED = "ALARM_EXPIRED"
+# A clock may run a little ahead; an event from further in the future is not believed.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _alarm_origin(alarm_arn: str, correlation_id: str) -> Origin:
-    return Origin.of(TriggerKind.ALARM, alarm_arn, correlation_id=correlation_id)
+@dataclass(frozen=True)
+class FiredAlarm:
+    arn: str
+    time: datetime
+    data: AlarmData
 
 
 def handle_alarm_action(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        alarm = AlarmActionEvent.model_validate(event)
+        alarm = parse(event=event, model=AlarmActionEvent)
     except ValidationError as error:
         return reject(direct_origin(context), rejection_of(error.errors()))
-    origin = _alarm_origin(alarm.alarm_arn, context.aws_request_id)
-    return act_on_alarm(alarm.alarm_data, origin, context)
+    origin = Origin.of(TriggerKind.ALARM, alarm.alarm_arn, correlation_id=context.aws_request_id)
+    return act_on_alarm(FiredAlarm(alarm.alarm_arn, alarm.time, alarm.alarm_data), origin, context)
 
 
 def handle_alarm_state_change(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    fallback = eventbridge_origin(event, context)
     try:
-        alarm = AlarmStateChangeEvent.model_validate(event)
+        alarm = parse(event=event, model=AlarmStateChangeEvent)
     except ValidationError as error:
-        return reject(eventbridge_origin(event, context), rejection_of(error.errors()))
-    return act_on_alarm(alarm.detail, _alarm_origin(alarm.alarm_arn, alarm.id), context)
+        return reject(fallback, rejection_of(error.errors()))
+    refusal = authority().event_account_refusal(alarm.account)
+    if refusal:
+        return reject(fallback, refusal)
+    origin = Origin.of(TriggerKind.ALARM, alarm.alarm_arn, correlation_id=alarm.id)
+    return act_on_alarm(FiredAlarm(alarm.alarm_arn, alarm.time, alarm.detail), origin, context)
 
 
-def act_on_alarm(alarm: AlarmData, origin: Origin, context: LambdaContext) -> dict[str, Any]:
+def act_on_alarm(alarm: FiredAlarm, origin: Origin, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(origin.correlation_id)
-    answer: dict[str, Any] = {"alarm": origin.trigger.id, "state": alarm.state.value}
-    suppressed = alarm.state.actions_suppressed_by
-    if alarm.state.value != ALARM_STATE or suppressed:
+    data = alarm.data
+    answer: dict[str, Any] = {"alarm": origin.trigger.id, "state": data.state.value}
+    if data.state.value != ALARM_STATE or data.state.actions_suppressed_by:
         # A suppressed alarm's own actions do not run; its EventBridge event must not either.
-        logger.info("alarm not acting", extra={**answer, "suppressed_by": suppressed})
+        logger.info(
+            "alarm not acting", extra={**answer, "suppressed_by": data.state.actions_suppressed_by}
+        )
         return {**answer, "action": "ignored"}
-    arns = alarm.session_arns
-    if arns:
-        return {**answer, "action": "stop", "outcomes": _stop_named_sessions(arns, origin)}
-    policy = policy_for(SweepCommand(), settings(), kill_switch=True)
-    summary = run_sweep(policy, origin, lambda_deadline(context))
-    return {**answer, "action": "killSwitch", "summary": summary.model_dump(mode="json")}
+    current = settings()
+    refusal = _refusal(alarm, current)
+    if refusal:
+        return reject(origin, refusal)
+    age = datetime.now(UTC) - alarm.time
+    if age > timedelta(minutes=current.alarm_max_age_minutes):
+        return _expired(origin, age, current)
+    not_now = _unless_in_alarm_now(alarm, origin)
+    if not_now is not None:
+        return not_now if "outcome" in not_now else {**answer, **not_now}
+    if data.alarm_name in current.kill_switch_alarm_names:
+        summary = run_sweep(authority().kill_switch_policy(), origin, lambda_deadline(context))
+        return {**answer, "action": "killSwitch", "summary": summary.model_dump(mode="json")}
+    arns = list(dict.fromkeys(data.session_dimensions))
+    return {**answer, "action": "stop", "outcomes": _stop_named_sessions(arns, origin, current)}
 
 
-def _stop_named_sessions(arns: list[str], origin: Origin) -> list[dict[str, Any]]:
+def _refusal(alarm: FiredAlarm, current: Settings) -> Rejection | None:
+    """Why this alarm event must not act at all, checked before any AWS call."""
+    name = alarm.data.alarm_name
+    if not alarm.arn.endswith(f":alarm:{name}") or not alarm.arn.startswith("arn:"):
+        return Rejection(code="INVALID_ALARM", message="the alarm ARN does not name the alarm")
+    if alarm.time - datetime.now(UTC) > CLOCK_SKEW:
+        return Rejection(code="INVALID_VALUE", message="the alarm event is dated in the future")
+    if name in current.kill_switch_alarm_names:
+        return None
+    prefix = current.session_alarm_name_prefix
+    if name not in current.session_alarm_names and not (prefix and name.startswith(prefix)):
+        return Rejection(
+            code="ALARM_NOT_ALLOWED",
+            message=f"alarm {name!r} is neither a session alarm nor a kill switch here",
+        )
+    return _dimension_refusal(alarm.data.session_dimensions)
+
+
+def _dimension_refusal(values: list[str]) -> Rejection | None:
+    if not values:
+        return Rejection(
+            code="INVALID_ARN",
+            message="a session alarm needs a SessionArn dimension naming the session to stop",
+        )
+    for value in values:
+        problem = session_arn_problem(value)
+        if problem:
+            return Rejection(code="INVALID_ARN", message=f"SessionArn dimension: {problem}")
+        refusal = authority().session_refusal(value, field="SessionArn")
+        if refusal:
+            return refusal
+    return None
+
+
+def _expired(origin: Origin, age: timedelta, current: Settings) -> dict[str, Any]:
+    minutes = age.total_seconds() / 60
+    error = OutcomeError(
+        code=ALARM_EXPIRED,
+        message=f"the alarm fired {minutes:.0f} minutes ago, more than ALARM_MAX_AGE_MINUTES "
+        f"({current.alarm_max_age_minutes}); nothing was stopped",
+    )
+    message = outcome_message(Outcome.SKIPPED, origin, arn=None, error=error, reason=ALARM_EXPIRED)
+    stop_service().publish_or_park(message)
+    return message.model_dump(mode="json")
+
+
+def _unless_in_alarm_now(alarm: FiredAlarm, origin: Origin) -> dict[str, Any] | None:
+    """None when CloudWatch says this very alarm is in ALARM now; else what to answer: an
+    outcome message (FAILED, REJECTED) or why the alarm is ignored."""
+    name = alarm.data.alarm_name
+    try:
+        described = alarm_gateway().current(
+            name, composite=name in settings().kill_switch_alarm_names
+        )
+    except AlarmLookupError as error:
+        failure = OutcomeError(code=error.code, message=f"DescribeAlarms: {error.message}")
+        message = outcome_message(Outcome.FAILED, origin, arn=None, error=failure)
+        stop_service().publish_or_park(message)
+        return message.model_dump(mode="json")
+    if described is None or described.arn != alarm.arn:
+        rejection = Rejection(
+            code="ALARM_NOT_FOUND", message="no such alarm in this account and region"
+        )
+        return reject(origin, rejection)
+    if described.state != ALARM_STATE:
+        logger.info("alarm no longer in ALARM", extra={"state_now": described.state})
+        return {"action": "ignored", "stateNow": described.state}
+    return None
+
+
+def _stop_named_sessions(
+    arns: list[str], origin: Origin, current: Settings
+) -> list[dict[str, Any]]:
     """Every named session gets its chance; an outcome SNS refused is parked, then raised at
     the end so Lambda retries the alarm (the retry republishes the remembered outcomes)."""
+    exemption = Exemption(protected=current.protected_name_pattern, dry_run=current.sweep_dry_run)
     outcomes: list[dict[str, Any]] = []
     unpublished: list[OutcomeNotPublishedError] = []
     for arn in arns:
         try:
-            outcomes.append(_stop_named(arn, origin))
+            outcomes.append(stop_service().stop(arn, origin, exemption).model_dump(mode="json"))
         except OutcomeNotPublishedError as error:
             stop_service().park(error)
             unpublished.append(error)
@@ -92,15 +188,3 @@ def _stop_named_sessions(arns: list[str], origin: Origin) -> list[dict[str, Any]
     if unpublished:
         raise unpublished[0]
     return outcomes
-
-
-def _stop_named(arn: str, origin: Origin) -> dict[str, Any]:
-    problem = session_arn_problem(arn)
-    if problem:
-        rejection = Rejection(code="INVALID_ARN", message=f"SessionArn dimension: {problem}")
-        return reject(origin, rejection, arn)
-    current = settings()
-    exemption = Exemption(protected=current.protected_name_pattern, dry_run=current.sweep_dry_run)
-    message = stop_service().stop(arn, origin, exemption)
-    answer: dict[str, Any] = message.model_dump(mode="json")
-    return answer

@@ -2,7 +2,8 @@
 
 Every answer that reached Device Farm carries the outcome message as its body, with a status
 that says what happened; a request refused before that carries `{"error": {...}}` instead and is
-not published (the caller has the answer, and bad requests must not flood the topic).
+not published (the caller has the answer, and bad requests must not flood the topic). Every AWS
+call on this path uses the API's short budget, so the answer comes within API Gateway's 29 s.
 """
 
 from __future__ import annotations
@@ -19,29 +20,44 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
 )
-from pydantic import BaseModel
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
+from pydantic import BaseModel, ValidationError
 
-from session_stopper.config import settings
+from session_stopper.domain.authority import OUT_OF_SCOPE
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.domain.sweep import policy_for
-from session_stopper.entrypoints.dependencies import (
-    api_stop_service,
-    api_sweeper,
-    stop_service,
-)
+from session_stopper.entrypoints.dependencies import authority, stop_service
+from session_stopper.entrypoints.events import direct_origin, reject
+from session_stopper.entrypoints.http_body import Refusal, canonical_request
 from session_stopper.entrypoints.sweeps import run_sweep
+from session_stopper.gateways.budgets import (
+    API_GATEWAY_TIMEOUT_SECONDS,
+    INTERACTIVE,
+    stop_calls,
+    sweep_closing_calls,
+    total_seconds,
+)
 from session_stopper.gateways.outcomes import ParkError
+from session_stopper.gateways.sweep_lock import SweepLockError
 from session_stopper.models.outcome import Outcome, OutcomeMessage, TriggerKind
-from session_stopper.models.rejection import Rejection, RejectionDetail, rejection_of
+from session_stopper.models.rejection import (
+    UNRECOGNISED_EVENT,
+    Rejection,
+    RejectionDetail,
+    rejection_of,
+)
 from session_stopper.models.requests import StopCommand
 from session_stopper.models.sweep import SweepCommand, SweepSummary
 from session_stopper.observability import logger
 
 RETRY_AFTER_SECONDS = "30"
-API_TIMEOUT_SECONDS = 29.0
-API_RESERVE_SECONDS = 6.0
+# A sweep stops starting work when only this is left of the 29 s: the stops in flight (each at
+# most one stop's worst case), then the summary and the lock, fit in it.
+API_SWEEP_RESERVE_SECONDS = total_seconds(
+    stop_calls(INTERACTIVE) + sweep_closing_calls(INTERACTIVE)
+)
 _FAILED_STATUS = {
     "LimitExceededException": HTTPStatus.TOO_MANY_REQUESTS,
     "ServiceAccountException": HTTPStatus.FORBIDDEN,
@@ -58,6 +74,13 @@ _OUTCOME_STATUS = {
 class ErrorBody(BaseModel):
     error: Rejection
     requestId: str
+
+
+class ApiRequestEvent(APIGatewayProxyEventModel):
+    """What API Gateway sends; a request without headers may carry null for them."""
+
+    headers: dict[str, str] | None = None  # type: ignore[assignment]
+    multiValueHeaders: dict[str, list[str]] | None = None  # type: ignore[assignment]
 
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -110,6 +133,16 @@ def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
     )
 
 
+class RefusedError(Exception):
+    """A route refuses the request; raised so the route's declared answer stays the success."""
+
+    def __init__(self, rejection: Rejection, status: HTTPStatus | None = None) -> None:
+        super().__init__(rejection.message)
+        forbidden = rejection.code == OUT_OF_SCOPE
+        self.rejection = rejection
+        self.status = status or (HTTPStatus.FORBIDDEN if forbidden else HTTPStatus.BAD_REQUEST)
+
+
 @app.post(
     "/sessions/stop",
     summary="Stop a Device Farm remote access session",
@@ -117,17 +150,23 @@ def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
     responses={
         200: _outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
         400: _error_doc("the request is malformed, or Device Farm rejected the ARN"),
+        403: _error_doc(
+            "OUT_OF_SCOPE: not a session this deployment may stop; or FAILED: Device Farm "
+            "refused the account (ServiceAccountException, an outcome body)"
+        ),
         404: _outcome_doc("NOT_FOUND: Device Farm knows no such session"),
         409: _error_doc("the same session is being stopped right now"),
         415: _error_doc("the body is not application/json"),
         429: _outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
-        403: _outcome_doc("FAILED: Device Farm refused the account (ServiceAccountException)"),
         502: _outcome_doc("FAILED: Device Farm failed or answered in an unknown shape"),
         503: _outcome_doc("the outcome could not be published; it was parked in the DLQ"),
     },
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
-    return _outcome_response(api_stop_service().stop(command.arn, _origin()))
+    refusal = authority().session_refusal(command.arn)
+    if refusal:
+        raise RefusedError(refusal)
+    return _outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
 
 
 @app.post(
@@ -140,12 +179,25 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
             "description": "the sweep summary (outcomes are published one by one)",
             "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
         },
-        400: _error_doc("the request is malformed"),
+        400: _error_doc("the request is malformed, or below the deployment's minimum age"),
+        403: _error_doc("OUT_OF_SCOPE: a project this deployment does not act on"),
+        409: _error_doc("SWEEP_IN_PROGRESS: another sweep is running; this one did nothing"),
+        415: _error_doc("the body is not application/json"),
     },
 )
 def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
-    policy = policy_for(command, settings())
-    summary = run_sweep(policy, _origin(), _api_deadline(), api_sweeper())
+    policy = authority().sweep_policy(command)
+    if isinstance(policy, Rejection):
+        raise RefusedError(policy)
+    summary = run_sweep(policy, _origin(), _api_deadline(), interactive=True)
+    running = summary.yielded_to
+    if running:
+        rejection = Rejection(
+            code="SWEEP_IN_PROGRESS",
+            message=f"sweep {running.sweep_id} ({running.trigger_kind}, started "
+            f"{running.started_at}) is running; this one did nothing, retry after it ends",
+        )
+        raise RefusedError(rejection, HTTPStatus.CONFLICT)
     return Response(
         status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=summary
     )
@@ -157,15 +209,20 @@ def _api_deadline() -> Deadline:
     context = app.lambda_context
 
     def remaining() -> float:
-        api_left = API_TIMEOUT_SECONDS - (time.monotonic() - started)
+        api_left = API_GATEWAY_TIMEOUT_SECONDS - (time.monotonic() - started)
         return min(api_left, context.get_remaining_time_in_millis() / 1000)
 
-    return Deadline(remaining, API_RESERVE_SECONDS)
+    return Deadline(remaining, API_SWEEP_RESERVE_SECONDS)
 
 
 @app.exception_handler(RequestValidationError)
 def _invalid_request(error: RequestValidationError) -> Response[Any]:
     return _error_response(HTTPStatus.BAD_REQUEST, rejection_of(error.errors()))
+
+
+@app.exception_handler(RefusedError)
+def _refused(error: RefusedError) -> Response[Any]:
+    return _error_response(error.status, error.rejection)
 
 
 @app.exception_handler(IdempotencyAlreadyInProgressError)
@@ -185,7 +242,8 @@ def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
 
 
 @app.exception_handler(IdempotencyPersistenceLayerError)
-def _store_unavailable(_error: IdempotencyPersistenceLayerError) -> Response[Any]:
+@app.exception_handler(SweepLockError)
+def _store_unavailable(_error: Exception) -> Response[Any]:
     logger.exception("idempotency store unavailable")
     rejection = Rejection(
         code="IDEMPOTENCY_STORE_UNAVAILABLE",
@@ -202,29 +260,29 @@ def _no_route(_error: Exception) -> Response[Any]:
     return _error_response(HTTPStatus.NOT_FOUND, rejection)
 
 
-def _sends_json(event: dict[str, Any]) -> bool:
-    """No content type counts as JSON; curl's default form encoding does not."""
-    headers = event.get("headers") or {}
-    media_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    essence = str(media_type).split(";", 1)[0].strip().lower()
-    return essence in {"", "application/json"} or essence.endswith("+json")
-
-
-def _unsupported_media_type(request_id: str) -> dict[str, Any]:
-    rejection = Rejection(
-        code="UNSUPPORTED_MEDIA_TYPE", message="send the body as application/json"
-    )
+def _error_answer(request_id: str, refusal: Refusal) -> dict[str, Any]:
+    """An API Gateway proxy answer, for a request refused before the resolver saw it."""
     return {
-        "statusCode": HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "statusCode": refusal.status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": ErrorBody(error=rejection, requestId=request_id).model_dump_json(),
+        "body": ErrorBody(error=refusal.rejection, requestId=request_id).model_dump_json(),
         "isBase64Encoded": False,
     }
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request_id = event["requestContext"]["requestId"]
+    try:
+        request = parse(event=event, model=ApiRequestEvent)
+    except ValidationError as error:
+        # Shaped like an API request but not one API Gateway would send: a direct invoke.
+        rejection = Rejection(
+            code=UNRECOGNISED_EVENT,
+            message="not a valid API Gateway request: " + rejection_of(error.errors()).message,
+        )
+        return reject(direct_origin(context), rejection)
+    request_id = request.requestContext.requestId
     logger.set_correlation_id(request_id)
-    if event.get("body") and not _sends_json(event):
-        return _unsupported_media_type(request_id)
-    return app.resolve(event, context)
+    canonical = canonical_request(event)
+    if isinstance(canonical, Refusal):
+        return _error_answer(request_id, canonical)
+    return app.resolve(canonical, context)

@@ -1,32 +1,42 @@
-"""The process-wide services, built on first use so a cold start pays only for what it uses."""
+"""The process-wide services, built on first use so a cold start pays only for what it uses.
+
+`interactive=True` builds them for API requests: every AWS call on the API's short budget, so an
+answer arrives within API Gateway's 29 s (gateways/budgets.py). Events and sweeps use the rest.
+"""
 
 from __future__ import annotations
 
 import functools
 
 from session_stopper.config import settings
+from session_stopper.domain.authority import Authority
 from session_stopper.domain.service import StopService
 from session_stopper.domain.sweep import Sweeper
+from session_stopper.gateways.alarms import AlarmGateway
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
+from session_stopper.gateways.sweep_lock import SweepLock
 
 
 @functools.cache
-def stop_service() -> StopService:
-    return StopService()
+def authority() -> Authority:
+    return Authority.of(settings())
 
 
 @functools.cache
-def api_stop_service() -> StopService:
-    """Stops for API callers: fewer retries and shorter timeouts, to answer within 29 s."""
-    return StopService(gateway=DeviceFarmGateway(interactive=True))
+def stop_service(interactive: bool = False) -> StopService:
+    return StopService(interactive=interactive)
 
 
 @functools.cache
-def sweeper() -> Sweeper:
-    return Sweeper(settings(), DeviceFarmGateway(), stop_service())
+def sweeper(interactive: bool = False) -> Sweeper:
+    return Sweeper(
+        settings(),
+        DeviceFarmGateway(interactive=interactive),
+        stop_service(interactive),
+        SweepLock(interactive=interactive),
+    )
 
 
 @functools.cache
-def api_sweeper() -> Sweeper:
-    """Sweeps for API callers share their shorter retry budget (see api_stop_service)."""
-    return Sweeper(settings(), DeviceFarmGateway(interactive=True), api_stop_service())
+def alarm_gateway() -> AlarmGateway:
+    return AlarmGateway()

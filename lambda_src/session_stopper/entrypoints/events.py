@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.entrypoints.dependencies import stop_service
+from session_stopper.entrypoints.dependencies import authority, stop_service
 from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
@@ -41,7 +41,7 @@ def direct_origin(context: LambdaContext) -> Origin:
 
 def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dict[str, Any]:
     """Publish a REJECTED outcome for an event that cannot be acted on."""
-    arn = claimed_arn[:2048] if isinstance(claimed_arn, str) else None
+    arn = claimed_arn if isinstance(claimed_arn, str) else None
     message = outcome_message(
         Outcome.REJECTED,
         origin,
@@ -55,7 +55,11 @@ def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dic
 
 
 def stop_or_park(arn: str, origin: Origin) -> dict[str, Any]:
-    """Stop; if the outcome cannot be published, park it and raise so Lambda retries the event."""
+    """Stop a session this deployment may act on; if the outcome cannot be published, park it
+    and raise so Lambda retries the event."""
+    refusal = authority().session_refusal(arn)
+    if refusal:
+        return reject(origin, refusal, arn)
     try:
         return stop_service().stop(arn, origin).model_dump(mode="json")
     except OutcomeNotPublishedError as error:
@@ -71,17 +75,20 @@ def handle_stop_event(event: dict[str, Any], context: LambdaContext) -> dict[str
     origin = eventbridge_origin(event, context)
     logger.set_correlation_id(origin.correlation_id)
     try:
-        command = parse(event=event, model=StopEvent).detail
+        stop_event = parse(event=event, model=StopEvent)
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()), _claimed_arn(event.get("detail")))
-    return stop_or_park(command.arn, origin)
+    refusal = authority().event_account_refusal(stop_event.account)
+    if refusal:
+        return reject(origin, refusal, stop_event.detail.arn)
+    return stop_or_park(stop_event.detail.arn, origin)
 
 
 def handle_direct_stop(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     origin = direct_origin(context)
     logger.set_correlation_id(origin.correlation_id)
     try:
-        command = StopCommand.model_validate(event)
+        command = parse(event=event, model=StopCommand)
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()), _claimed_arn(event))
     return stop_or_park(command.arn, origin)

@@ -62,7 +62,8 @@ _BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
     (_is_api, api.handle),
     (_is_eventbridge, _eventbridge),
     (_is_alarm_action, alarms.handle_alarm_action),
-    (lambda event: event.get("action") == "sweep", sweeps.handle_constant_input),
+    # Constant input names its action; the sweep command refuses any action but "sweep".
+    (lambda event: "action" in event, sweeps.handle_constant_input),
     (lambda event: "arn" in event, events.handle_direct_stop),
 ]
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from session_stopper.config import settings
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep import Sweeper, policy_for
-from session_stopper.entrypoints.dependencies import stop_service, sweeper
+from session_stopper.entrypoints.dependencies import authority, stop_service, sweeper
 from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
 from session_stopper.models.outcome import TriggerKind
-from session_stopper.models.rejection import rejection_of
+from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.sweep import SweepCommand, SweepPolicy, SweepSummary
 from session_stopper.observability import logger
 
@@ -29,22 +29,29 @@ from session_stopper.observability import logger
 ASYNC_RESERVE_SECONDS = 60.0
 
 
+class CommandEnvelope(EventBridgeModel):
+    """Any EventBridge event carrying a sweep command; Scheduler may send `detail` as text."""
+
+    detail: Any
+
+
 def lambda_deadline(context: LambdaContext, reserve: float = ASYNC_RESERVE_SECONDS) -> Deadline:
     return Deadline(lambda: context.get_remaining_time_in_millis() / 1000, reserve)
 
 
 def run_sweep(
-    policy: SweepPolicy, origin: Origin, deadline: Deadline, runner: Sweeper | None = None
+    policy: SweepPolicy, origin: Origin, deadline: Deadline, *, interactive: bool = False
 ) -> SweepSummary:
+    """Sweep and publish the summary; an API caller whose sweep yielded hears it directly."""
     logger.set_correlation_id(origin.correlation_id)
     logger.info("sweep starting", extra={"policy": policy.model_dump()})
-    summary = (runner or sweeper()).run(policy, origin, deadline)
-    stop_service().publish_summary(summary)
+    summary = sweeper(interactive).run(policy, origin, deadline)
+    if not (interactive and summary.yielded_to):
+        stop_service(interactive).publish_summary(summary)
     return summary
 
 
-def _detail(event: dict[str, Any]) -> Any:
-    detail = event.get("detail")
+def _detail(detail: Any) -> Any:
     if isinstance(detail, str):
         try:
             return json.loads(detail or "{}")
@@ -55,20 +62,35 @@ def _detail(event: dict[str, Any]) -> Any:
 
 def _sweep_from(payload: Any, origin: Origin, context: LambdaContext) -> dict[str, Any]:
     try:
-        command = SweepCommand.model_validate(payload if payload is not None else {})
+        command = parse(event=payload if payload is not None else {}, model=SweepCommand)
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()))
-    summary = run_sweep(policy_for(command, settings()), origin, lambda_deadline(context))
-    return summary.model_dump(mode="json")
+    policy = authority().sweep_policy(command)
+    if isinstance(policy, Rejection):
+        return reject(origin, policy)
+    return run_sweep(policy, origin, lambda_deadline(context)).model_dump(mode="json")
+
+
+def _sweep_from_event(
+    event: dict[str, Any], origin: Origin, context: LambdaContext
+) -> dict[str, Any]:
+    try:
+        envelope = parse(event=event, model=CommandEnvelope)
+    except ValidationError as error:
+        return reject(origin, rejection_of(error.errors()))
+    refusal = authority().event_account_refusal(envelope.account)
+    if refusal:
+        return reject(origin, refusal)
+    return _sweep_from(_detail(envelope.detail), origin, context)
 
 
 def handle_scheduled_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     origin = eventbridge_origin(event, context).as_kind(TriggerKind.SCHEDULE)
-    return _sweep_from(_detail(event), origin, context)
+    return _sweep_from_event(event, origin, context)
 
 
 def handle_sweep_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _sweep_from(_detail(event), eventbridge_origin(event, context), context)
+    return _sweep_from_event(event, eventbridge_origin(event, context), context)
 
 
 def handle_constant_input(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
-from botocore.config import Config
+from aws_lambda_powertools.utilities.parser import parse
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from session_stopper.config import settings
+from session_stopper.gateways.budgets import budgets_for
 from session_stopper.models.session import (
     Project,
     ProjectPage,
@@ -58,29 +59,15 @@ class InvalidResponseError(DeviceFarmError):
         super().__init__(INVALID_RESPONSE, f"response failed validation: {summary}", operation)
 
 
-# An API caller waits at most 29 s for Get and Stop together, retries and backoff included; a
-# sweep or an event can afford the configured attempts and patient timeouts.
-_INTERACTIVE_MAX_ATTEMPTS = 3
-
-
 @functools.cache
 def devicefarm_client(interactive: bool = False) -> DeviceFarmClient:
-    """One client per process and profile: creation costs milliseconds, the pool is reused.
+    """One client per process and profile (API requests, or events and sweeps; see budgets).
 
     Device Farm exists only in us-west-2, so the region is explicit whatever region runs us.
     """
     current = settings()
-    attempts = current.devicefarm_max_attempts
-    config = Config(
+    config = budgets_for(interactive).devicefarm.config(
         region_name=current.devicefarm_region,
-        retries={
-            "mode": "standard",
-            "total_max_attempts": min(attempts, _INTERACTIVE_MAX_ATTEMPTS)
-            if interactive
-            else attempts,
-        },
-        connect_timeout=2 if interactive else 5,
-        read_timeout=5 if interactive else 15,
         max_pool_connections=max(10, current.sweep_workers * 2),
     )
     return boto3.client("devicefarm", config=config)
@@ -108,10 +95,11 @@ class DeviceFarmGateway:
         for page in self._pages("ListProjects", self._client.list_projects, ProjectPage):
             yield from page.projects
 
-    def list_sessions(self, project_arn: str) -> Iterator[RemoteAccessSession]:
+    def session_pages(self, project_arn: str) -> Iterator[list[RemoteAccessSession]]:
+        """The project's sessions, one page at a time: the caller may stop between pages."""
         call = self._client.list_remote_access_sessions
         for page in self._pages("ListRemoteAccessSessions", call, SessionPage, arn=project_arn):
-            yield from page.remote_access_sessions
+            yield page.remote_access_sessions
 
     def _pages(
         self,
@@ -145,7 +133,8 @@ class DeviceFarmGateway:
 def _validate(
     operation: str, model: type[ResponseModel], response: dict[str, Any]
 ) -> ResponseModel:
+    """Every answer goes through Powertools' parser with the response model."""
     try:
-        return model.model_validate(response)
+        return parse(event=response, model=model)
     except ValidationError as error:
         raise InvalidResponseError(operation, error) from error

@@ -6,20 +6,16 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from session_stopper.config import settings
+from session_stopper.gateways.budgets import budgets_for
 from session_stopper.observability import logger, tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
-
-_RETRIES = Config(
-    retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=10
-)
 
 
 class PublishError(Exception):
@@ -31,13 +27,13 @@ class ParkError(Exception):
 
 
 @functools.cache
-def sns_client() -> SNSClient:
-    return boto3.client("sns", config=_RETRIES)
+def sns_client(interactive: bool = False) -> SNSClient:
+    return boto3.client("sns", config=budgets_for(interactive).sns.config())
 
 
 @functools.cache
-def sqs_client() -> SQSClient:
-    return boto3.client("sqs", config=_RETRIES)
+def sqs_client(interactive: bool = False) -> SQSClient:
+    return boto3.client("sqs", config=budgets_for(interactive).sqs.config())
 
 
 def _attributes(values: dict[str, str], data_type: str) -> dict[str, Any]:
@@ -45,9 +41,15 @@ def _attributes(values: dict[str, str], data_type: str) -> dict[str, Any]:
 
 
 class OutcomePublisher:
-    def __init__(self, sns: SNSClient | None = None, sqs: SQSClient | None = None) -> None:
-        self._sns = sns or sns_client()
-        self._sqs = sqs or sqs_client()
+    def __init__(
+        self,
+        sns: SNSClient | None = None,
+        sqs: SQSClient | None = None,
+        *,
+        interactive: bool = False,
+    ) -> None:
+        self._sns = sns or sns_client(interactive)
+        self._sqs = sqs or sqs_client(interactive)
 
     @tracer.capture_method(capture_response=False)
     def publish(self, message: BaseModel, attributes: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ shapes. Both carry the same alarm data; unknown fields are allowed because AWS a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
@@ -63,14 +64,13 @@ class AlarmData(_AlarmModel):
     configuration: AlarmConfiguration = Field(default_factory=AlarmConfiguration)
 
     @property
-    def session_arns(self) -> list[str]:
-        """`SessionArn` dimension values of the alarm's metrics, in order, without repeats."""
-        values = (
-            query.metric_stat.metric.dimensions.get(SESSION_ARN_DIMENSION)
+    def session_dimensions(self) -> list[str]:
+        """Every `SessionArn` dimension value of the alarm's metrics, empty ones included."""
+        return [
+            query.metric_stat.metric.dimensions[SESSION_ARN_DIMENSION]
             for query in self.configuration.metrics
-            if query.metric_stat
-        )
-        return list(dict.fromkeys(value for value in values if value))
+            if query.metric_stat and SESSION_ARN_DIMENSION in query.metric_stat.metric.dimensions
+        ]
 
 
 class AlarmActionEvent(_AlarmModel):
@@ -79,7 +79,7 @@ class AlarmActionEvent(_AlarmModel):
     source: Literal["aws.cloudwatch"]
     alarm_arn: str = Field(alias="alarmArn")
     account_id: str | None = Field(None, alias="accountId")
-    time: str | None = None
+    time: datetime
     region: str | None = None
     alarm_data: AlarmData = Field(alias="alarmData")
 
@@ -92,4 +92,5 @@ class AlarmStateChangeEvent(EventBridgeModel):
 
     @property
     def alarm_arn(self) -> str:
-        return self.resources[0] if self.resources else self.detail.alarm_name
+        """EventBridge names the alarm in `resources`; an event without it names nothing."""
+        return self.resources[0] if len(self.resources) == 1 else ""

@@ -1,46 +1,87 @@
-"""What counts as a Device Farm remote access session ARN, checked before any call is made."""
+"""Device Farm session and project ARNs, checked character by character before any call is made.
+
+An ARN is ASCII and every part is matched whole with explicit character classes: Python's `\\d`,
+`str.isdigit` and `$` accept more than they seem to (other scripts' digits, a final newline), and
+Device Farm would otherwise receive, and normalise, what we never meant to send.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 MIN_ARN_LENGTH = 32
 MAX_ARN_LENGTH = 1011
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_SESSION_ID = re.compile(r"^[^\s/]+(/[^\s/]+)*$")
+ResourceType = Literal["session", "project"]
+
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
+# Device Farm's ids are UUIDs and job numbers: no dots, so no "." or ".." segments either.
+_ID = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
+_ID_COUNT: dict[ResourceType, int] = {"session": 3, "project": 1}
+_SHAPE: dict[ResourceType, str] = {
+    "session": "arn:aws:devicefarm:<region>:<account>:session:<projectId>/<sessionId>/<jobId>",
+    "project": "arn:aws:devicefarm:<region>:<account>:project:<projectId>",
+}
 
 
-def session_arn_problem(value: str) -> str | None:
-    """Why `value` is not a session ARN, or None when it is one."""
+@dataclass(frozen=True)
+class ArnParts:
+    region: str
+    account: str
+    project_id: str
+
+
+def arn_problem(value: str, resource_type: ResourceType) -> str | None:
+    """Why `value` is not a Device Farm ARN of `resource_type`, or None when it is one."""
     if not MIN_ARN_LENGTH <= len(value) <= MAX_ARN_LENGTH:
         return f"must be {MIN_ARN_LENGTH} to {MAX_ARN_LENGTH} characters long, got {len(value)}"
-    parts = value.split(":", 6)
-    if len(parts) != 7 or parts[0] != "arn":
-        return "must look like arn:aws:devicefarm:<region>:<account>:session:<id>"
-    _, partition, service, region, account, resource_type, resource_id = parts
+    if not value.isascii() or not value.isprintable():
+        return "must be printable ASCII (no control characters, no other scripts' digits)"
+    parts = value.split(":")
+    if len(parts) != 7 or parts[:3] != ["arn", "aws", "devicefarm"]:
+        return f"must look like {_SHAPE[resource_type]}"
+    _, _, _, region, account, kind, resource_id = parts
+    ids = resource_id.split("/")
     checks = (
-        (partition == "aws", f"partition must be 'aws' (Device Farm has no {partition!r})"),
-        (service == "devicefarm", f"service must be 'devicefarm', got {service!r}"),
-        (bool(_REGION.match(region)), f"region {region!r} is not an AWS region"),
-        (bool(_ACCOUNT.match(account)), "account must be 12 digits"),
-        (resource_type == "session", f"resource type must be 'session', got {resource_type!r}"),
-        (bool(_SESSION_ID.match(resource_id)), "session id is empty or contains blanks"),
+        (_REGION.fullmatch(region), f"region {region!r} is not an AWS region"),
+        (_ACCOUNT.fullmatch(account), "account must be 12 digits 0-9"),
+        (kind == resource_type, f"resource type must be {resource_type!r}, got {kind!r}"),
+        (
+            len(ids) == _ID_COUNT[resource_type] and all(_ID.fullmatch(part) for part in ids),
+            f"must look like {_SHAPE[resource_type]} (ids of A-Z a-z 0-9 _ -)",
+        ),
     )
     return next((problem for ok, problem in checks if not ok), None)
 
 
-def _validate_session_arn(value: str) -> str:
-    problem = session_arn_problem(value)
-    if problem:
-        raise PydanticCustomError(
-            "invalid_arn", "not a Device Farm session ARN: {problem}", {"problem": problem}
-        )
-    return value
+def arn_parts(value: str) -> ArnParts:
+    """The parts of an ARN that `arn_problem` accepted."""
+    _, _, _, region, account, _, resource_id = value.split(":")
+    return ArnParts(region=region, account=account, project_id=resource_id.split("/", 1)[0])
 
 
-SessionArn = Annotated[str, AfterValidator(_validate_session_arn)]
+def session_arn_problem(value: str) -> str | None:
+    return arn_problem(value, "session")
+
+
+def _validator(resource_type: ResourceType) -> AfterValidator:
+    def check(value: str) -> str:
+        problem = arn_problem(value, resource_type)
+        if problem:
+            raise PydanticCustomError(
+                "invalid_arn",
+                "not a Device Farm {resource_type} ARN: {problem}",
+                {"resource_type": resource_type, "problem": problem},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+SessionArn = Annotated[str, _validator("session")]
+ProjectArn = Annotated[str, _validator("project")]

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from session_stopper.models.session import RemoteAccessSession
+from session_stopper.models.text import SafeText
 
 
 class Outcome(StrEnum):
@@ -38,19 +39,19 @@ class ContractModel(BaseModel):
 
 class Trigger(ContractModel):
     kind: TriggerKind
-    id: str = Field(description="API request id, EventBridge rule or event id, alarm ARN")
+    id: SafeText = Field(description="API request id, EventBridge rule or event id, alarm ARN")
 
 
 class OutcomeError(ContractModel):
-    code: str
-    message: str
+    code: SafeText
+    message: SafeText
 
 
 class DeviceSummary(ContractModel):
-    name: str | None = None
-    platform: str | None = None
-    os: str | None = None
-    model: str | None = None
+    name: SafeText | None = None
+    platform: SafeText | None = None
+    os: SafeText | None = None
+    model: SafeText | None = None
 
 
 class MinutesSummary(ContractModel):
@@ -60,16 +61,16 @@ class MinutesSummary(ContractModel):
 
 
 class SessionSummary(ContractModel):
-    arn: str
-    name: str | None = None
-    status: str | None = None
-    result: str | None = None
+    arn: SafeText
+    name: SafeText | None = None
+    status: SafeText | None = None
+    result: SafeText | None = None
     device: DeviceSummary | None = None
     created: datetime | None = None
     started: datetime | None = None
     stopped: datetime | None = None
     device_minutes: MinutesSummary | None = Field(None, alias="deviceMinutes")
-    billing_method: str | None = Field(None, alias="billingMethod")
+    billing_method: SafeText | None = Field(None, alias="billingMethod")
 
     @classmethod
     def of(cls, session: RemoteAccessSession) -> SessionSummary:
@@ -101,16 +102,16 @@ class OutcomeMessage(ContractModel):
     schema_version: Literal["1.0"] = Field("1.0", alias="schemaVersion")
     message_type: Literal["outcome"] = Field("outcome", alias="messageType")
     outcome: Outcome
-    correlation_id: str = Field(alias="correlationId")
+    correlation_id: SafeText = Field(alias="correlationId")
     trigger: Trigger
-    session_arn: str | None = Field(None, alias="sessionArn")
-    project_arn: str | None = Field(
+    session_arn: SafeText | None = Field(None, alias="sessionArn")
+    project_arn: SafeText | None = Field(
         None, alias="projectArn", description="set when a sweep could not list a project"
     )
     session: SessionSummary | None = None
     error: OutcomeError | None = None
-    reason: str | None = Field(None, description="why a session was SKIPPED")
-    sweep_id: str | None = Field(None, alias="sweepId")
+    reason: SafeText | None = Field(None, description="why a session was SKIPPED")
+    sweep_id: SafeText | None = Field(None, alias="sweepId")
     occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC), alias="occurredAt")
 
     @property

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from session_stopper.models.text import SafeText
+
 # pydantic error type -> our code; the first error of a request decides its code.
 _CODES = {
     "json_invalid": "INVALID_JSON",
@@ -34,6 +36,7 @@ _CODES = {
     "less_than_equal": "INVALID_VALUE",
     "greater_than": "INVALID_VALUE",
     "string_too_long": "INVALID_VALUE",
+    "finite_number": "INVALID_VALUE",
     "too_long": "INVALID_VALUE",
 }
 INVALID_REQUEST = "INVALID_REQUEST"
@@ -44,16 +47,16 @@ _WHOLE_BODY = "(body)"
 class RejectionDetail(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    field: str
+    field: SafeText
     code: str
-    message: str
+    message: SafeText
 
 
 class Rejection(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     code: str
-    message: str
+    message: SafeText
     details: list[RejectionDetail] = []
 
 

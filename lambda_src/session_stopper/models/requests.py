@@ -10,6 +10,6 @@ from session_stopper.models.arn import SessionArn
 class StopCommand(BaseModel):
     """`{"arn": "..."}` and nothing else: an unknown key is more likely a typo than a wish."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     arn: SessionArn

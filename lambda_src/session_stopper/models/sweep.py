@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field
 
-from session_stopper.models.arn import MAX_ARN_LENGTH, MIN_ARN_LENGTH
+from session_stopper.models.arn import ProjectArn
 from session_stopper.models.outcome import ContractModel, Trigger
+from session_stopper.models.text import SafeText
 
-_PROJECT_ARN = re.compile(r"^arn:aws:devicefarm:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:project:[^\s/:]+$")
-
-
-def _validate_project_arn(value: str) -> str:
-    if not (MIN_ARN_LENGTH <= len(value) <= MAX_ARN_LENGTH and _PROJECT_ARN.match(value)):
-        raise PydanticCustomError(
-            "invalid_arn",
-            "not a Device Farm project ARN (arn:aws:devicefarm:<region>:<account>:project:<id>):"
-            " {value}",
-            {"value": value[:200]},
-        )
-    return value
-
-
-ProjectArn = Annotated[str, AfterValidator(_validate_project_arn)]
+# As many as the operator may configure (cdk.json projectArns); keeps a summary publishable.
+MAX_PROJECTS = 50
 
 
 class SweepCommand(BaseModel):
-    """Every key is optional; what is missing comes from the function's environment."""
+    """Every key is optional; what is missing comes from the function's environment.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    Strict: no coercion ("6" is not 6, 0 is not false) and only the documented names, so a
+    misspelt key is refused instead of silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     action: Literal["sweep"] = "sweep"
     max_age_minutes: float | None = Field(None, alias="maxAgeMinutes", ge=0, le=100_000)
-    project_arns: list[ProjectArn] | None = Field(None, alias="projectArns", max_length=1000)
+    project_arns: list[ProjectArn] | None = Field(
+        None, alias="projectArns", max_length=MAX_PROJECTS
+    )
     dry_run: bool | None = Field(None, alias="dryRun")
 
 
@@ -53,8 +44,8 @@ class SweepPolicy(BaseModel):
 
 class SweepCounts(ContractModel):
     projects_listed: int = Field(0, alias="projectsListed")
-    projects_failed: list[str] = Field(default_factory=list, alias="projectsFailed")
-    projects_not_reached: list[str] = Field(
+    projects_failed: list[SafeText] = Field(default_factory=list, alias="projectsFailed")
+    projects_not_reached: list[SafeText] = Field(
         default_factory=list, alias="projectsNotReached", description="not listed: out of time"
     )
     sessions_seen: int = Field(0, alias="sessionsSeen")
@@ -62,24 +53,38 @@ class SweepCounts(ContractModel):
     sessions_selected: int = Field(0, alias="sessionsSelected")
 
 
+class RunningSweep(ContractModel):
+    """The sweep another one yielded to (one sweep runs at a time)."""
+
+    sweep_id: SafeText = Field(alias="sweepId")
+    trigger_kind: SafeText = Field(alias="triggerKind")
+    trigger_id: SafeText = Field(alias="triggerId")
+    started_at: SafeText = Field(alias="startedAt")
+
+
 class SweepSummary(ContractModel):
     schema_version: Literal["1.0"] = Field("1.0", alias="schemaVersion")
     message_type: Literal["sweepSummary"] = Field("sweepSummary", alias="messageType")
-    sweep_id: str = Field(alias="sweepId")
-    correlation_id: str = Field(alias="correlationId")
+    sweep_id: SafeText = Field(alias="sweepId")
+    correlation_id: SafeText = Field(alias="correlationId")
     trigger: Trigger
     dry_run: bool = Field(alias="dryRun")
     kill_switch: bool = Field(alias="killSwitch")
     max_age_minutes: float | None = Field(alias="maxAgeMinutes")
-    scope: list[str] = Field(description="project ARNs swept; empty means every project")
+    scope: list[SafeText] = Field(description="project ARNs swept; empty means every project")
     inventory: SweepCounts
     outcomes: dict[str, int] = Field(description="count of outcome messages by outcome")
     device_minutes_stopped: float = Field(alias="deviceMinutesStopped")
     estimated_savings_usd: float = Field(alias="estimatedSavingsUsd")
     left_undone_count: int = Field(alias="leftUndoneCount", description="sessions not acted on")
-    left_undone: list[str] = Field(
+    left_undone: list[SafeText] = Field(
         alias="leftUndone", description="their ARNs (the first 200), left to the next sweep"
     )
     started_at: datetime = Field(alias="startedAt")
     finished_at: datetime = Field(default_factory=lambda: datetime.now(UTC), alias="finishedAt")
     duration_seconds: float = Field(alias="durationSeconds")
+    yielded_to: RunningSweep | None = Field(
+        None,
+        alias="yieldedTo",
+        description="set when another sweep was running: this one did nothing and left it",
+    )

@@ -1,0 +1,101 @@
+"""What a caller may ask of this deployment: the operator's configuration is the ceiling.
+
+A session or project ARN must name the Device Farm region and the account this deployment acts
+on, and a project the operator put in scope when they named any. A sweep may narrow the
+operator's projects and raise its age limit, never widen or lower them, and stops nothing while
+the operator keeps the deployment in dry run, whatever the caller asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from session_stopper.config import Settings
+from session_stopper.models.arn import ResourceType, arn_parts
+from session_stopper.models.rejection import Rejection, RejectionDetail
+from session_stopper.models.sweep import SweepCommand, SweepPolicy
+
+INVALID_ARN = "INVALID_ARN"
+INVALID_VALUE = "INVALID_VALUE"
+OUT_OF_SCOPE = "OUT_OF_SCOPE"
+
+
+def _refusal(code: str, field: str, message: str) -> Rejection:
+    return Rejection(
+        code=code,
+        message=message,
+        details=[RejectionDetail(field=field, code=code, message=message)],
+    )
+
+
+@dataclass(frozen=True)
+class Authority:
+    region: str
+    account_id: str
+    projects: tuple[str, ...]  # the operator's project ARNs; empty means all of the account's
+    dry_run: bool
+    default_max_age_minutes: float
+    min_age_minutes: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> Authority:
+        return cls(
+            region=settings.devicefarm_region,
+            account_id=settings.devicefarm_account_id,
+            projects=settings.sweep_project_arns,
+            dry_run=settings.sweep_dry_run,
+            default_max_age_minutes=settings.sweep_max_age_minutes,
+            min_age_minutes=settings.sweep_min_age_minutes,
+        )
+
+    def session_refusal(self, arn: str, field: str = "arn") -> Rejection | None:
+        """Why this deployment must not act on a (well-formed) session ARN, or None."""
+        return self._arn_refusal(arn, "session", field)
+
+    def event_account_refusal(self, account: str) -> Rejection | None:
+        """Commands come from this account only (the bus and every rule pin it too)."""
+        if account == self.account_id:
+            return None
+        message = f"events from account {account!r} are not accepted by this deployment"
+        return _refusal(OUT_OF_SCOPE, "account", message)
+
+    def sweep_policy(self, command: SweepCommand) -> SweepPolicy | Rejection:
+        """The command's values within the operator's limits, or why they exceed them."""
+        for index, arn in enumerate(command.project_arns or ()):
+            refusal = self._arn_refusal(arn, "project", f"projectArns.{index}")
+            if refusal:
+                return refusal
+        max_age = command.max_age_minutes
+        if max_age is None:
+            max_age = self.default_max_age_minutes
+        if max_age < self.min_age_minutes:
+            message = (
+                f"maxAgeMinutes must be at least {self.min_age_minutes:g}, the least this "
+                "deployment allows"
+            )
+            return _refusal(INVALID_VALUE, "maxAgeMinutes", message)
+        return SweepPolicy(
+            max_age_minutes=max_age,
+            project_arns=tuple(dict.fromkeys(command.project_arns or self.projects)),
+            dry_run=self.dry_run or command.dry_run is True,
+        )
+
+    def kill_switch_policy(self) -> SweepPolicy:
+        """Every active session in the operator's scope, whatever its age."""
+        return SweepPolicy(
+            max_age_minutes=0, project_arns=self.projects, dry_run=self.dry_run, kill_switch=True
+        )
+
+    def _arn_refusal(self, arn: str, kind: ResourceType, field: str) -> Rejection | None:
+        parts = arn_parts(arn)
+        if parts.region != self.region:
+            message = f"Device Farm {kind}s live in {self.region}, not {parts.region}"
+            return _refusal(INVALID_ARN, field, message)
+        if parts.account != self.account_id:
+            message = f"this deployment acts on account {self.account_id} only"
+            return _refusal(OUT_OF_SCOPE, field, message)
+        in_scope = {arn_parts(project).project_id for project in self.projects}
+        if in_scope and parts.project_id not in in_scope:
+            message = f"project {parts.project_id} is not one this deployment acts on"
+            return _refusal(OUT_OF_SCOPE, field, message)
+        return None

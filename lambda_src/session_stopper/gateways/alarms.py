@@ -1,0 +1,82 @@
+"""CloudWatch: an alarm's state now, read before acting on an event that says it fired.
+
+An event can arrive late (retries) or be replayed; only the alarm itself says whether it is still
+in ALARM. DescribeAlarms lists only metric alarms unless asked for composite ones too, and AWS
+answers for composite alarms only to a permission on every alarm ("*"): the stack grants that
+only when kill switches (which may be composite) are configured, so only they ask for both.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import boto3
+from aws_lambda_powertools.utilities.parser import parse
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from session_stopper.gateways.budgets import budgets_for
+from session_stopper.observability import tracer
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.literals import AlarmTypeType
+
+
+class DescribedAlarm(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str = Field(alias="AlarmName")
+    arn: str = Field(alias="AlarmArn")
+    state: str = Field(alias="StateValue")
+
+
+class DescribedAlarms(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    metric_alarms: list[DescribedAlarm] = Field(default_factory=list, alias="MetricAlarms")
+    composite_alarms: list[DescribedAlarm] = Field(default_factory=list, alias="CompositeAlarms")
+
+
+class AlarmLookupError(Exception):
+    """CloudWatch could not say what state the alarm is in."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@functools.cache
+def cloudwatch_client() -> CloudWatchClient:
+    return boto3.client("cloudwatch", config=budgets_for(False).cloudwatch.config())
+
+
+class AlarmGateway:
+    def __init__(self, client: CloudWatchClient | None = None) -> None:
+        self._client = client or cloudwatch_client()
+
+    @tracer.capture_method(capture_response=False)
+    def current(self, name: str, *, composite: bool) -> DescribedAlarm | None:
+        """The alarm of that name in this account and region, or None if there is none.
+
+        `composite`: the alarm may be a composite one (kill switches); session alarms name a
+        session in a metric dimension, so they are metric alarms."""
+        types: list[AlarmTypeType] = (
+            ["CompositeAlarm", "MetricAlarm"] if composite else ["MetricAlarm"]
+        )
+        try:
+            response = self._client.describe_alarms(AlarmNames=[name], AlarmTypes=types)
+            described = parse(event=dict(response), model=DescribedAlarms)
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            raise AlarmLookupError(
+                details.get("Code") or "Unknown", details.get("Message") or str(error)
+            ) from error
+        except BotoCoreError as error:
+            raise AlarmLookupError("CONNECTION_ERROR", str(error)) from error
+        except ValidationError as error:
+            raise AlarmLookupError("INVALID_RESPONSE", str(error)[:500]) from error
+        alarms = [*described.metric_alarms, *described.composite_alarms]
+        return next((alarm for alarm in alarms if alarm.name == name), None)

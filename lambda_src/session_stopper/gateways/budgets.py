@@ -1,0 +1,101 @@
+"""How long each AWS call may take and how often it is tried, per kind of caller.
+
+Events and sweeps can be patient: botocore's standard retries and generous timeouts. An API
+request must be answered within API Gateway's 29 s, so its clients make one attempt with short
+timeouts, and the longest sequence of calls one request can make is bounded by arithmetic
+(`worst_case_seconds`), not hope: a throttled or failed call becomes an explicit 429/502/503
+answer the caller can retry, and every outcome is still published or parked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.config import Config
+
+from session_stopper.config import settings
+
+# botocore's standard mode: retry i (0-based) sleeps at most min(2**i, 20) s, plus up to 5 s
+# more when the service asks for it with x-amz-retry-after.
+_MAX_BACKOFF_SECONDS = 20.0
+_RETRY_AFTER_EXTRA_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    attempts: int
+    connect_timeout: float
+    read_timeout: float
+
+    def config(self, **options: Any) -> Config:
+        return Config(
+            retries={"mode": "standard", "total_max_attempts": self.attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            **options,
+        )
+
+    def worst_case_seconds(self) -> float:
+        """The longest one call can take: every attempt times out, every backoff is maximal."""
+        waiting = sum(
+            min(2.0**retry, _MAX_BACKOFF_SECONDS) + _RETRY_AFTER_EXTRA_SECONDS
+            for retry in range(self.attempts - 1)
+        )
+        return self.attempts * (self.connect_timeout + self.read_timeout) + waiting
+
+
+@dataclass(frozen=True)
+class Budgets:
+    devicefarm: CallBudget
+    dynamodb: CallBudget
+    sns: CallBudget
+    sqs: CallBudget
+    cloudwatch: CallBudget
+
+
+API_GATEWAY_TIMEOUT_SECONDS = 29.0
+
+INTERACTIVE = Budgets(
+    devicefarm=CallBudget(attempts=1, connect_timeout=1.0, read_timeout=2.0),
+    dynamodb=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=0.5),
+    sns=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    sqs=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    cloudwatch=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+)
+
+
+def batch(devicefarm_attempts: int) -> Budgets:
+    return Budgets(
+        devicefarm=CallBudget(devicefarm_attempts, connect_timeout=5.0, read_timeout=15.0),
+        dynamodb=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
+        sns=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),
+        sqs=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),
+        cloudwatch=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
+    )
+
+
+def budgets_for(interactive: bool) -> Budgets:
+    return INTERACTIVE if interactive else batch(settings().devicefarm_max_attempts)
+
+
+def total_seconds(calls: Iterable[CallBudget]) -> float:
+    return sum(call.worst_case_seconds() for call in calls)
+
+
+def stop_calls(budgets: Budgets) -> list[CallBudget]:
+    """One stop, in order: idempotency record, Get, Stop, record the outcome, publish, park."""
+    return [
+        budgets.dynamodb,
+        budgets.devicefarm,
+        budgets.devicefarm,
+        budgets.dynamodb,
+        budgets.sns,
+        budgets.sqs,
+    ]
+
+
+def sweep_closing_calls(budgets: Budgets) -> list[CallBudget]:
+    """After the last stop of a sweep: publish (or park) the summary, release the sweep lock."""
+    return [budgets.sns, budgets.sqs, budgets.dynamodb]

@@ -1,0 +1,101 @@
+"""One sweep at a time: a lease on one item of the idempotency table, taken by a conditional put.
+
+The lease ends when the sweep releases it, or by itself when the invocation that took it can no
+longer be running (its `expiration` is the invocation's own deadline, so a crashed sweep never
+blocks the next one for longer than that; DynamoDB's TTL later removes the item).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from session_stopper.config import settings
+from session_stopper.gateways.budgets import budgets_for
+from session_stopper.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Powertools' records are "<function>#<hash>"; this key cannot collide with one of them.
+LOCK_KEY = "session-stopper#sweep-lock"
+_TAKEN = "ConditionalCheckFailedException"
+
+
+class SweepLockError(Exception):
+    """The table could not be asked: whether another sweep runs is unknown."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    sweep_id: str
+    trigger_kind: str
+    trigger_id: str
+    started_at: str
+
+
+@functools.cache
+def dynamodb_client(interactive: bool = False) -> DynamoDBClient:
+    return boto3.client("dynamodb", config=budgets_for(interactive).dynamodb.config())
+
+
+def _item(holder: Holder, expires: int) -> dict[str, Any]:
+    return {
+        "id": {"S": LOCK_KEY},
+        "sweepId": {"S": holder.sweep_id},
+        "triggerKind": {"S": holder.trigger_kind},
+        "triggerId": {"S": holder.trigger_id},
+        "startedAt": {"S": holder.started_at},
+        "expiration": {"N": str(expires)},
+    }
+
+
+def _holder(item: dict[str, Any]) -> Holder:
+    def text(name: str) -> str:
+        return str(item.get(name, {}).get("S", "unknown"))
+
+    return Holder(text("sweepId"), text("triggerKind"), text("triggerId"), text("startedAt"))
+
+
+class SweepLock:
+    def __init__(self, client: DynamoDBClient | None = None, *, interactive: bool = False) -> None:
+        self._client = client or dynamodb_client(interactive)
+
+    def acquire(self, holder: Holder, lease_seconds: float) -> Holder | None:
+        """Take the lease for `holder`; None when taken, else the sweep that holds it."""
+        now = int(time.time())
+        try:
+            self._client.put_item(
+                TableName=settings().idempotency_table_name,
+                Item=_item(holder, now + max(1, int(lease_seconds))),
+                ConditionExpression="attribute_not_exists(id) OR expiration < :now",
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _TAKEN:
+                held: dict[str, Any] = error.response.get("Item") or {}  # type: ignore[assignment]
+                return _holder(held)
+            raise SweepLockError(str(error)) from error
+        except BotoCoreError as error:
+            raise SweepLockError(str(error)) from error
+        return None
+
+    def release(self, holder: Holder) -> None:
+        """Give the lease back if it is still ours; a failure only delays the next sweep."""
+        try:
+            self._client.delete_item(
+                TableName=settings().idempotency_table_name,
+                Key={"id": {"S": LOCK_KEY}},
+                ConditionExpression="sweepId = :mine",
+                ExpressionAttributeValues={":mine": {"S": holder.sweep_id}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            logger.warning(
+                "sweep lock not released; it expires by itself", extra={"error": str(error)}
+            )
