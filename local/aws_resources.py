@@ -14,10 +14,11 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from local.environment import Resources
+from local.sample_events import IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME
 
 PREFIX = "session-stopper-local"
 TABLE_NAME = f"{PREFIX}-idempotency"
-Service = Literal["sns", "sqs", "dynamodb"]
+Service = Literal["sns", "sqs", "dynamodb", "cloudwatch"]
 
 
 class MotoServer:
@@ -73,7 +74,28 @@ def create_resources(endpoint_url: str, region: str) -> Resources:
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=tap_arn["Attributes"]["QueueArn"])
     dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-outcomes-dlq")["QueueUrl"]
     _create_table(aws_client("dynamodb", endpoint_url, region))
+    cloudwatch = aws_client("cloudwatch", endpoint_url, region)
+    for name in (IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME):
+        create_alarm(cloudwatch, name)
     return Resources(topic_arn, tap_url, dlq_url, TABLE_NAME)
+
+
+def create_alarm(cloudwatch: Any, name: str, state: str = "ALARM") -> None:
+    """An alarm in `state`, as the function's DescribeAlarms will find it.
+
+    moto has no PutCompositeAlarm, so a metric alarm stands in for a composite one: the function
+    asks for both types and decides by name, not type."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="QA/DeviceFarm",
+        MetricName="IdleMinutes",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=20,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="set by local stack")
 
 
 def _create_table(dynamodb: Any) -> None:

@@ -83,8 +83,13 @@ def run_step(stack: LocalStack, world: SeededWorld, step: Step) -> StepResult:
 
 
 def _is_refusal(send: Send, answer: Any) -> bool:
-    """An API answer without an outcome: the request was refused before any call."""
-    return send.path != INVOKE_ALIAS and isinstance(answer, dict) and "outcome" not in answer
+    """An API answer with an error and no outcome: the request was refused before any call."""
+    return (
+        send.path != INVOKE_ALIAS
+        and isinstance(answer, dict)
+        and "error" in answer
+        and "outcome" not in answer
+    )
 
 
 def _tap_url(stack: LocalStack) -> str:

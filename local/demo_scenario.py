@@ -61,6 +61,18 @@ MALFORMED_ARN = "arn:aws:devicefarm:us-west-2:123456789012:project:not-a-session
 
 STEPS = [
     Step(
+        "0",
+        "preview: what would a sweep stop? (dry run over HTTP)",
+        lambda _w: Send("/sweeps", {"dryRun": True}, ""),
+        200,
+        [
+            ("SKIPPED", "forgotten-debug"),
+            ("SKIPPED", "stale-exploratory"),
+            ("SKIPPED", "keep-perf-baseline"),
+        ],
+        summary={"SKIPPED": 3},
+    ),
+    Step(
         "1",
         "stop a running session over HTTP",
         _stop_api("checkout-flow"),

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from local.sample_events import ACCOUNT_ID, IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME
 from session_stopper.config import SETTING_VARIABLES
 
 # Anything that could lead boto3 to real credentials or a profile's settings.
@@ -86,6 +87,15 @@ def function_environment(
         "POWERTOOLS_METRICS_DISABLED": "false" if verbose else "true",
         # Locally nothing is slow: fail fast instead of retrying five times.
         "DEVICE_FARM_MAX_ATTEMPTS": "2",
+        # moto's and the emulator's account: the only one this deployment may act on.
+        "DEVICE_FARM_ACCOUNT_ID": ACCOUNT_ID,
+        # Live, as a deployment is once its operator has previewed it (`--dry-run` keeps the
+        # first-deploy default).
+        "SWEEP_DRY_RUN": "false",
+        "SESSION_ALARM_NAMES": IDLE_ALARM_NAME,
+        "KILL_SWITCH_ALARM_NAMES": KILL_SWITCH_ALARM_NAME,
+        # The printed example alarm events stay usable for a day, not ten minutes.
+        "ALARM_MAX_AGE_MINUTES": "1440",
         "NO_PROXY": "127.0.0.1,localhost",
     }
     environment.update(extra or {})

@@ -9,8 +9,11 @@ from typing import Any
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
 SWEEP_RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/session-stopper-sweep"
-KILL_SWITCH_ALARM_ARN = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:devicefarm-kill-switch"
-IDLE_ALARM_ARN = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:session-idle-too-long"
+# The alarms the local stack creates (in ALARM) and names in the function's settings.
+KILL_SWITCH_ALARM_NAME = "devicefarm-kill-switch"
+IDLE_ALARM_NAME = "devicefarm-stop-idle-session"
+KILL_SWITCH_ALARM_ARN = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{KILL_SWITCH_ALARM_NAME}"
+IDLE_ALARM_ARN = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{IDLE_ALARM_NAME}"
 
 
 def _now() -> str:
@@ -42,7 +45,7 @@ def scheduled_event() -> dict[str, Any]:
 def composite_alarm_state_change() -> dict[str, Any]:
     """A composite alarm entering ALARM, via EventBridge: no session named, so a kill switch."""
     detail = {
-        "alarmName": "devicefarm-kill-switch",
+        "alarmName": KILL_SWITCH_ALARM_NAME,
         "state": {"value": "ALARM", "reason": "daily-minutes transitioned to ALARM"},
         "previousState": {"value": "OK"},
         "configuration": {"alarmRule": 'ALARM("daily-minutes") OR ALARM("concurrency-blocked")'},
@@ -79,7 +82,7 @@ def alarm_action_event(arn: str, alarm_arn: str = IDLE_ALARM_ARN) -> dict[str, A
         "region": REGION,
         "alarmData": {
             "alarmName": alarm_arn.rsplit(":", 1)[1],
-            "state": {"value": "ALARM", "reason": "Threshold Crossed"},
+            "state": {"value": "ALARM", "reason": "Threshold Crossed", "timestamp": _now()},
             "previousState": {"value": "OK"},
             "configuration": {
                 "metrics": [{"id": "m1", "metricStat": {"metric": metric, "period": 60}}]

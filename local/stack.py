@@ -160,6 +160,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--region", default=DEFAULT_REGION, help="the function's own region")
     parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
     parser.add_argument("--protected", default="^keep-", help="PROTECTED_NAME_PATTERN")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="SWEEP_DRY_RUN=true, as on a first deploy"
+    )
     parser.add_argument("--verbose", action="store_true", help="show the function's JSON logs")
     return parser.parse_args(argv)
 
@@ -187,7 +190,10 @@ def serve(args: argparse.Namespace) -> None:
         moto_port=args.moto_port,
         region=args.region,
         verbose=args.verbose,
-        function_env={"PROTECTED_NAME_PATTERN": args.protected} if args.protected else {},
+        function_env={
+            **({"PROTECTED_NAME_PATTERN": args.protected} if args.protected else {}),
+            **({"SWEEP_DRY_RUN": "true"} if args.dry_run else {}),
+        },
     )
     with LocalStack(config, emulator) as stack:
         urls = (stack.api_url, stack.emulator_url, stack.moto_url)

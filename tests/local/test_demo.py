@@ -14,6 +14,9 @@ from local.demo_scenario import STEPS, Send
 from tests.support.caches import reset_function_caches
 
 EXPECTED_ROWS = [
+    ("0", "SKIPPED", "api", "forgotten-debug", "DRY_RUN", True),
+    ("0", "SKIPPED", "api", "stale-exploratory", "DRY_RUN", True),
+    ("0", "SKIPPED", "api", "keep-perf-baseline", "PROTECTED", True),
     ("1", "STOPPED", "api", "checkout-flow", "-", True),
     ("2", "STOPPED", "eventbridge", "login-smoke", "-", True),
     ("3", "ALREADY_ENDED", "direct", "nightly-regression", "-", True),
@@ -50,7 +53,7 @@ def test_the_demo_produces_every_expected_outcome_and_cleans_up() -> None:
     assert rows == sorted(EXPECTED_ROWS)
     assert result.ok, result.problems
     kinds = [(s.step.number, s.summaries[0]["killSwitch"]) for s in result.steps if s.summaries]
-    assert kinds == [("6", False), ("7b", True)]
+    assert kinds == [("0", False), ("6", False), ("7b", True)]
     # The stack gave back the environment and every port it took.
     assert not [name for name in STACK_VARIABLES if name in os.environ]
     urls = [word for line in lines for word in line.split() if word.startswith("http://")]
@@ -71,7 +74,7 @@ def test_the_report_says_ok_or_lists_each_mismatch() -> None:
 
 
 def test_a_wrong_outcome_is_a_mismatch() -> None:
-    step = STEPS[0]  # expects STOPPED checkout-flow with HTTP 200
+    step = STEPS[1]  # expects STOPPED checkout-flow with HTTP 200
     send = Send("/sessions/stop", {}, "checkout-flow")
     wrong = StepResult(
         step, send, 200, {}, [Row("1", "ALREADY_ENDED", "api", "checkout-flow", "-")]
