@@ -7,7 +7,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := lambda_src:.
 
-.PHONY: help venv lint format typecheck test test-fast demo local synth openapi bench e2e constraints clean
+.PHONY: help venv lint format typecheck test test-fast fuzz demo local synth openapi bench e2e constraints clean
 
 help:
 	@echo "make demo      run the product end to end locally (emulator + moto), no AWS account"
@@ -15,6 +15,7 @@ help:
 	@echo "make test      lint, type checks and the whole test suite"
 	@echo "make synth     synthesize the CDK stack into cdk.out (cdk-nag must be clean)"
 	@echo "make openapi   regenerate docs/openapi.json from the code"
+	@echo "make fuzz      run the property tests with 25x the examples and a fresh seed"
 	@echo "make bench     run the benchmarks (ratios against an in-process baseline)"
 	@echo "make e2e       run the real-AWS suite (needs credentials and DFSS_E2E=1)"
 
@@ -42,6 +43,11 @@ test: lint typecheck
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not synth" -x -q
+
+# Property tests only, each with FUZZ_FACTOR (tests/support/hypothesis_profiles.py) times the
+# examples `make test` runs, randomized: a failure prints the seed and the example to replay.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -m property -q --hypothesis-show-statistics
 
 demo: $(STAMP)
 	$(PY) -m local.demo

@@ -13,8 +13,9 @@ from moto import mock_aws
 
 from session_stopper.config import SETTING_VARIABLES
 from session_stopper.models import enums
-from tests.support.aws import OutcomeSink, create_outcome_plumbing, function_environment
+from session_stopper.observability import logger, metrics
 from tests.support import hypothesis_profiles  # noqa: F401 (registers and loads the profile)
+from tests.support.aws import OutcomeSink, create_outcome_plumbing, function_environment
 from tests.support.caches import reset_function_caches
 from tests.support.lambda_context import FakeLambdaContext
 
@@ -48,6 +49,18 @@ def _isolated_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     reset_function_caches()
     yield
     reset_function_caches()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_observability() -> Iterator[None]:
+    """Powertools' Metrics and Logger are process-wide: metrics a test added outside the
+    handler (a sweep run directly) must not be flushed by the next test's invocation, and keys
+    a test appended must not appear on the next test's log lines."""
+    metrics.clear_metrics()
+    logger.clear_state()
+    yield
+    metrics.clear_metrics()
+    logger.clear_state()
 
 
 @pytest.fixture

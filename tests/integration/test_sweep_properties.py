@@ -19,6 +19,8 @@ from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.hypothesis_profiles import examples
 from tests.support.lambda_context import FakeLambdaContext
 
+pytestmark = pytest.mark.property
+
 session_specs = st.builds(
     SessionSpec,
     project=st.sampled_from(["alpha", "beta", "gamma"]),

@@ -1,0 +1,241 @@
+"""Properties of every entry point, over generated inputs (profile: tests/support/hypothesis_...).
+
+Whatever arrives: nothing escapes the handler (SNS and Device Farm are healthy here, so not even
+the documented "outcome not published" raise); the API never answers 5xx and every 4xx carries
+an error code; input refused as invalid makes no Device Farm call, and on the API publishes
+nothing; and no input stops a session it does not name. Sessions are younger than the
+operator's floor for sweeps, so no sweep a caller may ask for can stop one either.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import event as tally
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.integration.alarm_events import (
+    COMPOSITE_ALARMS,
+    KILL_SWITCH_ALARM_NAME,
+    METRIC_ALARMS,
+    SESSION_ALARM_NAMES,
+    alarm_data,
+    dated,
+    name_session,
+)
+from tests.properties.conftest import Harness, fixture_event, named_session
+from tests.properties.strategies import (
+    CONTENT_TYPES,
+    arns,
+    json_values,
+    mostly,
+    raw_bodies,
+    stop_bodies,
+    surrogates,
+    sweep_commands,
+    texts,
+)
+from tests.support.aws import create_alarm
+from tests.support.caches import reset_function_caches
+from tests.support.hypothesis_profiles import examples
+
+pytestmark = pytest.mark.property
+
+# Every code the README documents for a request refused before any Device Farm call.
+API_ERROR_CODES = {
+    "INVALID_JSON",
+    "MISSING_BODY",
+    "INVALID_BODY",
+    "MISSING_FIELD",
+    "UNKNOWN_FIELD",
+    "INVALID_TYPE",
+    "INVALID_VALUE",
+    "INVALID_ARN",
+    "INVALID_REQUEST",
+    "OUT_OF_SCOPE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "NO_ROUTE",
+}
+COMMAND_DETAIL_TYPES = [
+    "Stop Remote Access Session",
+    "Sweep Remote Access Sessions",
+    "Scheduled Event",
+    "CloudWatch Alarm State Change",
+    "Something Else",
+]
+
+
+def describe(result: dict[str, Any]) -> str:
+    """A label for Hypothesis' statistics: which way the input went."""
+    error = result.get("error") or {}
+    if "outcome" in result:
+        return f"{result['outcome']} {error.get('code', '')}".strip()
+    return str(result.get("action") or ("sweep" if "sweepId" in result else "other"))
+
+
+def api_request(
+    path: str, method: str, content_type: str | None, body: str | None, is_base64: bool
+) -> dict[str, Any]:
+    event = fixture_event("apigw_stop_request.json")
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop("Content-Type")
+    if content_type is not None:
+        event["headers"]["Content-Type"] = content_type
+        event["multiValueHeaders"]["Content-Type"] = [content_type]
+    event.update(path=path, resource=path, httpMethod=method, body=body, isBase64Encoded=is_base64)
+    event["requestContext"].update(path=path, resourcePath=path, httpMethod=method)
+    return event
+
+
+@settings(max_examples=examples(650))
+@given(data=st.data())
+def test_the_api_answers_every_request_in_its_own_terms(
+    harness: Harness, data: st.DataObject
+) -> None:
+    sessions = harness.fresh()
+    routes = st.sampled_from(["/sessions/stop", "/sessions/stop", "/sweeps"])
+    path = data.draw(mostly(routes, texts, in_ten=1), label="path")
+    payload = data.draw(
+        sweep_commands(harness.projects) if path == "/sweeps" else stop_bodies(sessions),
+        label="payload",
+    )
+    body, is_base64 = data.draw(raw_bodies(st.just(payload)), label="body")
+    method = data.draw(st.sampled_from(["POST", "POST", "POST", "GET", "PUT"]), label="method")
+    event = api_request(path, method, data.draw(CONTENT_TYPES), body, is_base64)
+
+    run = harness.run(event)
+
+    status = int(run.result["statusCode"])
+    answer = json.loads(run.result["body"])
+    tally(f"{status} {answer.get('outcome') or answer.get('error', {}).get('code', 'summary')}")
+    assert status < 500, answer
+    if status >= 400:
+        assert isinstance(answer["error"]["code"], str), answer
+    if "outcome" not in answer and "sweepId" not in answer:  # refused before any call
+        assert 400 <= status < 500
+        assert answer["error"]["code"] in API_ERROR_CODES, answer
+        assert (run.calls, run.published) == (0, [])
+    named = named_session(payload) if path == "/sessions/stop" and not is_base64 else None
+    assert run.changed <= {named}
+
+
+def _eventbridge_event(data: st.DataObject, harness: Harness) -> tuple[dict[str, Any], Any]:
+    event = fixture_event("eventbridge_stop_command.json")
+    detail = data.draw(
+        stop_bodies(harness.sessions)
+        | sweep_commands(harness.projects)
+        | json_values.map(json.dumps),
+        label="detail",
+    )
+    event.update(
+        {
+            "detail-type": data.draw(st.sampled_from(COMMAND_DETAIL_TYPES) | texts),
+            "detail": detail,
+            "account": data.draw(st.sampled_from(["123456789012"] * 3 + ["210987654321"]) | texts),
+            "id": data.draw(
+                st.one_of(st.just(event["id"]), st.just(event["id"]), texts, surrogates)
+            ),
+            "resources": data.draw(st.lists(texts | surrogates, max_size=2) | json_values),
+        }
+    )
+    if data.draw(st.integers(0, 9)) == 0:  # sometimes an envelope key goes missing
+        del event[data.draw(st.sampled_from(sorted(event)))]
+    return event, detail
+
+
+@settings(max_examples=examples(450))
+@given(data=st.data())
+def test_every_eventbridge_event_is_acted_on_or_rejected_never_raised(
+    harness: Harness, data: st.DataObject
+) -> None:
+    harness.fresh()
+    event, detail = _eventbridge_event(data, harness)
+
+    run = harness.run(event)
+
+    assert isinstance(run.result, dict)
+    tally(describe(run.result))
+    if run.result.get("outcome") == "REJECTED":
+        assert run.calls == 0, run.result
+    assert run.changed <= {named_session(detail)}
+
+
+@settings(max_examples=examples(450))
+@given(data=st.data())
+def test_every_direct_invoke_is_acted_on_or_rejected_never_raised(
+    harness: Harness, data: st.DataObject
+) -> None:
+    sessions = harness.fresh()
+    commands = sweep_commands(harness.projects).map(lambda command: {"action": "sweep", **command})
+    event = data.draw(stop_bodies(sessions) | commands | json_values, label="event")
+
+    run = harness.run(event)
+
+    assert isinstance(run.result, dict)
+    tally(describe(run.result))
+    if run.result.get("outcome") == "REJECTED":
+        assert run.calls == 0, run.result
+    assert run.changed <= {named_session(event)}
+
+
+@pytest.fixture
+def configured_alarms(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    monkeypatch.setenv("SESSION_ALARM_NAMES", SESSION_ALARM_NAMES)
+    monkeypatch.setenv("KILL_SWITCH_ALARM_NAMES", KILL_SWITCH_ALARM_NAME)
+    reset_function_caches()
+    for name in [*SESSION_ALARM_NAMES.split(","), KILL_SWITCH_ALARM_NAME]:
+        create_alarm(harness.sink.region, name)
+    return harness
+
+
+def _alarm_event(data: st.DataObject, sessions: list[str]) -> dict[str, Any]:
+    event = fixture_event(data.draw(st.sampled_from(METRIC_ALARMS + COMPOSITE_ALARMS)))
+    minutes_ago = data.draw(st.sampled_from([-30, 0.2, 3, 9, 11, 120]), label="minutes ago")
+    dated(event, datetime.now(UTC) - timedelta(minutes=minutes_ago))
+    name_session(event, data.draw(arns(sessions), label="SessionArn"))
+    state = alarm_data(event)["state"]
+    state["value"] = data.draw(st.sampled_from(["ALARM", "ALARM", "OK", "INSUFFICIENT_DATA"]))
+    if data.draw(st.booleans()):
+        other = data.draw(
+            st.sampled_from([*SESSION_ALARM_NAMES.split(","), KILL_SWITCH_ALARM_NAME]) | texts
+        )
+        alarm_data(event)["alarmName"] = other
+    if data.draw(st.booleans()):
+        event["account" if "account" in event else "accountId"] = "210987654321"
+    return event
+
+
+@settings(max_examples=examples(300))
+@given(data=st.data())
+def test_an_alarm_stops_only_what_its_configuration_allows(
+    configured_alarms: Harness, data: st.DataObject
+) -> None:
+    harness = configured_alarms
+    sessions = harness.fresh()
+    event = _alarm_event(data, sessions)
+    alarm = alarm_data(event)
+
+    run = harness.run(event)
+
+    assert isinstance(run.result, dict)
+    tally(describe(run.result))
+    if run.result.get("outcome") == "REJECTED" or alarm["state"]["value"] != "ALARM":
+        assert run.calls == 0, run.result
+    kill_switch = run.result.get("action") == "killSwitch"
+    if kill_switch:
+        assert alarm["alarmName"] == KILL_SWITCH_ALARM_NAME
+        assert datetime.fromisoformat(event["time"].replace("+0000", "+00:00")) > datetime.now(
+            UTC
+        ) - timedelta(minutes=10)
+    else:
+        dimensions = {
+            query["metricStat"]["metric"]["dimensions"].get("SessionArn")
+            for query in alarm["configuration"].get("metrics", [])
+            if "metricStat" in query
+        }
+        assert run.changed <= dimensions
+        assert harness.world.emulator.call_counts["ListProjects"] == 0
