@@ -22,6 +22,7 @@ ENV = {
     "OUTCOME_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:outcomes",
     "OUTCOME_DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
+    "DEVICE_FARM_ACCOUNT_ID": "123456789012",
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",

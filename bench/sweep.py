@@ -65,7 +65,13 @@ def outcome_plumbing(moto_url: str) -> dict[str, str]:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    return {"OUTCOME_TOPIC_ARN": topic, "OUTCOME_DLQ_URL": dlq, "IDEMPOTENCY_TABLE_NAME": table}
+    return {
+        "OUTCOME_TOPIC_ARN": topic,
+        "OUTCOME_DLQ_URL": dlq,
+        "IDEMPOTENCY_TABLE_NAME": table,
+        "DEVICE_FARM_ACCOUNT_ID": "123456789012",  # the emulator's account
+        "SWEEP_DRY_RUN": "false",  # measure real stops, not the first-deploy preview
+    }
 
 
 def _child(mode: str, env: dict[str, str]) -> dict[str, Any]:

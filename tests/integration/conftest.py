@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,12 +13,17 @@ import pytest
 from botocore.stub import Stubber
 
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
+from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.service import StopService, register_lambda_context
 from session_stopper.gateways import devicefarm
-from session_stopper.gateways.devicefarm import devicefarm_client
+from session_stopper.gateways.devicefarm import DeviceFarmGateway, devicefarm_client
+from session_stopper.models.outcome import TriggerKind
+from session_stopper.models.session import RemoteAccessSession
 from tests.conftest import load_fixture
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld
+from tests.support.lambda_context import FakeLambdaContext
 
 
 @pytest.fixture
@@ -69,6 +75,41 @@ def world(
     reset_function_caches()
     yield world
     devicefarm_session_server.emulator = DeviceFarmEmulator()
+
+
+class _HeldGateway(DeviceFarmGateway):
+    """Reads the session, then waits: its stop stays in progress until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = threading.Event()
+        self.release = threading.Event()
+
+    def get_session(self, arn: str) -> RemoteAccessSession:
+        self.reading.set()
+        self.release.wait(timeout=10)
+        return super().get_session(arn)
+
+
+@pytest.fixture
+def stop_in_progress(world: DeviceFarmWorld) -> Iterator[Callable[[str], None]]:
+    """`hold(arn)`: another invocation starts stopping that session and is still at it until
+    the test ends (its idempotency record says IN_PROGRESS)."""
+    held: list[tuple[_HeldGateway, threading.Thread]] = []
+    register_lambda_context(FakeLambdaContext())
+
+    def hold(arn: str) -> None:
+        gateway = _HeldGateway()
+        origin = Origin.of(TriggerKind.API, f"other-request-{len(held)}")
+        worker = threading.Thread(target=StopService(gateway=gateway).stop, args=(arn, origin))
+        worker.start()
+        assert gateway.reading.wait(timeout=10)
+        held.append((gateway, worker))
+
+    yield hold
+    for gateway, worker in held:
+        gateway.release.set()
+        worker.join(timeout=10)
 
 
 @pytest.fixture

@@ -4,19 +4,14 @@ only on fresh events, and a session alarm is never widened into a kill switch.""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
-from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.service import StopService, register_lambda_context
 from session_stopper.gateways import alarms as alarm_gateway_module
-from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.handler import lambda_handler
-from session_stopper.models.outcome import TriggerKind
 from tests.integration.alarm_events import (
     COMPOSITE_ALARMS,
     KILL_SWITCH_ALARM_NAME,
@@ -390,49 +385,28 @@ def test_a_suppressed_alarm_does_nothing(
     assert outcome_sink.published() == []
 
 
-class _HeldGateway(DeviceFarmGateway):
-    """Reads the session, then waits: its stop stays in progress until released."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reading = threading.Event()
-        self.release = threading.Event()
-
-    def get_session(self, arn: str) -> Any:
-        self.reading.set()
-        self.release.wait(timeout=10)
-        return super().get_session(arn)
-
-
-@pytest.fixture
-def stop_in_progress(sessions: list[dict[str, Any]]) -> Iterator[str]:
-    """The first session, being stopped by another invocation while the test runs."""
-    gateway = _HeldGateway()
-    other = StopService(gateway=gateway)
-    register_lambda_context(FakeLambdaContext())
-    origin = Origin.of(TriggerKind.API, "other-request")
-    worker = threading.Thread(target=other.stop, args=(sessions[0]["arn"], origin))
-    worker.start()
-    assert gateway.reading.wait(timeout=10)
-    yield sessions[0]["arn"]
-    gateway.release.set()
-    worker.join(timeout=10)
-
-
 def test_a_session_alarm_meeting_a_stop_in_progress_reports_it(
-    world: DeviceFarmWorld, stop_in_progress: str
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    stop_in_progress: Callable[[str], None],
 ) -> None:
+    arn = sessions[0]["arn"]
+    stop_in_progress(arn)
     event = fresh_alarm("alarm_action_metric.json")
-    name_session(event, stop_in_progress)
+    name_session(event, arn)
 
     result = invoke(event)
 
-    assert result["outcomes"] == [{"sessionArn": stop_in_progress, "outcome": "IN_PROGRESS"}]
+    assert result["outcomes"] == [{"sessionArn": arn, "outcome": "IN_PROGRESS"}]
 
 
 def test_a_kill_switch_meeting_a_stop_in_progress_counts_it(
-    world: DeviceFarmWorld, stop_in_progress: str
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    stop_in_progress: Callable[[str], None],
 ) -> None:
+    stop_in_progress(sessions[0]["arn"])
+
     summary = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
 
     assert summary["outcomes"] == {"IN_PROGRESS": 1, "STOPPED": 1, "SKIPPED": 1}

@@ -180,3 +180,24 @@ def test_metrics_mirror_the_outcomes(
     assert sum(metrics["OutcomeNotFound"]) == 1
     assert sum(metrics["DeviceMinutesStopped"]) == pytest.approx(3 * 90, abs=1)
     assert metrics["SweepSessionsLeftUndone"] == [0.0]
+
+
+def test_device_minutes_are_counted_for_stopped_sessions_only(
+    world: DeviceFarmWorld,
+    running: list[str],
+    outcome_sink: OutcomeSink,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An ended session (ALREADY_ENDED) and a dry run's SKIPPED carry device minutes too; only
+    the minutes of sessions this function stopped belong in DeviceMinutesStopped."""
+    world.emulator.stop_session(running[0])  # someone else ended it
+    capsys.readouterr()
+
+    ended = lambda_handler({"arn": running[0]}, FakeLambdaContext())
+    lambda_handler({"action": "sweep", "dryRun": True}, FakeLambdaContext())
+
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert ended["outcome"] == "ALREADY_ENDED"
+    assert ended["session"]["deviceMinutes"]["total"] > 0
+    assert (sum(metrics["OutcomeAlreadyEnded"]), sum(metrics["OutcomeSkipped"])) == (1, 2)
+    assert "DeviceMinutesStopped" not in metrics

@@ -209,3 +209,27 @@ def test_a_malformed_arn_is_refused_without_calls_or_messages(
     assert error["code"] == "INVALID_ARN"
     assert "32 to 1011 characters" in error["message"]
     assert outcome_sink.published() == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/merge-patch+json", "application/vnd.api+json", "application/json; charset=utf-8"],
+)
+def test_any_json_media_type_is_taken_as_json(
+    content_type: str,
+    devicefarm_stub: Stubber,
+    api_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """`+json` types are JSON (RFC 6839); Powertools alone would answer them 415 in its own
+    shape, so the body gate hands the resolver plain application/json."""
+    expect_get(devicefarm_stub, "RUNNING")
+    expect_stop(devicefarm_stub)
+    event = api_event({"arn": ARN})
+    event["headers"]["Content-Type"] = content_type
+    event["multiValueHeaders"]["Content-Type"] = [content_type]
+
+    response = lambda_handler(event, lambda_context)
+
+    assert (response["statusCode"], json.loads(response["body"])["outcome"]) == (200, "STOPPED")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,9 +13,11 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import register_lambda_context
 from session_stopper.domain.sweep import Sweeper
+from session_stopper.entrypoints import api
 from session_stopper.entrypoints.dependencies import stop_service
+from session_stopper.gateways.budgets import API_GATEWAY_TIMEOUT_SECONDS
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
-from session_stopper.gateways.sweep_lock import SweepLock
+from session_stopper.gateways.sweep_lock import Holder, SweepLock
 from session_stopper.handler import lambda_handler
 from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.sweep import SweepPolicy
@@ -224,3 +227,72 @@ def test_bad_sweep_input_is_rejected(
     assert result["outcome"] == "REJECTED"
     assert result["error"]["code"] == code
     assert world.emulator.call_counts.total() == 0
+
+
+def test_a_sweep_meeting_a_stop_in_progress_counts_it_and_goes_on(
+    world: DeviceFarmWorld,
+    mixed: dict[str, str],
+    outcome_sink: OutcomeSink,
+    stop_in_progress: Callable[[str], None],
+) -> None:
+    stop_in_progress(mixed["old-a"])
+
+    summary = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+
+    assert summary["outcomes"] == {"IN_PROGRESS": 1, "STOPPED": 2, "SKIPPED": 1}
+    outcomes, _ = split(outcome_sink.published())
+    assert mixed["old-a"] not in {p.body["sessionArn"] for p in outcomes}, "its stopper reports it"
+
+
+def test_a_second_sweep_while_one_runs_yields_and_says_to_whom(
+    world: DeviceFarmWorld, mixed: dict[str, str], outcome_sink: OutcomeSink, api_event: Any
+) -> None:
+    running = Holder("sweep-1", "schedule", "rule/sweep", "2026-11-28T00:00:00+00:00")
+    assert SweepLock().acquire(running, lease_seconds=60) is None
+
+    event_answer = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    api_answer = lambda_handler(
+        api_event({}, path="/sweeps", resource="/sweeps"), FakeLambdaContext()
+    )
+
+    assert event_answer["yieldedTo"]["sweepId"] == "sweep-1"
+    assert event_answer["outcomes"] == {}
+    assert api_answer["statusCode"] == 409
+    assert json.loads(api_answer["body"])["error"]["code"] == "SWEEP_IN_PROGRESS"
+    assert world.emulator.call_counts.total() == 0, "no second stream of Device Farm calls"
+    [summary] = [p.body for p in outcome_sink.published()]  # the event's, not the API's
+    assert summary["yieldedTo"]["sweepId"] == "sweep-1"
+
+
+def test_a_finished_sweep_gives_the_lock_back(
+    world: DeviceFarmWorld, mixed: dict[str, str], outcome_sink: OutcomeSink
+) -> None:
+    first = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    second = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+
+    assert (first["yieldedTo"], second["yieldedTo"]) == (None, None)
+
+
+def test_an_api_sweep_stops_starting_work_in_time_for_api_gateway(
+    world: DeviceFarmWorld,
+    outcome_sink: OutcomeSink,
+    api_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each Device Farm call takes 0.3 s here and 0.9 s of API Gateway's 29 s are left for
+    starting work: listing the projects and the first project's sessions fits, the second
+    project's list ends after it, so that project is left for the next sweep and no stop
+    starts late (on a slower machine the first project may be left too)."""
+    world.populate([SessionSpec(project, 90) for project in ("alpha", "beta")])
+    world.emulator.faults.latency_ms = 300
+    monkeypatch.setattr(api, "API_SWEEP_RESERVE_SECONDS", API_GATEWAY_TIMEOUT_SECONDS - 0.9)
+
+    response = lambda_handler(
+        api_event({}, path="/sweeps", resource="/sweeps"), FakeLambdaContext()
+    )
+
+    assert response["statusCode"] == 200
+    summary = json.loads(response["body"])
+    assert len(summary["inventory"]["projectsNotReached"]) >= 1
+    assert summary["outcomes"] == {}, "nothing is started once the time is up"
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
