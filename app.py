@@ -2,7 +2,8 @@
 """CDK entry point: read the context, build the stack, check it with cdk-nag (AwsSolutions).
 
 `python app.py` and `cdk synth` work offline: nothing is looked up in an AWS account at synth
-time. A bad context value or an unacknowledged cdk-nag finding fails the synth.
+time. A bad context value, an unknown context key or an unacknowledged cdk-nag finding fails the
+synth.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.config import load_config, read_context_defaults
+from infra.config import check_context_keys, load_config, read_context_defaults
 from infra.context_values import ConfigError
 from infra.powertools import PowertoolsPinError
 from infra.stack import SessionStopperStack
@@ -33,6 +34,8 @@ def create_app(
         context={**read_context_defaults(ROOT / "cdk.json"), **(context or {})}, outdir=outdir
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # Every key the app was given (cdk.json, -c, tests), so a misspelled one cannot pass unseen.
+    check_context_keys(app.node.get_all_context())
     config = load_config(app.node.try_get_context, ROOT / "requirements.txt")
     stack = SessionStopperStack(
         app,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,13 +52,58 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 SERVICE_NAME = "session-stopper"
 # Device Farm ends every remote access session after 150 minutes, so older is meaningless.
 SESSION_HARD_LIMIT_MINUTES = 150
+# Outcomes an email subscription may ask for (docs/contracts.md); the default is what needs a
+# person: a session stopped, one Device Farm refused to stop, one skipped.
+OUTCOMES = ("STOPPED", "ALREADY_ENDED", "NOT_FOUND", "REJECTED", "FAILED", "SKIPPED")
 
-_REGION = r"[a-z]{2}(-[a-z]+)+-\d+"
+# Every context key this app reads. Any other key fails the synth (a misspelled key would
+# otherwise be ignored silently and its default deployed).
+CONTEXT_KEYS = (
+    "stage",
+    "deviceFarmRegion",
+    "projectArns",
+    "maxSessionMinutes",
+    "sweepMinAgeMinutes",
+    "sweepSchedule",
+    "sweepEnabled",
+    "sweepDryRun",
+    "sweepWorkers",
+    "pricePerDeviceMinute",
+    "alarmNames",
+    "alarmNamePrefix",
+    "killSwitchAlarmNames",
+    "alarmMaxAgeMinutes",
+    "protectedNamePattern",
+    "notificationEmails",
+    "emailOutcomes",
+    "opsNotificationEmails",
+    "memorySize",
+    "timeoutSeconds",
+    "reservedConcurrency",
+    "logRetentionDays",
+    "logLevel",
+    "powertoolsVersion",
+    "powertoolsLayerArn",
+    "metricsNamespace",
+    "idempotencyWindowSeconds",
+    "deviceFarmMaxAttempts",
+    "asyncRetryAttempts",
+    "eventRetryAttempts",
+    "apiThrottleRateLimit",
+    "apiThrottleBurstLimit",
+    "createApiGatewayLogsRole",
+)
+# Keys the CDK CLI itself writes into the context (cdk.context.json) without a ':' or '@'.
+_CDK_OWNED_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
+
+_REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
 _EMAIL = r"[^@\s,]+@[^@\s,]+\.[^@\s,]+"
-_ALARM_NAME = r"[^\s*?][^*?\x00-\x1f]{0,254}"
-_LAYER_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+"
+# The function reads alarm names from comma-separated variables, so a comma cannot be part of one.
+_ALARM_NAME = r"[^\s*?,][^*?,\x00-\x1f]{0,254}"
+_ALARM_NAME_HINT = "must be a CloudWatch alarm name (1-255 characters, no *, ? or comma)"
+_LAYER_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+"
 _NAMESPACE = r"(?!AWS/)[A-Za-z0-9._/#: -]{1,255}"
-_RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minute|minutes|hour|hours|day|days)\)")
+_RATE = re.compile(r"rate\((?P<value>[0-9]+) (?P<unit>minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(\S+( \S+){5}\)")
 
 
@@ -67,6 +113,7 @@ class StackConfig:
     device_farm_region: str
     project_arns: tuple[str, ...]
     max_session_minutes: int
+    sweep_min_age_minutes: int
     sweep_schedule: str
     sweep_enabled: bool
     sweep_dry_run: bool
@@ -74,11 +121,15 @@ class StackConfig:
     price_per_device_minute: float
     alarm_names: tuple[str, ...]
     alarm_name_prefix: str
+    kill_switch_alarm_names: tuple[str, ...]
+    alarm_max_age_minutes: int
     protected_name_pattern: str
     notification_emails: tuple[str, ...]
+    email_outcomes: tuple[str, ...]
     ops_notification_emails: tuple[str, ...]
     memory_size: int
     timeout_seconds: int
+    reserved_concurrency: int
     log_retention_days: int
     log_level: str
     powertools_version: str
@@ -101,8 +152,35 @@ class StackConfig:
     def project_ids(self) -> tuple[str, ...]:
         return tuple(arn.rsplit(":", 1)[1] for arn in self.project_arns)
 
+    @property
+    def has_alarm_scope(self) -> bool:
+        """False when no alarm may act on sessions at all: no rule, no permission, no grant."""
+        return bool(self.alarm_names or self.alarm_name_prefix or self.kill_switch_alarm_names)
+
 
 ContextLookup = Callable[[str], Any]
+
+
+def check_context_keys(keys: Iterable[str]) -> None:
+    """Refuse a context key this app does not read, naming the closest one it does.
+
+    Keys the CDK itself uses are left alone: feature flags ('@aws-cdk/...'), its own settings
+    ('aws:cdk:...', 'cdk...') and cached lookups in cdk.context.json (they all contain ':').
+    """
+    known = set(CONTEXT_KEYS)
+    for key in sorted(keys):
+        if key in known or _owned_by_cdk(key):
+            continue
+        close = difflib.get_close_matches(key, CONTEXT_KEYS, n=1, cutoff=0.6)
+        if not close:  # a case slip scores low on short keys: compare case-insensitively too
+            lowered = {name.lower(): name for name in CONTEXT_KEYS}
+            close = [lowered[m] for m in difflib.get_close_matches(key.lower(), lowered, n=1)]
+        hint = f"did you mean '{close[0]}'?" if close else "see docs/deploy.md for the settings"
+        raise ConfigError(key, f"is not a setting of this app; {hint}")
+
+
+def _owned_by_cdk(key: str) -> bool:
+    return ":" in key or key.startswith(("@", "aws:", "cdk")) or key in _CDK_OWNED_KEYS
 
 
 def read_context_defaults(cdk_json: Path) -> dict[str, Any]:
@@ -124,6 +202,9 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         return value
 
     region = read_str("deviceFarmRegion", get("deviceFarmRegion"), _REGION, "must be a region")
+    max_session_minutes = read_int(
+        "maxSessionMinutes", get("maxSessionMinutes"), 1, SESSION_HARD_LIMIT_MINUTES
+    )
     config = StackConfig(
         stage=read_str(
             "stage",
@@ -133,9 +214,8 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         ),
         device_farm_region=region,
         project_arns=tuple(_read_project_arns(get("projectArns"), region)),
-        max_session_minutes=read_int(
-            "maxSessionMinutes", get("maxSessionMinutes"), 1, SESSION_HARD_LIMIT_MINUTES
-        ),
+        max_session_minutes=max_session_minutes,
+        sweep_min_age_minutes=_read_min_age(get("sweepMinAgeMinutes"), max_session_minutes),
         sweep_schedule=_read_schedule(get("sweepSchedule")),
         sweep_enabled=read_bool("sweepEnabled", get("sweepEnabled")),
         sweep_dry_run=read_bool("sweepDryRun", get("sweepDryRun")),
@@ -143,29 +223,27 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         price_per_device_minute=read_float(
             "pricePerDeviceMinute", get("pricePerDeviceMinute"), 0, 100
         ),
-        alarm_names=tuple(
-            read_str_list(
-                "alarmNames",
-                get("alarmNames"),
-                _ALARM_NAME,
-                "must be a CloudWatch alarm name (1-255 characters, no * or ?)",
-                max_items=20,
-            )
-        ),
+        alarm_names=tuple(_read_alarm_names("alarmNames", get("alarmNames"))),
         alarm_name_prefix=read_str(
             "alarmNamePrefix",
             get("alarmNamePrefix"),
             f"|{_ALARM_NAME}",
-            "must be empty or the start of an alarm name (no * or ?)",
+            "must be empty or the start of an alarm name (no *, ? or comma)",
         ),
+        kill_switch_alarm_names=tuple(
+            _read_alarm_names("killSwitchAlarmNames", get("killSwitchAlarmNames"))
+        ),
+        alarm_max_age_minutes=read_int("alarmMaxAgeMinutes", get("alarmMaxAgeMinutes"), 1, 1440),
         protected_name_pattern=read_regex("protectedNamePattern", get("protectedNamePattern")),
         notification_emails=tuple(_read_emails("notificationEmails", get("notificationEmails"))),
+        email_outcomes=tuple(_read_email_outcomes(get("emailOutcomes"))),
         ops_notification_emails=tuple(
             _read_emails("opsNotificationEmails", get("opsNotificationEmails"))
         ),
         memory_size=read_int("memorySize", get("memorySize"), 128, 10240),
         # Sweeps keep 60 s in reserve to finish the stops in flight and publish the summary.
         timeout_seconds=read_int("timeoutSeconds", get("timeoutSeconds"), 120, 900),
+        reserved_concurrency=read_int("reservedConcurrency", get("reservedConcurrency"), 0, 1000),
         log_retention_days=_read_retention(get("logRetentionDays")),
         log_level=read_choice("logLevel", get("logLevel"), LOG_LEVELS),
         powertools_version=_read_powertools_version(get("powertoolsVersion"), requirements),
@@ -204,7 +282,7 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
 
 
 def _read_project_arns(raw: Any, region: str) -> list[str]:
-    pattern = rf"arn:aws:devicefarm:{re.escape(region)}:\d{{12}}:project:[A-Za-z0-9-]+"
+    pattern = rf"arn:aws:devicefarm:{re.escape(region)}:[0-9]{{12}}:project:[A-Za-z0-9-]+"
     return read_str_list(
         "projectArns",
         raw,
@@ -213,6 +291,32 @@ def _read_project_arns(raw: Any, region: str) -> list[str]:
         "<account>:project:<id>)",
         max_items=50,
     )
+
+
+def _read_min_age(raw: Any, max_session_minutes: int) -> int:
+    minutes = read_int("sweepMinAgeMinutes", raw, 0, SESSION_HARD_LIMIT_MINUTES)
+    if minutes > max_session_minutes:
+        raise ConfigError(
+            "sweepMinAgeMinutes",
+            f"must not exceed maxSessionMinutes ({max_session_minutes}): it is the floor of "
+            "every sweep's age, the scheduled sweep's included",
+            raw,
+        )
+    return minutes
+
+
+def _read_alarm_names(key: str, raw: Any) -> list[str]:
+    return read_str_list(key, raw, _ALARM_NAME, _ALARM_NAME_HINT, max_items=20)
+
+
+def _read_email_outcomes(raw: Any) -> list[str]:
+    key = "emailOutcomes"
+    outcomes = read_str_list(
+        key, raw, "|".join(OUTCOMES), f"must be one of {', '.join(OUTCOMES)}", max_items=6
+    )
+    if not outcomes:
+        raise ConfigError(key, "must name at least one outcome (SNS refuses an empty filter)")
+    return outcomes
 
 
 def _read_emails(key: str, raw: Any) -> list[str]:
@@ -246,13 +350,17 @@ def _read_retention(raw: Any) -> int:
 def _read_powertools_version(raw: Any, requirements: Path) -> str:
     """Empty means: the version pinned in requirements.txt, the one the tests ran with."""
     version = read_str(
-        "powertoolsVersion", raw, r"|\d+\.\d+\.\d+", "must be empty or a version like 3.37.0"
+        "powertoolsVersion",
+        raw,
+        r"|[0-9]+\.[0-9]+\.[0-9]+",
+        "must be empty or a version like 3.37.0",
     )
     return version or pinned_version(requirements)
 
 
 def _check_alarm_scope_excludes_own_alarms(config: StackConfig) -> None:
-    """The stack's ops alarms must never match the kill-switch alarm scope."""
+    """The stack's ops alarms must never match an alarm scope, and each configured alarm has one
+    authority: stop the session it names, or (kill switch) sweep everything."""
     own_prefix = f"{config.name_prefix}-"
     prefix = config.alarm_name_prefix
     if prefix and (own_prefix.startswith(prefix) or prefix.startswith(own_prefix)):
@@ -262,6 +370,18 @@ def _check_alarm_scope_excludes_own_alarms(config: StackConfig) -> None:
             "whenever one of them fires",
             prefix,
         )
-    for name in config.alarm_names:
-        if name.startswith(own_prefix):
-            raise ConfigError("alarmNames", "must not name one of this stack's ops alarms", name)
+    for key, names in (
+        ("alarmNames", config.alarm_names),
+        ("killSwitchAlarmNames", config.kill_switch_alarm_names),
+    ):
+        for name in names:
+            if name.startswith(own_prefix):
+                raise ConfigError(key, "must not name one of this stack's ops alarms", name)
+    for name in config.kill_switch_alarm_names:
+        if name in config.alarm_names or (prefix and name.startswith(prefix)):
+            raise ConfigError(
+                "killSwitchAlarmNames",
+                "must not also be a session alarm (alarmNames, alarmNamePrefix): an alarm either "
+                "stops the session it names or sweeps everything",
+                name,
+            )

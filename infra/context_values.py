@@ -25,7 +25,7 @@ def read_int(key: str, raw: Any, low: int, high: int) -> int:
     problem = f"must be a whole number from {low} to {high}"
     if isinstance(raw, bool):
         raise ConfigError(key, problem, raw)
-    if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+    if isinstance(raw, str) and re.fullmatch(r"-?[0-9]+", raw.strip()):
         raw = int(raw.strip())
     if not isinstance(raw, int) or not low <= raw <= high:
         raise ConfigError(key, problem, raw)
@@ -34,7 +34,10 @@ def read_int(key: str, raw: Any, low: int, high: int) -> int:
 
 def read_float(key: str, raw: Any, low: float, high: float) -> float:
     problem = f"must be a number from {low} to {high}"
-    if isinstance(raw, bool):
+    # float() also reads other scripts' digits (fullwidth, Devanagari): strings must be ASCII.
+    if isinstance(raw, bool) or (
+        isinstance(raw, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", raw.strip())
+    ):
         raise ConfigError(key, problem, raw)
     value: float
     try:

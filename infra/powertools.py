@@ -8,7 +8,9 @@ from pathlib import Path
 # Powertools publishes one public SSM parameter per layer release; its value is the layer ARN.
 # Format confirmed in aws-powertools/powertools-lambda-python .github/workflows/update_ssm.yml.
 _SSM_PARAMETER = "/aws/service/powertools/python/{arch}/{python}/{version}"
-_PIN = re.compile(r"^aws-lambda-powertools(\[[^\]]*\])?==(?P<version>\d+\.\d+\.\d+)\s*(#.*)?$")
+_PIN = re.compile(
+    r"^aws-lambda-powertools(\[[^\]]*\])?==(?P<version>[0-9]+\.[0-9]+\.[0-9]+)\s*(#.*)?$"
+)
 
 
 class PowertoolsPinError(ValueError):

@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import StackConfig
+from infra.constructs.access import AccessPolicies
 from infra.constructs.api import StopperApi
 from infra.constructs.events import Triggers
 from infra.constructs.function import FunctionDependencies, StopperFunction
@@ -42,8 +43,18 @@ class SessionStopperStack(Stack):
                 idempotency_table=store.table,
             ),
         )
+        notifications.restrict_to(stopper.role)
         api = StopperApi(self, "Api", config=config, function=stopper.function)
         triggers = Triggers(self, "Triggers", config=config, function=stopper.function)
+        access = AccessPolicies(
+            self,
+            "Access",
+            config=config,
+            stop_method=api.stop_method,
+            sweep_method=api.sweep_method,
+            command_bus=triggers.command_bus,
+            function=stopper.function,
+        )
         monitoring = Monitoring(
             self,
             "Monitoring",
@@ -59,13 +70,23 @@ class SessionStopperStack(Stack):
                 ops_topic=notifications.ops_topic,
             ),
         )
-        self._outputs(notifications, stopper, api, monitoring)
+        self._outputs(
+            notifications=notifications,
+            stopper=stopper,
+            api=api,
+            triggers=triggers,
+            access=access,
+            monitoring=monitoring,
+        )
 
     def _outputs(
         self,
+        *,
         notifications: Notifications,
         stopper: StopperFunction,
         api: StopperApi,
+        triggers: Triggers,
+        access: AccessPolicies,
         monitoring: Monitoring,
     ) -> None:
         outputs = {
@@ -77,6 +98,16 @@ class SessionStopperStack(Stack):
             "OutcomeDeadLetterQueueUrl": (notifications.outcome_dlq.queue_url, "Unpublished"),
             "OpsTopicArn": (notifications.ops_topic.topic_arn, "Ops alarm notifications"),
             "DashboardName": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "CommandBusName": (triggers.command_bus.event_bus_name, "Send stop/sweep commands"),
+            "CommandBusArn": (triggers.command_bus.event_bus_arn, "The command bus"),
+            "CallerPolicyArn": (
+                access.caller_policy.managed_policy_arn,
+                "Attach to stop one session (POST /sessions/stop, stop commands)",
+            ),
+            "OperatorPolicyArn": (
+                access.operator_policy.managed_policy_arn,
+                "Attach to run sweeps (POST /sweeps, sweep commands, direct invoke)",
+            ),
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.checkov_skips import skip_check
 from infra.config import StackConfig
 from infra.constructs.log_groups import retained_log_group
 from infra.nag import acknowledge
@@ -17,9 +21,48 @@ from infra.nag import acknowledge
 # answers with a precise error (a gateway rejection would only say "Invalid request body").
 # Bounds mirror the function's own models (docs/openapi.json).
 ARN_MAX_LENGTH = 1011  # Device Farm's ARN limit (botocore model)
-MAX_PROJECTS_PER_SWEEP = 1000
+MAX_PROJECTS_PER_SWEEP = 50  # the function's SweepCommand.projectArns max_length
 MAX_AGE_MINUTES = 100_000
 ARN_SCHEMA = apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=ARN_MAX_LENGTH)
+# "To use the same model regardless of the content type, set the content type for your data
+# model to $default" (API Gateway developer guide): without it, a body sent as `text/plain` or
+# `application/merge-patch+json` would reach the function unchecked.
+BODY_CONTENT_TYPES = ("application/json", "$default")
+# Execution logs: errors only. Request bodies hold only ARNs, but full request logging stays off.
+EXECUTION_LOG_LEVEL = apigw.MethodLoggingLevel.ERROR
+
+# Gateway responses are not rendered by VTL: API Gateway only substitutes $context and
+# $stageVariables values into them (developer guide, "Set up gateway responses"), so $util
+# functions are not available and nothing can be escaped there. Each template therefore uses
+# only values that are JSON-safe as substituted: $context.error.messageString (the message as a
+# quoted, escaped JSON string), $context.error.responseType (an upper-case enum name) and
+# $context.requestId (a UUID). Free text such as $context.error.validationErrorString, which
+# quotes the offending JSON, would break the document and is left out.
+INVALID_BODY_TEMPLATE = (
+    '{"error": {"code": "INVALID_BODY", "message": $context.error.messageString}, '
+    '"requestId": "$context.requestId"}'
+)
+GATEWAY_ERROR_TEMPLATE = (
+    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, '
+    '"requestId": "$context.requestId"}'
+)
+
+# The access log names who called: the caller's ARN and account next to the standard fields.
+ACCESS_LOG_FIELDS = {
+    "requestId": apigw.AccessLogField.context_request_id(),
+    "ip": apigw.AccessLogField.context_identity_source_ip(),
+    "caller": apigw.AccessLogField.context_identity_caller(),
+    "user": apigw.AccessLogField.context_identity_user(),
+    "userArn": apigw.AccessLogField.context_identity_user_arn(),
+    "accountId": apigw.AccessLogField.context_identity_account_id(),
+    "requestTime": apigw.AccessLogField.context_request_time(),
+    "httpMethod": apigw.AccessLogField.context_http_method(),
+    "resourcePath": apigw.AccessLogField.context_resource_path(),
+    "status": apigw.AccessLogField.context_status(),
+    "protocol": apigw.AccessLogField.context_protocol(),
+    "responseLength": apigw.AccessLogField.context_response_length(),
+    "errorType": apigw.AccessLogField.context_error_response_type(),
+}
 
 
 def nullable(json_type: apigw.JsonSchemaType, **bounds: Any) -> apigw.JsonSchema:
@@ -38,6 +81,7 @@ class StopperApi(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = retained_log_group(self, "AccessLogs", config=config)
+        self._resource_policy = self._this_account_only()
         self.api = self._rest_api(config)
         validator = self.api.add_request_validator(
             "BodyValidator",
@@ -49,27 +93,67 @@ class StopperApi(Construct):
         # Proxy integration; no test-invoke permission, the console's test button is not needed.
         integration = apigw.LambdaIntegration(function, allow_test_invoke=False)
         sessions = self.api.root.add_resource("sessions")
-        self._post(sessions.add_resource("stop"), integration, validator, self._stop_model())
-        self._post(
+        self.stop_method = self._post(
+            sessions.add_resource("stop"), integration, validator, self._stop_model()
+        )
+        self.sweep_method = self._post(
             self.api.root.add_resource("sweeps"), integration, validator, self._sweep_model()
         )
         self._answer_like_the_function()
+        self.execution_logs = self._execution_log_group(config)
+        self._redeploy_when_the_policy_changes()
         self._acknowledge_findings()
+        skip_check(
+            self.api.deployment_stage,
+            "CKV_AWS_120",
+            "Both methods are POSTs that stop sessions: an answer from a cache would skip the "
+            "stop, and a cache cluster is billed by the hour.",
+        )
+
+    @staticmethod
+    def _this_account_only() -> iam.PolicyDocument:
+        """Principals of other accounts are refused even if an identity policy there allows
+        them; principals of this account still need execute-api:Invoke (the caller and
+        operator policies)."""
+        return iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="DenyOtherAccounts",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["execute-api:Invoke"],
+                    resources=["execute-api:/*"],
+                    conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+                )
+            ]
+        )
+
+    def _redeploy_when_the_policy_changes(self) -> None:
+        """A resource policy takes effect only with a new deployment, and CDK hashes methods,
+        models and gateway responses into the deployment's logical id but not the policy."""
+        deployment = self.api.latest_deployment
+        assert deployment is not None  # deploy=True (the default) always creates one
+        deployment.add_to_logical_id({"policy": self._resource_policy.to_json()})
 
     def _answer_like_the_function(self) -> None:
-        """A body the gateway's validator refuses gets the function's error shape, so callers
-        parse one format whichever layer said no."""
-        body = (
-            '{"error": {"code": "INVALID_BODY", '
-            '"message": "$util.escapeJavaScript($context.error.validationErrorString)"}, '
-            '"requestId": "$context.requestId"}'
-        )
+        """What API Gateway refuses itself gets the function's error shape, so callers parse one
+        format whichever layer said no."""
         self.api.add_gateway_response(
             "InvalidBody",
             type=apigw.ResponseType.BAD_REQUEST_BODY,
             status_code="400",
-            templates={"application/json": body},
+            templates={"application/json": INVALID_BODY_TEMPLATE},
         )
+        # No status code: each keeps the one API Gateway chose (403, 429, 502, ...).
+        for construct_id, response_type in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            self.api.add_gateway_response(
+                construct_id,
+                type=response_type,
+                templates={"application/json": GATEWAY_ERROR_TEMPLATE},
+            )
 
     def _rest_api(self, config: StackConfig) -> apigw.RestApi:
         return apigw.RestApi(
@@ -78,7 +162,9 @@ class StopperApi(Construct):
             rest_api_name=f"{config.name_prefix}-api",
             description="Stops Device Farm remote access sessions (SigV4 callers only)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            # Access and execution logs need the account-wide API Gateway logging role.
+            policy=self._resource_policy,
+            # Access and execution logs need the account-wide API Gateway logging role; by
+            # default the stack leaves that account setting alone (docs/deploy.md).
             cloud_watch_role=config.create_api_gateway_logs_role,
             # That role is account-wide: other APIs may rely on it after this stack is gone.
             cloud_watch_role_removal_policy=(
@@ -92,24 +178,28 @@ class StopperApi(Construct):
                 throttling_rate_limit=config.api_throttle_rate_limit,
                 throttling_burst_limit=config.api_throttle_burst_limit,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
-                ),
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-                # Request bodies hold only ARNs, but keep full request logging off anyway.
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
+                logging_level=EXECUTION_LOG_LEVEL,
                 data_trace_enabled=False,
                 metrics_enabled=True,
                 tracing_enabled=True,
             ),
         )
+
+    def _execution_log_group(self, config: StackConfig) -> logs.LogGroup | None:
+        """API Gateway writes execution logs to a group it names and creates itself, without a
+        retention. Creating that group first, in the stack, gives it the configured one."""
+        if EXECUTION_LOG_LEVEL == apigw.MethodLoggingLevel.OFF:
+            return None
+        log_group = retained_log_group(
+            self,
+            "ExecutionLogs",
+            config=config,
+            name=f"API-Gateway-Execution-Logs_{self.api.rest_api_id}/{config.stage}",
+        )
+        # The stage must not log before the group exists, or API Gateway creates it first.
+        self.api.deployment_stage.node.add_dependency(log_group)
+        return log_group
 
     def _post(
         self,
@@ -117,13 +207,13 @@ class StopperApi(Construct):
         integration: apigw.Integration,
         validator: apigw.RequestValidator,
         model: apigw.Model,
-    ) -> None:
-        resource.add_method(
+    ) -> apigw.Method:
+        return resource.add_method(
             "POST",
             integration,
             authorization_type=apigw.AuthorizationType.IAM,
             request_validator=validator,
-            request_models={"application/json": model},
+            request_models=dict.fromkeys(BODY_CONTENT_TYPES, model),
         )
 
     def _stop_model(self) -> apigw.Model:

@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import StackConfig
+from infra.constructs.permissions import alarm_arns
 from infra.constructs.queues import dead_letter_queue
 
 COMMAND_SOURCE = "devicefarm.session-stopper"
@@ -41,6 +42,7 @@ class Triggers(Construct):
             name=f"{prefix}-event-dlq",
             holds="EventBridge events that could not be delivered to the function",
         )
+        self.command_bus = self._command_bus()
         self.rules: dict[str, events.Rule] = {
             "command-rule": self._command_rule(),
             "sweep-schedule-rule": self._schedule_rule(),
@@ -59,19 +61,57 @@ class Triggers(Construct):
             max_event_age=MAX_EVENT_AGE,
         )
 
+    def _command_bus(self) -> events.EventBus:
+        """A bus of its own for stop and sweep commands, so `events:PutEvents` on it is a
+        permission to grant on purpose (the caller and operator policies), never a side effect
+        of someone's rights on the default bus."""
+        name = f"{self._config.name_prefix}-commands"
+        bus = events.EventBus(
+            self,
+            "CommandBus",
+            event_bus_name=name,
+            description="Stop and sweep commands for the Device Farm session stopper",
+        )
+        # Without an Allow no other account could put events here anyway; the Deny keeps it
+        # that way even if someone adds a cross-account Allow to the bus later. Set on the bus
+        # itself (AWS::Events::EventBus Policy), so the bus never exists without it.
+        policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="ThisAccountOnly",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["events:PutEvents"],
+                    # Spelled out: the bus's own Arn attribute would reference itself.
+                    resources=[
+                        f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/{name}"
+                    ],
+                    conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+                )
+            ]
+        )
+        cfn_bus = bus.node.default_child
+        assert isinstance(cfn_bus, events.CfnEventBus)
+        cfn_bus.policy = policy.to_json()
+        return bus
+
     def _command_rule(self) -> events.Rule:
         return events.Rule(
             self,
             "CommandRule",
             rule_name=f"{self._config.name_prefix}-commands",
-            description="Stop and sweep commands sent to the default event bus",
+            description="Stop and sweep commands sent to the stack's command bus",
+            event_bus=self.command_bus,
             event_pattern=events.EventPattern(
-                source=[COMMAND_SOURCE], detail_type=[STOP_DETAIL_TYPE, SWEEP_DETAIL_TYPE]
+                account=[Aws.ACCOUNT_ID],
+                source=[COMMAND_SOURCE],
+                detail_type=[STOP_DETAIL_TYPE, SWEEP_DETAIL_TYPE],
             ),
             targets=[self._target()],
         )
 
     def _schedule_rule(self) -> events.Rule:
+        # Schedules run only on the default bus.
         return events.Rule(
             self,
             "SweepScheduleRule",
@@ -85,9 +125,10 @@ class Triggers(Construct):
         )
 
     def _alarm_rule(self) -> events.Rule | None:
-        """Alarm state changes for the configured alarms; none configured means no rule, since
-        matching every alarm in the account would turn any alarm into a kill switch."""
-        names: list[object] = list(self._config.alarm_names)
+        """State changes of the configured alarms (session alarms and kill switches). None
+        configured means no rule: matching every alarm would let any alarm stop sessions.
+        AWS service events reach only the default bus, so the rule lives there."""
+        names: list[object] = [*self._config.alarm_names, *self._config.kill_switch_alarm_names]
         if self._config.alarm_name_prefix:
             names.append({"prefix": self._config.alarm_name_prefix})
         if not names:
@@ -96,8 +137,10 @@ class Triggers(Construct):
             self,
             "AlarmRule",
             rule_name=f"{self._config.name_prefix}-alarms",
-            description="Kill-switch alarms entering ALARM stop sessions",
+            description="Configured alarms entering ALARM stop sessions",
             event_pattern=events.EventPattern(
+                account=[Aws.ACCOUNT_ID],
+                region=[Aws.REGION],
                 source=["aws.cloudwatch"],
                 detail_type=[ALARM_DETAIL_TYPE],
                 detail={"alarmName": names, "state": {"value": ["ALARM"]}},
@@ -106,8 +149,9 @@ class Triggers(Construct):
         )
 
     def _allow_alarm_actions(self) -> None:
-        """Let this account's alarms (in the stack's region) use the function as alarm action."""
-        for index, source_arn in enumerate(self._alarm_source_arns()):
+        """Let exactly the configured alarms (this account, the stack's region) use the
+        function as their alarm action; none configured grants nothing."""
+        for index, source_arn in enumerate(alarm_arns(self._config)):
             self._function.add_permission(
                 f"AlarmActionInvoke{index}",
                 principal=iam.ServicePrincipal(ALARM_INVOKER),
@@ -115,10 +159,3 @@ class Triggers(Construct):
                 source_account=Aws.ACCOUNT_ID,
                 source_arn=source_arn,
             )
-
-    def _alarm_source_arns(self) -> list[str]:
-        base = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:"
-        arns = [base + name for name in self._config.alarm_names]
-        if self._config.alarm_name_prefix:
-            arns.append(f"{base}{self._config.alarm_name_prefix}*")
-        return arns or [f"{base}*"]

@@ -15,10 +15,12 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.checkov_skips import skip_check
 from infra.config import SERVICE_NAME, StackConfig
 from infra.constructs.log_groups import retained_log_group
 from infra.constructs.permissions import (
     GrantTargets,
+    describe_alarms_resources,
     function_statements,
     project_arns,
     session_arns,
@@ -87,6 +89,9 @@ class StopperFunction(Construct):
             layers=[self._powertools_layer(config)],
             memory_size=config.memory_size,
             timeout=Duration.seconds(config.timeout_seconds),
+            # Caps what a flood of calls can cost and keeps the rest of the account's
+            # concurrency free; 0 means no reservation (accounts whose quota is only 10).
+            reserved_concurrent_executions=config.reserved_concurrency or None,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel(config.log_level),
@@ -98,6 +103,7 @@ class StopperFunction(Construct):
         self._grant(config, deps)
         self._configure_async_invoke(config)
         self._acknowledge_findings(config)
+        self._explain_checkov_skips(config)
 
     def _powertools_layer(self, config: StackConfig) -> lambda_.ILayerVersion:
         # Resolved by CloudFormation at deploy time, so synth needs no AWS credentials.
@@ -106,10 +112,11 @@ class StopperFunction(Construct):
         )
         return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
 
-    @staticmethod
-    def _environment(config: StackConfig, deps: FunctionDependencies) -> dict[str, str]:
+    def _environment(self, config: StackConfig, deps: FunctionDependencies) -> dict[str, str]:
         """The variables session_stopper/config.py reads (docs/contracts.md)."""
         return {
+            # The function refuses session and project ARNs of any other account.
+            "DEVICE_FARM_ACCOUNT_ID": Stack.of(self).account,
             "OUTCOME_TOPIC_ARN": deps.outcome_topic.topic_arn,
             "OUTCOME_DLQ_URL": deps.outcome_dlq.queue_url,
             "IDEMPOTENCY_TABLE_NAME": deps.idempotency_table.table_name,
@@ -117,10 +124,15 @@ class StopperFunction(Construct):
             "DEVICE_FARM_REGION": config.device_farm_region,
             "DEVICE_FARM_MAX_ATTEMPTS": str(config.device_farm_max_attempts),
             "SWEEP_MAX_AGE_MINUTES": str(config.max_session_minutes),
+            "SWEEP_MIN_AGE_MINUTES": str(config.sweep_min_age_minutes),
             "SWEEP_PROJECT_ARNS": ",".join(config.project_arns),
             "SWEEP_WORKERS": str(config.sweep_workers),
             "SWEEP_DRY_RUN": "true" if config.sweep_dry_run else "false",
             "PROTECTED_NAME_PATTERN": config.protected_name_pattern,
+            "SESSION_ALARM_NAMES": ",".join(config.alarm_names),
+            "SESSION_ALARM_NAME_PREFIX": config.alarm_name_prefix,
+            "KILL_SWITCH_ALARM_NAMES": ",".join(config.kill_switch_alarm_names),
+            "ALARM_MAX_AGE_MINUTES": str(config.alarm_max_age_minutes),
             "PRICE_PER_DEVICE_MINUTE": str(config.price_per_device_minute),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
@@ -157,16 +169,54 @@ class StopperFunction(Construct):
             ),
         )
 
+    def _explain_checkov_skips(self, config: StackConfig) -> None:
+        skips = {
+            "CKV_AWS_116": "Failed asynchronous invocations go to an on-failure destination (the "
+            "async-failures queue, AWS::Lambda::EventInvokeConfig), which also keeps the error; "
+            "a DLQ would duplicate it.",
+            "CKV_AWS_117": "The function calls only public AWS endpoints (Device Farm in "
+            "us-west-2, SNS, SQS, DynamoDB); a VPC would need NAT or interface endpoints at "
+            "$30+/month and would isolate nothing.",
+            "CKV_AWS_173": "The environment holds no secrets (names, ARNs, numbers, a regex); "
+            "Lambda encrypts it at rest with its service key, a customer key adds only a policy.",
+        }
+        if not config.reserved_concurrency:
+            skips["CKV_AWS_115"] = (
+                "reservedConcurrency is 0 on purpose: the account's concurrency quota leaves "
+                "nothing to reserve (Lambda keeps 10 unreserved, and new accounts have only 10)."
+            )
+        for check_id, reason in skips.items():
+            skip_check(self.function, check_id, reason)
+
     def _acknowledge_findings(self, config: StackConfig) -> None:
         # cdk-nag shows the account as <AWS::AccountId>; v3 acknowledges each finding exactly.
         account = "<AWS::AccountId>"
+        describe_all = describe_alarms_resources(config) == ["*"]
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
             "Only actions without resource-level permissions use '*': devicefarm:ListProjects "
             "(a sweep enumerates the account's projects) and xray:PutTraceSegments / "
-            "xray:PutTelemetryRecords (added by active tracing).",
+            "xray:PutTelemetryRecords (added by active tracing)"
+            + (
+                "; and cloudwatch:DescribeAlarms, because killSwitchAlarmNames is set and AWS "
+                "describes composite alarms only to a permission scoped to '*'."
+                if describe_all
+                else "."
+            ),
         )
+        if config.alarm_name_prefix and not describe_all:
+            prefix_arn = (
+                f"arn:<AWS::Partition>:cloudwatch:<AWS::Region>:{account}:alarm:"
+                f"{config.alarm_name_prefix}*"
+            )
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM5[Resource::{prefix_arn}]",
+                "cloudwatch:DescribeAlarms on the alarms of alarmNamePrefix: the function re-reads "
+                "an alarm's current state before acting on it, and every alarm whose name starts "
+                "with the prefix may act; no other alarm is readable.",
+            )
         for arn in session_arns(config, account):
             acknowledge(
                 self.role,

@@ -16,13 +16,20 @@ from infra.config import StackConfig
 from infra.constructs.queues import dead_letter_queue
 
 CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
-OUTCOMES_ONLY = {"messageType": sns.SubscriptionFilter.string_filter(allowlist=["outcome"])}
 THIS_ACCOUNTS_ALARMS = {
     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
     "ArnLike": {
         "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
     },
 }
+
+
+def email_filter(config: StackConfig) -> dict[str, sns.SubscriptionFilter]:
+    """Outcome messages (not sweep summaries) whose outcome is one of `emailOutcomes`."""
+    return {
+        "messageType": sns.SubscriptionFilter.string_filter(allowlist=["outcome"]),
+        "outcome": sns.SubscriptionFilter.string_filter(allowlist=list(config.email_outcomes)),
+    }
 
 
 class Notifications(Construct):
@@ -33,8 +40,9 @@ class Notifications(Construct):
         prefix = config.name_prefix
         self.key = self._topic_key(prefix)
         self.outcome_topic = self._topic("OutcomeTopic", f"{prefix}-outcomes", "outcomes")
-        # People want each outcome, not a summary every 15 minutes: queues can take those.
-        self._subscribe(self.outcome_topic, config.notification_emails, OUTCOMES_ONLY)
+        # People want the outcomes that need a person, not a summary every 15 minutes or every
+        # ALREADY_ENDED: queues and functions subscribed by hand get everything.
+        self._subscribe(self.outcome_topic, config.notification_emails, email_filter(config))
         self.outcome_dlq: sqs.Queue = dead_letter_queue(
             self,
             "OutcomeDeadLetterQueue",
@@ -44,6 +52,44 @@ class Notifications(Construct):
         self.ops_topic = self._topic("OpsTopic", f"{prefix}-ops-alarms", "ops alarms")
         self._subscribe(self.ops_topic, config.ops_notification_emails)
         self._let_cloudwatch_alarms_publish(self.ops_topic)
+
+    def restrict_to(self, function_role: iam.IRole) -> None:
+        """Only the function publishes outcomes or parks them; only this account subscribes.
+
+        Explicit Denies in the resource policies, so no identity policy elsewhere in the account
+        (an admin's `sns:*`, say) can inject a fake outcome that subscribers would act on.
+        """
+        not_the_function = {"ArnNotEquals": {"aws:PrincipalArn": function_role.role_arn}}
+        self.outcome_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheFunctionPublishes",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sns:Publish"],
+                resources=[self.outcome_topic.topic_arn],
+                conditions=not_the_function,
+            )
+        )
+        self.outcome_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyThisAccountSubscribes",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sns:Subscribe"],
+                resources=[self.outcome_topic.topic_arn],
+                conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        self.outcome_dlq.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheFunctionParksOutcomes",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sqs:SendMessage"],
+                resources=[self.outcome_dlq.queue_arn],
+                conditions=not_the_function,
+            )
+        )
 
     def _topic_key(self, prefix: str) -> kms.Key:
         key = kms.Key(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
 from infra.config import StackConfig
@@ -49,9 +50,50 @@ def project_arns(config: StackConfig, account: str) -> list[str]:
     return [device_farm_arn(config, account, f"project:{pid}") for pid in config.project_ids]
 
 
+def alarm_arn(name: str) -> str:
+    """An alarm of this account in the stack's region (`name` may end in '*' for a prefix)."""
+    return f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:{name}"
+
+
+def session_alarm_arns(config: StackConfig) -> list[str]:
+    """Alarms that may stop the one session their SessionArn dimension names."""
+    arns = [alarm_arn(name) for name in config.alarm_names]
+    if config.alarm_name_prefix:
+        arns.append(alarm_arn(f"{config.alarm_name_prefix}*"))
+    return arns
+
+
+def kill_switch_alarm_arns(config: StackConfig) -> list[str]:
+    """The only alarms that may sweep every active session."""
+    return [alarm_arn(name) for name in config.kill_switch_alarm_names]
+
+
+def alarm_arns(config: StackConfig) -> list[str]:
+    """Every alarm with authority over sessions; empty when none is configured."""
+    return session_alarm_arns(config) + kill_switch_alarm_arns(config)
+
+
+def describe_alarms_resources(config: StackConfig) -> list[str]:
+    """What the function may re-read before acting on an alarm.
+
+    DescribeAlarms accepts alarm ARNs, but AWS answers for composite alarms only to a caller
+    whose permission is scoped to '*' (CloudWatch API reference, DescribeAlarms). Kill switches
+    are typically composite alarms, so configuring one needs '*'; session alarms are metric
+    alarms (they carry a SessionArn dimension) and keep the exact ARNs.
+    """
+    if config.kill_switch_alarm_names:
+        return ["*"]
+    return session_alarm_arns(config)
+
+
 def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.PolicyStatement]:
     """Everything the function may do, except X-Ray which the Function construct adds itself."""
     account = targets.account
+    # Re-read an alarm's current state before acting on it; no alarm configured, no grant.
+    read_alarms = _statement(
+        "ReadAlarmState", ["cloudwatch:DescribeAlarms"], describe_alarms_resources(config)
+    )
+    alarm_statements = [read_alarms] if config.has_alarm_scope else []
     return [
         _statement(
             "DeviceFarmSessions",
@@ -68,12 +110,14 @@ def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.
         _statement("PublishOutcomes", ["sns:Publish"], [targets.outcome_topic_arn]),
         _statement("EncryptOutcomes", list(TOPIC_KEY_ACTIONS), [targets.topic_key_arn]),
         _statement("SendToDeadLetterQueues", ["sqs:SendMessage"], list(targets.queue_arns)),
+        # Also the sweep lock: one item, put and deleted under the same key schema.
         _statement("IdempotencyRecords", list(IDEMPOTENCY_ITEM_ACTIONS), [targets.table_arn]),
         _statement(
             "WriteOwnLogGroup",
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             [targets.log_group_arn],
         ),
+        *alarm_statements,
     ]
 
 

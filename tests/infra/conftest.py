@@ -25,17 +25,23 @@ NARROW_CONTEXT: dict[str, Any] = {
     ],
     "alarmNames": ["qa-lab-budget", "qa-lab-runaway"],
     "alarmNamePrefix": "",
+    "killSwitchAlarmNames": ["qa-lab-kill-switch"],
+    "alarmMaxAgeMinutes": 5,
     "sweepEnabled": False,
+    "sweepDryRun": False,
     "sweepSchedule": "cron(0/10 * * * ? *)",
+    "sweepMinAgeMinutes": 0,
     "notificationEmails": ["qa@example.com"],
+    "emailOutcomes": ["STOPPED", "NOT_FOUND"],
     "opsNotificationEmails": ["ops@example.com", "oncall@example.com"],
     "protectedNamePattern": "^keep-",
     "memorySize": 512,
+    "reservedConcurrency": 0,
     "logRetentionDays": 90,
     "powertoolsLayerArn": (
         "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:9"
     ),
-    "createApiGatewayLogsRole": False,
+    "createApiGatewayLogsRole": True,
 }
 
 
@@ -73,6 +79,12 @@ class Synthesized:
     def queue_id(self, name: str) -> str:
         return self.logical_id("AWS::SQS::Queue", f"'QueueName': '{name}'")
 
+    @property
+    def template_path(self) -> Path:
+        """The template file as `cdk synth` writes it (what checkov and cfn-lint read)."""
+        (path,) = self.outdir.glob("*.template.json")
+        return path
+
 
 def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> Synthesized:
     """Synthesize like `make synth` does: cdk-nag runs, and any finding raises here."""
@@ -90,5 +102,6 @@ def default_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def narrow_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The stack narrowed to projects and named alarms, with emails and the schedule off."""
+    """The stack narrowed to projects, named alarms and a kill switch, with emails, the schedule
+    off, no reserved concurrency, live sweeps and the account's API Gateway logging role."""
     return synthesize(tmp_path_factory.mktemp("cdk-narrow"), NARROW_CONTEXT)

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from aws_cdk import aws_logs as logs
 
-from infra.config import LOG_RETENTION_DAYS, StackConfig, load_config, read_context_defaults
+from infra.config import (
+    CONTEXT_KEYS,
+    LOG_RETENTION_DAYS,
+    StackConfig,
+    check_context_keys,
+    load_config,
+    read_context_defaults,
+)
 from infra.context_values import ConfigError
 from infra.powertools import PowertoolsPinError, layer_parameter_name, pinned_version
 
@@ -32,6 +39,73 @@ def test_cdk_json_defaults_are_valid() -> None:
     assert config.memory_size == 256
     assert config.timeout_seconds == 300
     assert config.sweep_enabled is True
+
+
+def test_defaults_are_safe_for_a_first_deploy() -> None:
+    """A first deploy stops nothing on its own, changes no account setting, and keeps the
+    function from taking the account's whole concurrency."""
+    config = load()
+    assert config.sweep_dry_run is True
+    assert config.create_api_gateway_logs_role is False
+    assert config.reserved_concurrency == 10
+    assert config.sweep_min_age_minutes == 30
+    assert config.alarm_max_age_minutes == 10
+    assert config.kill_switch_alarm_names == ()
+    assert config.email_outcomes == ("STOPPED", "FAILED", "SKIPPED")
+
+
+def test_cdk_json_sets_exactly_the_keys_the_app_reads() -> None:
+    assert sorted(DEFAULTS) == sorted(CONTEXT_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("sweepDryrun", "sweepDryRun"),
+        ("sweepdryrun", "sweepDryRun"),
+        ("alarmName", "alarmNames"),
+        ("killSwitchAlarms", "killSwitchAlarmNames"),
+        ("reservedConcurency", "reservedConcurrency"),
+    ],
+)
+def test_a_misspelled_key_fails_naming_the_closest_setting(key: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        check_context_keys([*CONTEXT_KEYS, key])
+    assert raised.value.key == key
+    assert f"did you mean '{suggestion}'?" in str(raised.value)
+
+
+def test_an_unrelated_key_fails_without_a_guess() -> None:
+    with pytest.raises(ConfigError, match="'colour': is not a setting of this app; see docs"):
+        check_context_keys(["colour"])
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "@aws-cdk/core:enableStackNameDuplicates",
+        "aws:cdk:enable-path-metadata",
+        "aws-cdk:enableDiffNoFail",
+        "availability-zones:account=111122223333:region=us-west-2",
+        "cdk-nag-suppressions",
+        "acknowledged-issue-numbers",
+        "cli-telemetry",
+    ],
+)
+def test_keys_the_cdk_itself_uses_are_left_alone(key: str) -> None:
+    check_context_keys([*CONTEXT_KEYS, key])
+
+
+def test_sweep_floor_may_equal_the_scheduled_age() -> None:
+    config = load(maxSessionMinutes=45, sweepMinAgeMinutes="45")
+    assert (config.max_session_minutes, config.sweep_min_age_minutes) == (45, 45)
+    assert load(sweepMinAgeMinutes=0).sweep_min_age_minutes == 0
+
+
+def test_no_alarm_configuration_means_no_alarm_scope() -> None:
+    assert load().has_alarm_scope is True  # the default prefix
+    assert load(alarmNamePrefix="").has_alarm_scope is False
+    assert load(alarmNamePrefix="", killSwitchAlarmNames="kill").has_alarm_scope is True
 
 
 def test_powertools_version_defaults_to_the_requirements_pin() -> None:
@@ -108,12 +182,30 @@ BAD_CONTEXT = [
     ("sweepWorkers", 0, "from 1 to 32"),
     ("pricePerDeviceMinute", -0.01, "number from 0"),
     ("pricePerDeviceMinute", "cheap", "number from 0"),
-    ("alarmNames", ["prod-*"], "no * or ?"),
+    ("alarmNames", ["prod-*"], "no *, ? or comma"),
+    ("alarmNames", '["a,b"]', "no *, ? or comma"),
     ("alarmNames", [f"a{n}" for n in range(21)], "at most 20"),
     ("alarmNames", ["session-stopper-dev-function-errors"], "ops alarms"),
-    ("alarmNamePrefix", "stop*", "no * or ?"),
+    ("alarmNamePrefix", "stop*", "no *, ? or comma"),
     ("alarmNamePrefix", "session-stopper-", "own ops alarms"),
     ("alarmNamePrefix", "session-stopper-dev-fun", "own ops alarms"),
+    ("killSwitchAlarmNames", ["all-*"], "no *, ? or comma"),
+    ("killSwitchAlarmNames", [f"k{n}" for n in range(21)], "at most 20"),
+    ("killSwitchAlarmNames", ["session-stopper-dev-outcome-failed"], "ops alarms"),
+    ("killSwitchAlarmNames", ["devicefarm-stop-everything"], "must not also be a session alarm"),
+    ("alarmMaxAgeMinutes", 0, "from 1 to 1440"),
+    ("memorySize", "\uff12\uff15\uff16", "whole number"),
+    ("pricePerDeviceMinute", "\uff10.17", "must be a number"),
+    ("deviceFarmRegion", "us-west-\u0968", "must be a region"),
+    ("alarmMaxAgeMinutes", 1441, "from 1 to 1440"),
+    ("sweepMinAgeMinutes", -1, "from 0 to 150"),
+    ("sweepMinAgeMinutes", 151, "from 0 to 150"),
+    ("sweepMinAgeMinutes", 61, "must not exceed maxSessionMinutes (60)"),
+    ("emailOutcomes", ["STOPED"], "one of STOPPED, ALREADY_ENDED"),
+    ("emailOutcomes", [], "at least one outcome"),
+    ("emailOutcomes", ["FAILED", "FAILED"], "repeat"),
+    ("reservedConcurrency", -1, "from 0 to 1000"),
+    ("reservedConcurrency", 1001, "from 0 to 1000"),
     ("protectedNamePattern", "keep-(", "not a valid regular expression"),
     ("protectedNamePattern", 7, "regular expression"),
     ("notificationEmails", ["not-an-email"], "email address"),
@@ -160,3 +252,8 @@ def test_every_context_key_is_required(key: str) -> None:
 def test_retention_values_name_cdk_enum_members() -> None:
     for name in LOG_RETENTION_DAYS.values():
         assert logs.RetentionDays[name].name == name
+
+
+def test_an_alarm_is_either_a_session_alarm_or_a_kill_switch() -> None:
+    with pytest.raises(ConfigError, match="'killSwitchAlarmNames': must not also be a session"):
+        load(alarmNames=["qa-budget"], killSwitchAlarmNames=["qa-budget"])

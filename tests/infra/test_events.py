@@ -15,6 +15,7 @@ from tests.infra.conftest import NARROW_CONTEXT, Synthesized
 from tests.infra.test_config import load
 
 pytestmark = pytest.mark.synth
+ACCOUNT = {"Ref": "AWS::AccountId"}
 
 
 def rule(stack: Synthesized, name: str) -> dict[str, Any]:
@@ -41,11 +42,67 @@ def test_every_rule_target_has_a_dead_letter_queue_and_retries(
         }
 
 
-def test_command_rule_matches_stop_and_sweep_commands(default_stack: Synthesized) -> None:
-    assert rule(default_stack, "session-stopper-dev-commands")["EventPattern"] == {
+def test_command_rule_matches_stop_and_sweep_commands_on_the_command_bus(
+    default_stack: Synthesized,
+) -> None:
+    command_rule = rule(default_stack, "session-stopper-dev-commands")
+    assert command_rule["EventBusName"] == {"Ref": default_stack.only_id("AWS::Events::EventBus")}
+    assert command_rule["EventPattern"] == {
+        "account": [ACCOUNT],
         "source": ["devicefarm.session-stopper"],
         "detail-type": ["Stop Remote Access Session", "Sweep Remote Access Sessions"],
     }
+
+
+def test_command_bus_is_the_stacks_own_and_refuses_other_accounts(
+    default_stack: Synthesized,
+) -> None:
+    bus = default_stack.only("AWS::Events::EventBus")["Properties"]
+    assert bus["Name"] == "session-stopper-dev-commands"
+    assert bus["Policy"]["Statement"] == [
+        {
+            "Sid": "ThisAccountOnly",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "events:PutEvents",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":events:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        ACCOUNT,
+                        ":event-bus/session-stopper-dev-commands",
+                    ],
+                ]
+            },
+            "Condition": {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        }
+    ]
+    default_stack.template.resource_count_is("AWS::Events::EventBusPolicy", 0)
+
+
+@pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
+def test_every_pattern_rule_pins_this_account(which: str, request: pytest.FixtureRequest) -> None:
+    """A rule without an `account` field would also match events other accounts could send."""
+    stack: Synthesized = request.getfixturevalue(which)
+    patterns = [
+        each["Properties"]["EventPattern"]
+        for each in stack.resources("AWS::Events::Rule").values()
+        if "EventPattern" in each["Properties"]
+    ]
+    assert len(patterns) == 2
+    for pattern in patterns:
+        assert pattern["account"] == [ACCOUNT]
+
+
+def test_schedule_and_alarm_rules_stay_on_the_default_bus(default_stack: Synthesized) -> None:
+    """Schedules run and AWS service events arrive only on the default bus."""
+    for name in ("session-stopper-dev-sweep-schedule", "session-stopper-dev-alarms"):
+        assert "EventBusName" not in rule(default_stack, name)
 
 
 def test_schedule_rule_sends_the_scheduled_event_envelope(default_stack: Synthesized) -> None:
@@ -63,6 +120,8 @@ def test_schedule_can_be_disabled(narrow_stack: Synthesized) -> None:
 
 def test_alarm_rule_matches_the_prefix_in_alarm_state(default_stack: Synthesized) -> None:
     assert rule(default_stack, "session-stopper-dev-alarms")["EventPattern"] == {
+        "account": [ACCOUNT],
+        "region": [{"Ref": "AWS::Region"}],
         "source": ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
         "detail": {
@@ -72,14 +131,18 @@ def test_alarm_rule_matches_the_prefix_in_alarm_state(default_stack: Synthesized
     }
 
 
-def test_alarm_rule_matches_named_alarms(narrow_stack: Synthesized) -> None:
+def test_alarm_rule_matches_session_alarms_and_kill_switches(narrow_stack: Synthesized) -> None:
     pattern = rule(narrow_stack, "session-stopper-prod-alarms")["EventPattern"]
-    assert pattern["detail"]["alarmName"] == NARROW_CONTEXT["alarmNames"]
+    assert pattern["detail"]["alarmName"] == [
+        *NARROW_CONTEXT["alarmNames"],
+        *NARROW_CONTEXT["killSwitchAlarmNames"],
+    ]
+    assert (pattern["account"], pattern["region"]) == ([ACCOUNT], [{"Ref": "AWS::Region"}])
 
 
-def test_no_alarm_scope_means_no_alarm_rule() -> None:
-    """Without names or prefix no rule: matching every alarm would make any alarm a kill switch.
-    The alarm action permission then covers this account's alarms in the stack's region."""
+def test_no_alarm_configuration_grants_alarms_nothing() -> None:
+    """No session alarms, prefix or kill switches: no rule and no alarm-action permission, since
+    matching every alarm would let any alarm of the account stop sessions."""
     stack = Stack(App(), "TriggersOnly")
     function = lambda_.Function(
         stack,
@@ -96,8 +159,7 @@ def test_no_alarm_scope_means_no_alarm_rule() -> None:
         "AWS::Lambda::Permission",
         {"Properties": {"Principal": "lambda.alarms.cloudwatch.amazonaws.com"}},
     )
-    (permission,) = permissions.values()
-    assert permission["Properties"]["SourceArn"]["Fn::Join"][1][-1] == ":alarm:*"
+    assert permissions == {}
 
 
 def test_rule_dead_letter_queue_accepts_only_its_rules(default_stack: Synthesized) -> None:

@@ -8,6 +8,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from infra.powertools import layer_parameter_name, pinned_version
+from session_stopper.config import SETTING_VARIABLES
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,13 +45,20 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         "OUTCOME_DLQ_URL": {"Ref": default_stack.queue_id("session-stopper-dev-outcome-dlq")},
         "IDEMPOTENCY_TABLE_NAME": {"Ref": default_stack.only_id("AWS::DynamoDB::Table")},
         "IDEMPOTENCY_WINDOW_SECONDS": "300",
+        "DEVICE_FARM_ACCOUNT_ID": {"Ref": "AWS::AccountId"},
         "DEVICE_FARM_REGION": "us-west-2",
         "DEVICE_FARM_MAX_ATTEMPTS": "5",
         "SWEEP_MAX_AGE_MINUTES": "60",
+        "SWEEP_MIN_AGE_MINUTES": "30",
         "SWEEP_PROJECT_ARNS": "",
         "SWEEP_WORKERS": "8",
-        "SWEEP_DRY_RUN": "false",
+        # A first deploy reports what sweeps would stop and stops nothing on its own.
+        "SWEEP_DRY_RUN": "true",
         "PROTECTED_NAME_PATTERN": "",
+        "SESSION_ALARM_NAMES": "",
+        "SESSION_ALARM_NAME_PREFIX": "devicefarm-stop-",
+        "KILL_SWITCH_ALARM_NAMES": "",
+        "ALARM_MAX_AGE_MINUTES": "10",
         "PRICE_PER_DEVICE_MINUTE": "0.17",
         "POWERTOOLS_SERVICE_NAME": "session-stopper",
         "POWERTOOLS_METRICS_NAMESPACE": "DeviceFarmSessionStopper",
@@ -62,7 +70,23 @@ def test_narrowed_environment(narrow_stack: Synthesized) -> None:
     variables = function["Environment"]["Variables"]
     assert variables["SWEEP_PROJECT_ARNS"] == ",".join(NARROW_CONTEXT["projectArns"])
     assert variables["PROTECTED_NAME_PATTERN"] == "^keep-"
+    assert variables["SWEEP_DRY_RUN"] == "false"
+    assert variables["SWEEP_MIN_AGE_MINUTES"] == "0"
+    assert variables["SESSION_ALARM_NAMES"] == "qa-lab-budget,qa-lab-runaway"
+    assert variables["SESSION_ALARM_NAME_PREFIX"] == ""
+    assert variables["KILL_SWITCH_ALARM_NAMES"] == "qa-lab-kill-switch"
+    assert variables["ALARM_MAX_AGE_MINUTES"] == "5"
     assert function["MemorySize"] == 512
+
+
+def test_reserved_concurrency_caps_the_function_unless_set_to_zero(
+    default_stack: Synthesized, narrow_stack: Synthesized
+) -> None:
+    default = default_stack.only("AWS::Lambda::Function")["Properties"]
+    assert default["ReservedConcurrentExecutions"] == 10
+    # 0 means "no reservation" (Lambda would read a reservation of 0 as "never run").
+    narrow = narrow_stack.only("AWS::Lambda::Function")["Properties"]
+    assert "ReservedConcurrentExecutions" not in narrow
 
 
 def test_powertools_layer_is_resolved_from_ssm_at_deploy_time(default_stack: Synthesized) -> None:
@@ -122,3 +146,12 @@ def test_async_invoke_retries_then_parks_in_an_encrypted_queue(default_stack: Sy
         "AWS::SQS::Queue",
         {"QueueName": "session-stopper-dev-async-failures", "SqsManagedSseEnabled": True},
     )
+
+
+def test_stack_sets_exactly_the_variables_the_function_reads(default_stack: Synthesized) -> None:
+    """The stack and session_stopper/config.py agree on every setting's name."""
+    variables = default_stack.only("AWS::Lambda::Function")["Properties"]["Environment"][
+        "Variables"
+    ]
+    powertools = {name for name in variables if name.startswith("POWERTOOLS_")}
+    assert set(variables) - powertools == set(SETTING_VARIABLES)

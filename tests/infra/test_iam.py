@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from infra.constructs.permissions import GrantTargets, function_statements
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized
+from tests.infra.test_config import load
 
 pytestmark = pytest.mark.synth
 ACCOUNT = {"Ref": "AWS::AccountId"}
@@ -29,8 +31,13 @@ def function_policy(stack: Synthesized) -> list[dict[str, Any]]:
     return statements
 
 
+def alarm_arn(name: str) -> dict[str, Any]:
+    parts = ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}]
+    return {"Fn::Join": ["", [*parts, ":", ACCOUNT, f":alarm:{name}"]]}
+
+
 def expected_statements(
-    stack: Synthesized, sessions: Any, projects: Any, prefix: str
+    stack: Synthesized, sessions: Any, projects: Any, prefix: str, alarms: Any
 ) -> list[dict[str, Any]]:
     def arn_of(logical_id: str) -> dict[str, Any]:
         return {"Fn::GetAtt": [logical_id, "Arn"]}
@@ -94,6 +101,12 @@ def expected_statements(
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn_of(stack.logical_id("AWS::Logs::LogGroup", "StopperLogGroup")),
         },
+        {
+            **allow,
+            "Sid": "ReadAlarmState",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": alarms,
+        },
     ]
 
 
@@ -103,6 +116,7 @@ def test_function_policy_is_exactly_least_privilege(default_stack: Synthesized) 
         sessions=devicefarm_arn("session:*"),
         projects=devicefarm_arn("project:*"),
         prefix="session-stopper-dev",
+        alarms=alarm_arn("devicefarm-stop-*"),
     )
 
 
@@ -113,7 +127,30 @@ def test_listed_projects_narrow_the_device_farm_resources(narrow_stack: Synthesi
         sessions=[devicefarm_arn(f"session:{pid}/*") for pid in ids],
         projects=[devicefarm_arn(f"project:{pid}") for pid in ids],
         prefix="session-stopper-prod",
+        # A kill switch is configured: AWS describes composite alarms only to a '*' grant.
+        alarms="*",
     )
+
+
+def test_alarm_reads_are_scoped_to_the_alarms_with_authority() -> None:
+    """Exact ARNs (and the prefix) when only session alarms are configured; '*' only for kill
+    switches (composite alarms); no statement at all without an alarm configuration."""
+
+    def read_alarm_resources(**context: Any) -> list[Any] | None:
+        targets = GrantTargets("111122223333", "topic", "key", ["queue"], "table", "logs")
+        found = [
+            statement.to_statement_json()
+            for statement in function_statements(load(**context), targets)
+            if statement.sid == "ReadAlarmState"
+        ]
+        assert len(found) <= 1
+        return [found[0]["Resource"]] if found else None
+
+    assert read_alarm_resources(alarmNamePrefix="") is None
+    names_only = read_alarm_resources(alarmNamePrefix="", alarmNames=["qa-budget"])
+    assert names_only is not None
+    assert str(names_only[0]).endswith(":alarm:qa-budget")
+    assert read_alarm_resources(killSwitchAlarmNames=["kill"]) == ["*"]
 
 
 def test_wildcard_resources_only_where_iam_has_no_resource_type(
@@ -148,14 +185,18 @@ def test_no_managed_policy_on_the_function_role(default_stack: Synthesized) -> N
 def test_no_other_policy_grants_a_wildcard_resource(default_stack: Synthesized) -> None:
     """Besides the function's policy, no identity policy in the stack uses '*'."""
     role_id = default_stack.only("AWS::Lambda::Function")["Properties"]["Role"]["Fn::GetAtt"][0]
-    for policy in default_stack.resources("AWS::IAM::Policy").values():
-        if policy["Properties"]["Roles"] == [{"Ref": role_id}]:
+    policies = [
+        *default_stack.resources("AWS::IAM::Policy").values(),
+        *default_stack.resources("AWS::IAM::ManagedPolicy").values(),
+    ]
+    for policy in policies:
+        if policy["Properties"].get("Roles") == [{"Ref": role_id}]:
             continue
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             assert "*" not in _as_list(statement["Resource"])
 
 
-def test_alarms_may_invoke_the_function_only_from_this_account(
+def test_exactly_the_configured_alarms_may_invoke_the_function(
     default_stack: Synthesized, narrow_stack: Synthesized
 ) -> None:
     def alarm_permissions(stack: Synthesized) -> list[dict[str, Any]]:
@@ -165,18 +206,110 @@ def test_alarms_may_invoke_the_function_only_from_this_account(
             if permission["Properties"]["Principal"] == "lambda.alarms.cloudwatch.amazonaws.com"
         ]
 
-    def alarm_arn(name: str) -> dict[str, Any]:
-        parts = ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}]
-        return {"Fn::Join": ["", [*parts, ":", ACCOUNT, f":alarm:{name}"]]}
-
     (prefix_permission,) = alarm_permissions(default_stack)
     assert prefix_permission["SourceAccount"] == ACCOUNT
     assert prefix_permission["SourceArn"] == alarm_arn("devicefarm-stop-*")
     assert prefix_permission["Action"] == "lambda:InvokeFunction"
     named = alarm_permissions(narrow_stack)
     assert [permission["SourceArn"] for permission in named] == [
-        alarm_arn(name) for name in NARROW_CONTEXT["alarmNames"]
+        alarm_arn(name)
+        for name in [*NARROW_CONTEXT["alarmNames"], *NARROW_CONTEXT["killSwitchAlarmNames"]]
     ]
+    for permission in named:
+        assert permission["SourceAccount"] == ACCOUNT
+
+
+def managed_policy(stack: Synthesized, name: str) -> dict[str, Any]:
+    (policy,) = [
+        each["Properties"]
+        for each in stack.resources("AWS::IAM::ManagedPolicy").values()
+        if each["Properties"]["ManagedPolicyName"] == name
+    ]
+    return policy
+
+
+def method_arn(stack: Synthesized, path: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":execute-api:",
+                {"Ref": "AWS::Region"},
+                ":",
+                ACCOUNT,
+                ":",
+                {"Ref": stack.only_id("AWS::ApiGateway::RestApi")},
+                "/",
+                {"Ref": stack.only_id("AWS::ApiGateway::Stage")},
+                f"/POST{path}",
+            ],
+        ]
+    }
+
+
+def put_command(stack: Synthesized, sid: str, detail_type: str) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "events:PutEvents",
+        "Resource": {"Fn::GetAtt": [stack.only_id("AWS::Events::EventBus"), "Arn"]},
+        "Condition": {
+            "StringEquals": {
+                "events:source": "devicefarm.session-stopper",
+                "events:detail-type": detail_type,
+            }
+        },
+    }
+
+
+def test_caller_policy_stops_one_session_and_nothing_else(default_stack: Synthesized) -> None:
+    policy = managed_policy(default_stack, "session-stopper-dev-caller")
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "StopOneSessionOverHttp",
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": method_arn(default_stack, "/sessions/stop"),
+        },
+        put_command(default_stack, "SendStopCommands", "Stop Remote Access Session"),
+    ]
+
+
+def test_operator_policy_sweeps(default_stack: Synthesized) -> None:
+    policy = managed_policy(default_stack, "session-stopper-dev-operator")
+    function = default_stack.only_id("AWS::Lambda::Function")
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "SweepOverHttp",
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": method_arn(default_stack, "/sweeps"),
+        },
+        put_command(default_stack, "SendSweepCommands", "Sweep Remote Access Sessions"),
+        {
+            "Sid": "InvokeTheFunction",
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": {"Fn::GetAtt": [function, "Arn"]},
+        },
+    ]
+
+
+def test_policies_and_command_bus_are_outputs(default_stack: Synthesized) -> None:
+    outputs = default_stack.raw["Outputs"]
+    for name, fragment in (
+        ("CallerPolicyArn", "session-stopper-dev-caller"),
+        ("OperatorPolicyArn", "session-stopper-dev-operator"),
+    ):
+        policy_id = default_stack.logical_id(
+            "AWS::IAM::ManagedPolicy", f"'ManagedPolicyName': '{fragment}'"
+        )
+        assert outputs[name]["Value"] == {"Ref": policy_id}
+    bus = default_stack.only_id("AWS::Events::EventBus")
+    assert outputs["CommandBusName"]["Value"] == {"Ref": bus}
+    assert outputs["CommandBusArn"]["Value"] == {"Fn::GetAtt": [bus, "Arn"]}
 
 
 def _as_list(value: Any) -> list[Any]:

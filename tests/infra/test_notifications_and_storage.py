@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import Synthesized
+from infra.constructs.notifications import email_filter
+from tests.infra.conftest import NARROW_CONTEXT, Synthesized
+from tests.infra.test_config import load
 
 pytestmark = pytest.mark.synth
 DENY_INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
@@ -50,10 +52,56 @@ def test_key_lets_cloudwatch_alarms_publish_to_the_encrypted_ops_topic(
 @pytest.mark.parametrize("name", ["session-stopper-dev-outcomes", "session-stopper-dev-ops-alarms"])
 def test_topics_deny_requests_without_tls(default_stack: Synthesized, name: str) -> None:
     topic_id = default_stack.logical_id("AWS::SNS::Topic", f"'TopicName': '{name}'")
-    denies = [s for s in topic_policy(default_stack, topic_id) if s["Effect"] == "Deny"]
+    denies = [
+        s for s in topic_policy(default_stack, topic_id) if s.get("Condition") == DENY_INSECURE
+    ]
     assert len(denies) == 1
-    assert denies[0]["Condition"] == DENY_INSECURE
-    assert denies[0]["Action"] == "sns:Publish"
+    assert (denies[0]["Effect"], denies[0]["Action"]) == ("Deny", "sns:Publish")
+
+
+def function_role_arn(stack: Synthesized) -> dict[str, Any]:
+    role: dict[str, Any] = stack.only("AWS::Lambda::Function")["Properties"]["Role"]
+    return role
+
+
+def test_only_the_function_publishes_outcomes_and_only_this_account_subscribes(
+    default_stack: Synthesized,
+) -> None:
+    topic_id = default_stack.logical_id("AWS::SNS::Topic", "-outcomes'")
+    statements = {s.get("Sid"): s for s in topic_policy(default_stack, topic_id)}
+    publish = statements["OnlyTheFunctionPublishes"]
+    assert (publish["Effect"], publish["Principal"], publish["Action"]) == (
+        "Deny",
+        {"AWS": "*"},
+        "sns:Publish",
+    )
+    assert publish["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": function_role_arn(default_stack)}
+    }
+    subscribe = statements["OnlyThisAccountSubscribes"]
+    assert (subscribe["Effect"], subscribe["Action"]) == ("Deny", "sns:Subscribe")
+    assert subscribe["Condition"] == {
+        "StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}
+    }
+    assert [s for s in statements.values() if s["Effect"] == "Allow"] == []
+
+
+def test_only_the_function_parks_outcomes(default_stack: Synthesized) -> None:
+    queue_id = default_stack.queue_id("session-stopper-dev-outcome-dlq")
+    (statements,) = [
+        policy["Properties"]["PolicyDocument"]["Statement"]
+        for policy in default_stack.resources("AWS::SQS::QueuePolicy").values()
+        if policy["Properties"]["Queues"] == [{"Ref": queue_id}]
+    ]
+    (deny,) = [s for s in statements if s.get("Sid") == "OnlyTheFunctionParksOutcomes"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == (
+        "Deny",
+        {"AWS": "*"},
+        "sqs:SendMessage",
+    )
+    assert deny["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": function_role_arn(default_stack)}
+    }
 
 
 def test_only_this_accounts_alarms_may_publish_to_the_ops_topic(
@@ -80,15 +128,24 @@ def test_email_subscriptions_come_from_context(
     ]
 
 
-def test_outcome_emails_get_outcomes_not_sweep_summaries(narrow_stack: Synthesized) -> None:
+def test_outcome_emails_get_only_the_chosen_outcomes(narrow_stack: Synthesized) -> None:
+    """Sweep summaries and outcomes nobody needs to read (by default ALREADY_ENDED, NOT_FOUND
+    and REJECTED) stay out of inboxes; `emailOutcomes` picks the rest."""
     outcome_topic = narrow_stack.logical_id("AWS::SNS::Topic", "-outcomes'")
     policies = [
         sub["Properties"].get("FilterPolicy")
         for sub in narrow_stack.resources("AWS::SNS::Subscription").values()
         if sub["Properties"]["TopicArn"] == {"Ref": outcome_topic}
     ]
-    assert policies
-    assert all(policy == {"messageType": ["outcome"]} for policy in policies)
+    assert policies == [{"messageType": ["outcome"], "outcome": NARROW_CONTEXT["emailOutcomes"]}]
+
+
+def test_default_email_outcomes_are_the_actionable_ones() -> None:
+    conditions = {key: value.conditions for key, value in email_filter(load()).items()}
+    assert conditions == {
+        "messageType": ["outcome"],
+        "outcome": ["STOPPED", "FAILED", "SKIPPED"],
+    }
 
 
 @pytest.mark.parametrize("suffix", ["outcome-dlq", "async-failures", "event-dlq"])

@@ -52,11 +52,17 @@ def test_resource_inventory(default_stack: Synthesized) -> None:
     assert counts["AWS::KMS::Key"] == 1
     assert counts["AWS::DynamoDB::Table"] == 1
     assert counts["AWS::Events::Rule"] == 3
+    assert counts["AWS::Events::EventBus"] == 1
     assert counts["AWS::ApiGateway::RestApi"] == 1
+    assert counts["AWS::ApiGateway::GatewayResponse"] == 3
     assert counts["AWS::CloudWatch::Alarm"] == 9
     assert counts["AWS::CloudWatch::Dashboard"] == 1
-    assert counts["AWS::IAM::Role"] == 2  # the function's, and API Gateway's logging role
-    assert counts["AWS::Logs::LogGroup"] == 2
+    # Only the function's: by default the stack leaves API Gateway's account-wide role alone.
+    assert counts["AWS::IAM::Role"] == 1
+    assert counts["AWS::ApiGateway::Account"] == 0
+    assert counts["AWS::IAM::ManagedPolicy"] == 2  # caller and operator
+    # The function's, the API's access logs, and the API's execution logs.
+    assert counts["AWS::Logs::LogGroup"] == 3
 
 
 @pytest.mark.synth
@@ -116,11 +122,32 @@ def test_bad_context_fails_before_any_construct_is_built(tmp_path: Path) -> None
         create_app(context={"memorySize": "lots"}, outdir=str(tmp_path))
 
 
-def test_entry_point_reports_a_bad_value_without_a_traceback(tmp_path: Path) -> None:
+def test_a_misspelled_context_key_fails_before_any_construct_is_built(tmp_path: Path) -> None:
+    """Without the check, `sweepDryrun=false` would deploy the default (a dry run) silently."""
+    with pytest.raises(ConfigError, match=r"'sweepDryrun': .* did you mean 'sweepDryRun'\?"):
+        create_app(context={"sweepDryrun": False}, outdir=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("cli_context", "message"),
+    [
+        ({"logRetentionDays": 10}, "error: cdk.json context 'logRetentionDays': must be one of"),
+        (
+            {"sweepDryrun": "false"},
+            "error: cdk.json context 'sweepDryrun': is not a setting of this app; "
+            "did you mean 'sweepDryRun'?",
+        ),
+    ],
+    ids=["bad-value", "misspelled-key"],
+)
+def test_entry_point_reports_bad_context_without_a_traceback(
+    tmp_path: Path, cli_context: dict[str, object], message: str
+) -> None:
+    """`cdk synth -c key=value` reaches the app as CDK_CONTEXT_JSON."""
     environment = {
         **os.environ,
         "CDK_OUTDIR": str(tmp_path),
-        "CDK_CONTEXT_JSON": json.dumps({"logRetentionDays": 10}),
+        "CDK_CONTEXT_JSON": json.dumps(cli_context),
     }
     result = subprocess.run(
         [sys.executable, "app.py"],
@@ -132,7 +159,7 @@ def test_entry_point_reports_a_bad_value_without_a_traceback(tmp_path: Path) -> 
         check=False,
     )
     assert result.returncode == 1
-    assert "error: cdk.json context 'logRetentionDays': must be one of" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 

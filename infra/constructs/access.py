@@ -1,0 +1,78 @@
+"""Who may ask for a stop: two managed policies to attach to people and roles of this account.
+
+Callers stop one session; operators start sweeps, which can stop every active session. Both
+policies name exact resources, and the API and the command bus refuse other accounts outright.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.config import StackConfig
+from infra.constructs.events import COMMAND_SOURCE, STOP_DETAIL_TYPE, SWEEP_DETAIL_TYPE
+
+
+class AccessPolicies(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        stop_method: apigw.Method,
+        sweep_method: apigw.Method,
+        command_bus: events.IEventBus,
+        function: lambda_.IFunction,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        prefix = config.name_prefix
+        self.caller_policy = iam.ManagedPolicy(
+            self,
+            "CallerPolicy",
+            managed_policy_name=f"{prefix}-caller",
+            description="Stop one Device Farm session: POST /sessions/stop, or a stop command",
+            statements=[
+                _invoke(stop_method, "StopOneSessionOverHttp"),
+                _put_command(command_bus, STOP_DETAIL_TYPE, "SendStopCommands"),
+            ],
+        )
+        self.operator_policy = iam.ManagedPolicy(
+            self,
+            "OperatorPolicy",
+            managed_policy_name=f"{prefix}-operator",
+            description="Sweep Device Farm sessions: POST /sweeps, a sweep command, or an invoke",
+            statements=[
+                _invoke(sweep_method, "SweepOverHttp"),
+                _put_command(command_bus, SWEEP_DETAIL_TYPE, "SendSweepCommands"),
+                # A direct invoke takes any event the function understands, sweeps included.
+                iam.PolicyStatement(
+                    sid="InvokeTheFunction",
+                    actions=["lambda:InvokeFunction"],
+                    resources=[function.function_arn],
+                ),
+            ],
+        )
+
+
+def _invoke(method: apigw.Method, sid: str) -> iam.PolicyStatement:
+    # The method ARN names the stage, the verb and the path: nothing else on the API.
+    return iam.PolicyStatement(
+        sid=sid, actions=["execute-api:Invoke"], resources=[method.method_arn]
+    )
+
+
+def _put_command(bus: events.IEventBus, detail_type: str, sid: str) -> iam.PolicyStatement:
+    # PutEvents supplies events:source and events:detail-type for each entry, so the grant
+    # covers exactly one kind of command, on the command bus only.
+    return iam.PolicyStatement(
+        sid=sid,
+        actions=["events:PutEvents"],
+        resources=[bus.event_bus_arn],
+        conditions={
+            "StringEquals": {"events:source": COMMAND_SOURCE, "events:detail-type": detail_type}
+        },
+    )
