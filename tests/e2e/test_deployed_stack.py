@@ -68,10 +68,21 @@ def test_a_malformed_arn_is_refused_by_the_api() -> None:
     assert body["error"]["code"] == "INVALID_ARN"
 
 
-def test_an_unsigned_call_is_refused_by_api_gateway() -> None:
+def test_an_unsigned_call_is_refused_by_api_gateway_in_the_functions_shape() -> None:
     url = os.environ["DFSS_E2E_API_URL"].rstrip("/") + "/sessions/stop"
     answer = urllib3.request("POST", url, json={"arn": UNKNOWN_SESSION.format(account="0" * 12)})
     assert answer.status == 403
+    assert json.loads(answer.data)["error"]["code"] == "MISSING_AUTHENTICATION_TOKEN"
+
+
+def test_another_accounts_session_is_out_of_scope() -> None:
+    status, body = signed_post("/sessions/stop", {"arn": UNKNOWN_SESSION.format(account="0" * 12)})
+    assert (status, body["error"]["code"]) == (403, "OUT_OF_SCOPE")
+
+
+def test_a_sweep_below_the_floor_is_refused() -> None:
+    status, body = signed_post("/sweeps", {"maxAgeMinutes": 0, "dryRun": True})
+    assert (status, body["error"]["code"]) == (400, "INVALID_VALUE")
 
 
 def test_a_dry_run_sweep_answers_with_a_summary() -> None:

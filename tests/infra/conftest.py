@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
 from app import create_app
@@ -84,6 +86,17 @@ class Synthesized:
         """The template file as `cdk synth` writes it (what checkov and cfn-lint read)."""
         (path,) = self.outdir.glob("*.template.json")
         return path
+
+
+def placeholder_function(stack: Stack) -> lambda_.Function:
+    """A function for tests that build one construct on its own, without the whole stack."""
+    return lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+    )
 
 
 def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> Synthesized:

@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from infra.constructs.api import GATEWAY_ERROR_TEMPLATE, INVALID_BODY_TEMPLATE, StopperApi
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import Synthesized, placeholder_function
 from tests.infra.test_config import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,13 +200,7 @@ def test_a_policy_change_makes_a_new_deployment(monkeypatch: pytest.MonkeyPatch)
 
     def deployment_id() -> str:
         stack = Stack(App(), "ApiOnly")
-        function = lambda_.Function(
-            stack,
-            "Fn",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            handler="index.handler",
-            code=lambda_.Code.from_inline("def handler(event, context): pass"),
-        )
+        function = placeholder_function(stack)
         StopperApi(stack, "Api", config=load(), function=function)
         (logical_id,) = Template.from_stack(stack).find_resources("AWS::ApiGateway::Deployment")
         return logical_id

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
 from infra.constructs.events import Triggers
-from tests.infra.conftest import NARROW_CONTEXT, Synthesized
+from tests.infra.conftest import NARROW_CONTEXT, Synthesized, placeholder_function
 from tests.infra.test_config import load
 
 pytestmark = pytest.mark.synth
@@ -144,13 +143,7 @@ def test_no_alarm_configuration_grants_alarms_nothing() -> None:
     """No session alarms, prefix or kill switches: no rule and no alarm-action permission, since
     matching every alarm would let any alarm of the account stop sessions."""
     stack = Stack(App(), "TriggersOnly")
-    function = lambda_.Function(
-        stack,
-        "Fn",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.handler",
-        code=lambda_.Code.from_inline("def handler(event, context): pass"),
-    )
+    function = placeholder_function(stack)
     Triggers(stack, "Triggers", config=load(alarmNamePrefix="", alarmNames=[]), function=function)
     template = Template.from_stack(stack)
 

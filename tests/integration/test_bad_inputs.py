@@ -229,10 +229,12 @@ SWEEP_CASES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+@pytest.mark.parametrize("via", ["api", "constant-input"])
 @pytest.mark.parametrize(
     ("body", "code"), [case[1:] for case in SWEEP_CASES], ids=[case[0] for case in SWEEP_CASES]
 )
-def test_api_sweep_rejections(
+def test_sweep_rejections(
+    via: str,
     body: dict[str, Any],
     code: str,
     devicefarm_stub: Stubber,
@@ -240,27 +242,15 @@ def test_api_sweep_rejections(
     lambda_context: Any,
     outcome_sink: OutcomeSink,
 ) -> None:
-    event = api_event(body, path="/sweeps", resource="/sweeps")
-
-    response = lambda_handler(event, lambda_context)
-
-    assert response["statusCode"] == 400
-    assert json.loads(response["body"])["error"]["code"] == code
-    assert outcome_sink.published() == [], "API rejections are not published"
-
-
-@pytest.mark.parametrize(
-    ("body", "code"), [case[1:] for case in SWEEP_CASES], ids=[case[0] for case in SWEEP_CASES]
-)
-def test_sweep_command_rejections_are_published(
-    body: dict[str, Any],
-    code: str,
-    devicefarm_stub: Stubber,
-    lambda_context: Any,
-    outcome_sink: OutcomeSink,
-) -> None:
+    """API callers get a 400 and nothing is published; an event is published as REJECTED."""
+    if via == "api":
+        response = lambda_handler(
+            api_event(body, path="/sweeps", resource="/sweeps"), lambda_context
+        )
+        assert response["statusCode"] == 400
+        assert json.loads(response["body"])["error"]["code"] == code
+        assert outcome_sink.published() == []
+        return
     result = lambda_handler({"action": "sweep", **body}, lambda_context)
-
     assert (result["outcome"], result["error"]["code"]) == ("REJECTED", code)
-    [published] = outcome_sink.published()
-    assert published.body == result
+    assert [published.body for published in outcome_sink.published()] == [result]
