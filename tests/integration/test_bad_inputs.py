@@ -254,3 +254,18 @@ def test_sweep_rejections(
     result = lambda_handler({"action": "sweep", **body}, lambda_context)
     assert (result["outcome"], result["error"]["code"]) == ("REJECTED", code)
     assert [published.body for published in outcome_sink.published()] == [result]
+
+
+def test_a_request_id_no_encoder_can_write_still_gets_an_answer(
+    devicefarm_stub: Stubber, api_event: Any, lambda_context: Any, outcome_sink: OutcomeSink
+) -> None:
+    """Only API Gateway sets the request id, but a direct invoke shaped like it can send any
+    JSON string, a lone surrogate included: the refusal must still serialise."""
+    event = api_event(raw_body="{")
+    event["requestContext"]["requestId"] = "\ud800"
+
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 400
+    answer = json.loads(response["body"])
+    assert (answer["error"]["code"], answer["requestId"]) == ("INVALID_JSON", "\\ud800")

@@ -50,6 +50,7 @@ from session_stopper.models.rejection import (
 )
 from session_stopper.models.requests import StopCommand
 from session_stopper.models.sweep import SweepCommand, SweepSummary
+from session_stopper.models.text import SafeText
 from session_stopper.observability import logger
 
 RETRY_AFTER_SECONDS = "30"
@@ -73,7 +74,7 @@ _OUTCOME_STATUS = {
 
 class ErrorBody(BaseModel):
     error: Rejection
-    requestId: str
+    requestId: SafeText
 
 
 class ApiRequestEvent(APIGatewayProxyEventModel):
