@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import urllib.request
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import boto3
@@ -80,20 +81,40 @@ def create_resources(endpoint_url: str, region: str) -> Resources:
     return Resources(topic_arn, tap_url, dlq_url, TABLE_NAME)
 
 
-def create_alarm(cloudwatch: Any, name: str, state: str = "ALARM") -> None:
-    """An alarm in `state`, as the function's DescribeAlarms will find it.
+def create_alarm(
+    cloudwatch: Any, name: str, state: str = "ALARM", sessions: Sequence[str] = ()
+) -> None:
+    """An alarm in `state` whose metrics carry one `SessionArn` dimension per session, as the
+    function's DescribeAlarms will find it (put again to point it at other sessions).
 
     moto has no PutCompositeAlarm, so a metric alarm stands in for a composite one: the function
-    asks for both types and decides by name, not type."""
+    decides by name, not type."""
+    metric = {"Namespace": "QA/DeviceFarm", "MetricName": "IdleMinutes"}
+    queries = [
+        {
+            "Id": f"m{index}",
+            "MetricStat": {
+                "Metric": {**metric, "Dimensions": [{"Name": "SessionArn", "Value": arn}]},
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+            "ReturnData": False,
+        }
+        for index, arn in enumerate(sessions)
+    ]
+    ids = ",".join(f"m{index}" for index in range(len(queries)))
+    total = {"Id": "total", "Expression": f"SUM([{ids}])"}
+    shape = (
+        {"Metrics": [*queries, {**total, "ReturnData": True}]}
+        if queries
+        else {**metric, "Statistic": "Maximum", "Period": 60}
+    )
     cloudwatch.put_metric_alarm(
         AlarmName=name,
-        Namespace="QA/DeviceFarm",
-        MetricName="IdleMinutes",
-        Statistic="Maximum",
-        Period=60,
         EvaluationPeriods=1,
         Threshold=20,
         ComparisonOperator="GreaterThanThreshold",
+        **shape,
     )
     cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="set by local stack")
 

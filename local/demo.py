@@ -37,6 +37,7 @@ from local.demo_scenario import (
     Step,
 )
 from local.outcomes import drain
+from local.sample_events import IDLE_ALARM_NAME
 from local.stack import LocalStack, LocalStackConfig
 from local.world import SeededWorld, new_emulator, seed_world
 
@@ -68,6 +69,8 @@ def post_json(url: str, payload: Any) -> tuple[int, Any]:
 
 
 def run_step(stack: LocalStack, world: SeededWorld, step: Step) -> StepResult:
+    if step.alarm_session:
+        stack.point_alarm(IDLE_ALARM_NAME, world.arn(step.alarm_session))
     send = step.send(world)
     status, answer = post_json(f"{stack.api_url}{send.path}", send.payload)
     result = StepResult(step, send, status, answer)

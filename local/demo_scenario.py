@@ -47,6 +47,8 @@ class Step:
     refused_with: str | None = None
     # for sweeps: the summary's outcome counts
     summary: dict[str, int] | None = None
+    # for a session alarm: the session the alarm itself names (set in CloudWatch before sending)
+    alarm_session: str | None = None
 
 
 def _stop_api(name: str) -> Callable[[SeededWorld], Send]:
@@ -129,6 +131,7 @@ STEPS = [
         _invoke(lambda w: sample_events.alarm_action_event(w.arn("idle-ipad"))),
         200,
         [("STOPPED", "idle-ipad")],
+        alarm_session="idle-ipad",
     ),
     Step(
         "7b",

@@ -20,7 +20,7 @@ from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
 from local.api_server import LocalApiServer
-from local.aws_resources import MotoServer, aws_client, create_resources
+from local.aws_resources import MotoServer, aws_client, create_alarm, create_resources
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from local.environment import (
     CREDENTIAL_VARIABLES,
@@ -33,6 +33,7 @@ from local.environment import (
 from local.help_text import Examples, local_help
 from local.lambda_runtime import LambdaInvoker, reset_function_caches
 from local.outcomes import TapPrinter
+from local.sample_events import IDLE_ALARM_NAME
 from local.world import SessionSeed, new_emulator, seed_world
 
 Running = TypeVar("Running")
@@ -140,6 +141,12 @@ class LocalStack:
     def sqs(self) -> Any:
         return aws_client("sqs", self.moto_url, self.config.region)
 
+    def point_alarm(self, name: str, session_arn: str) -> None:
+        """Make the session alarm `name` (in moto's CloudWatch) name `session_arn`, in ALARM:
+        the function acts only on sessions the alarm itself names."""
+        cloudwatch = aws_client("cloudwatch", self.moto_url, self.config.region)
+        create_alarm(cloudwatch, name, sessions=[session_arn])
+
     def invoke(self, event: Any) -> Any:
         """A direct invoke, in this process (the HTTP way is POST {api_url}/_local/invoke)."""
         return self.invoker.invoke(event)
@@ -196,6 +203,7 @@ def serve(args: argparse.Namespace) -> None:
         },
     )
     with LocalStack(config, emulator) as stack:
+        stack.point_alarm(IDLE_ALARM_NAME, world.arn(LOCAL_EXAMPLES.alarm))
         urls = (stack.api_url, stack.emulator_url, stack.moto_url)
         print(local_help(*urls, world, LOCAL_EXAMPLES), flush=True)
         tap = TapPrinter(stack.sqs(), _running(stack.resources).tap_queue_url, _print_now)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import load_fixture
+from tests.support.aws import create_alarm
 
 METRIC_ALARMS = [
     "alarm_action_metric.json",
@@ -45,8 +46,14 @@ def fresh_alarm(name: str, minutes_ago: float = 0.5) -> dict[str, Any]:
     return dated(event, datetime.now(UTC) - timedelta(minutes=minutes_ago))
 
 
+def aim(event: dict[str, Any], arn: str, region: str = "eu-west-1") -> None:
+    """Point the event's SessionArn dimensions and the alarm itself (in moto) at `arn`."""
+    name_session(event, arn)
+    create_alarm(region, alarm_name(event), sessions=[arn])
+
+
 def name_session(event: dict[str, Any], arn: str) -> None:
-    """Point every SessionArn dimension of the alarm at `arn`."""
+    """Point every SessionArn dimension of the event's alarm at `arn` (the event only)."""
     for query in alarm_data(event)["configuration"].get("metrics", []):
         dimensions = query.get("metricStat", {}).get("metric", {}).get("dimensions", {})
         if "SessionArn" in dimensions:

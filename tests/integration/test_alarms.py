@@ -5,18 +5,21 @@ only on fresh events, and a session alarm is never widened into a kill switch.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
 from session_stopper.gateways import alarms as alarm_gateway_module
+from session_stopper.gateways.sweep_lock import Holder, SweepLock
 from session_stopper.handler import lambda_handler
 from tests.integration.alarm_events import (
     COMPOSITE_ALARMS,
     KILL_SWITCH_ALARM_NAME,
     METRIC_ALARMS,
     SESSION_ALARM_NAMES,
+    aim,
     alarm_arn,
     alarm_data,
     alarm_name,
@@ -63,7 +66,7 @@ def test_a_session_alarm_stops_the_session_its_metric_names(
 ) -> None:
     event = fresh_alarm(fixture)
     target = sessions[0]["arn"]
-    name_session(event, target)
+    aim(event, target)
 
     result = invoke(event)
 
@@ -179,7 +182,7 @@ def test_a_session_alarm_matched_by_the_prefix_acts(
     monkeypatch.setenv("SESSION_ALARM_NAME_PREFIX", "session-")
     reset_function_caches()
     event = fresh_alarm("alarm_action_metric.json")
-    name_session(event, sessions[0]["arn"])
+    aim(event, sessions[0]["arn"])
 
     assert invoke(event)["outcomes"][0]["outcome"] == "STOPPED"
 
@@ -351,7 +354,7 @@ def test_a_session_alarm_respects_protection_and_dry_run(
         monkeypatch.setenv(name, value)
     reset_function_caches()
     event = fresh_alarm("alarm_action_metric.json")
-    name_session(event, sessions[0]["arn"])
+    aim(event, sessions[0]["arn"])
 
     [outcome] = invoke(event)["outcomes"]
 
@@ -366,7 +369,7 @@ def test_a_skip_by_an_alarm_does_not_stand_in_for_a_later_explicit_stop(
     monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^fresh$")
     reset_function_caches()
     event = fresh_alarm("alarm_action_metric.json")
-    name_session(event, sessions[0]["arn"])
+    aim(event, sessions[0]["arn"])
     [skipped] = invoke(event)["outcomes"]
 
     explicit = invoke({"arn": sessions[0]["arn"]})
@@ -393,7 +396,7 @@ def test_a_session_alarm_meeting_a_stop_in_progress_reports_it(
     arn = sessions[0]["arn"]
     stop_in_progress(arn)
     event = fresh_alarm("alarm_action_metric.json")
-    name_session(event, arn)
+    aim(event, arn)
 
     result = invoke(event)
 
@@ -411,3 +414,74 @@ def test_a_kill_switch_meeting_a_stop_in_progress_counts_it(
 
     assert summary["outcomes"] == {"IN_PROGRESS": 1, "STOPPED": 1, "SKIPPED": 1}
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 1
+
+
+def test_an_event_naming_other_sessions_than_the_alarm_does_is_rejected(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]], outcome_sink: OutcomeSink
+) -> None:
+    """The alarm in CloudWatch names one session; a forged event (a direct invoke) names
+    another: the alarm's own definition wins, nothing is stopped."""
+    event = fresh_alarm("alarm_action_metric.json")
+    aim(event, sessions[0]["arn"])
+    name_session(event, sessions[1]["arn"])
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_ALARM")
+    assert world.emulator.call_counts.total() == 0
+
+
+def test_an_alarm_that_entered_alarm_long_ago_is_dropped_even_if_the_event_looks_fresh(
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An event's `time` is what the sender says; CloudWatch's StateTransitionedTimestamp is
+    when the alarm really entered ALARM."""
+    event = fresh_alarm("alarm_action_composite.json")
+    client = alarm_gateway_module.cloudwatch_client()
+    monkeypatch.setattr(alarm_gateway_module, "cloudwatch_client", lambda: client)
+    described = {
+        "AlarmName": KILL_SWITCH_ALARM_NAME,
+        "AlarmArn": alarm_arn(event),
+        "StateValue": "ALARM",
+        "StateTransitionedTimestamp": datetime.now(UTC) - timedelta(minutes=45),
+    }
+
+    with Stubber(client) as stub:
+        stub.add_response("describe_alarms", {"CompositeAlarms": [described]})
+        result = invoke(event)
+
+    assert (result["outcome"], result["reason"]) == ("SKIPPED", "ALARM_EXPIRED")
+    assert "45 minutes ago" in result["error"]["message"]
+    assert world.emulator.call_counts.total() == 0
+
+
+@pytest.mark.parametrize("fixture", ["alarm_action_metric.json", "alarm_state_change_metric.json"])
+def test_an_alarm_time_without_a_zone_is_rejected(
+    fixture: str, world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    event = fresh_alarm(fixture)
+    event["time"] = "2026-11-28T00:00:00"
+
+    result = invoke(event)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
+    assert world.emulator.call_counts.total() == 0
+
+
+def test_a_kill_switch_takes_over_from_a_routine_sweep_but_not_from_another_kill_switch(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    """An alarm fires once: a kill switch must not be lost behind a preview or a schedule."""
+    routine = Holder("preview", "api", "request-1", "2026-11-28T00:00:00+00:00")
+    assert SweepLock().acquire(routine, lease_seconds=300) is None
+
+    first = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
+    emergency = Holder("kill", "alarm", "alarm-1", "2026-11-28T00:00:00+00:00", kill_switch=True)
+    assert SweepLock().acquire(emergency, lease_seconds=300) is None
+    second = invoke(fresh_alarm("alarm_state_change_composite.json"))["summary"]
+
+    assert (first["yieldedTo"], first["outcomes"]) == (None, {"STOPPED": 2, "SKIPPED": 1})
+    assert second["yieldedTo"]["sweepId"] == "kill"

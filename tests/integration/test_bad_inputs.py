@@ -94,6 +94,8 @@ API_CASES: list[tuple[str, str | None, dict[str, Any], int, str]] = [
     ("deeply-nested", DEEP, {}, 400, "INVALID_JSON"),
     ("deeply-nested-in-object", '{"arn": ' + DEEP + "}", {}, 400, "INVALID_JSON"),
     ("nan-literal", '{"arn": NaN}', {}, 400, "INVALID_JSON"),
+    ("number-beyond-float", '{"arn": 1e400}', {}, 400, "INVALID_JSON"),
+    ("integer-beyond-python", '{"arn": ' + "9" * 5000 + "}", {}, 400, "INVALID_JSON"),
     ("duplicate-key", json.dumps({"arn": ARN})[:-1] + ', "arn": "x"}', {}, 400, "INVALID_JSON"),
     ("bad-base64", "not base64!", {"isBase64Encoded": True}, 400, "INVALID_JSON"),
     (
@@ -269,3 +271,44 @@ def test_a_request_id_no_encoder_can_write_still_gets_an_answer(
     assert response["statusCode"] == 400
     answer = json.loads(response["body"])
     assert (answer["error"]["code"], answer["requestId"]) == ("INVALID_JSON", "\\ud800")
+
+
+@pytest.mark.parametrize(
+    "detail",
+    ["[" * 100_000, '{"maxAgeMinutes": ' + "9" * 5000 + "}", "not json"],
+    ids=["deep", "huge-integer", "text"],
+)
+def test_a_scheduler_detail_that_is_no_json_object_is_rejected(
+    detail: str,
+    devicefarm_stub: Stubber,
+    load_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """EventBridge Scheduler sends `detail` as text; whatever text it is, the answer is a
+    REJECTED outcome, never an exception."""
+    event = {**load_event("scheduler_event.json"), "detail": detail}
+
+    result = lambda_handler(event, lambda_context)
+
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_JSON")
+
+
+@pytest.mark.parametrize(
+    "event_id", ["\ud800", "x" * 3000], ids=["lone-surrogate", "longer-than-a-message-keeps"]
+)
+def test_an_outcome_is_published_whatever_id_its_event_had(
+    event_id: str,
+    devicefarm_stub: Stubber,
+    stop_command_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """The id becomes the correlation id; the message keeps it escaped and bounded, and the
+    service must still recognise the outcome as its own and publish it."""
+    devicefarm_stub.add_client_error("get_remote_access_session", "NotFoundException")
+
+    result = lambda_handler(stop_command_event(id=event_id), lambda_context)
+
+    assert result["outcome"] == "NOT_FOUND"
+    assert [p.body["outcome"] for p in outcome_sink.published()] == ["NOT_FOUND"]

@@ -84,6 +84,14 @@ def test_make_local_prints_commands_with_real_arns_and_stops_on_sigterm() -> Non
         api = next(line.split()[2] for line in lines if "function API" in line)
         arn = next(line.split()[1] for line in lines if line.startswith("  checkout-flow "))
         assert f'{{"arn": "{arn}"}}' in "\n".join(lines)  # the curl command to try
+        # The printed alarm example works as printed: the alarm names that very session.
+        label = lines.index("CloudWatch alarm action naming a session:")
+        alarm_event = lines[label + 2].split("-d '", 1)[1].rstrip("'")
+        invoke = urllib.request.Request(
+            f"{api}/_local/invoke", data=alarm_event.encode(), method="POST"
+        )
+        with urllib.request.urlopen(invoke, timeout=30) as answer:
+            assert json.loads(answer.read())["outcomes"][0]["outcome"] == "STOPPED"
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{api}/nowhere", timeout=10)
         assert refused.value.code == 403  # API Gateway's answer: the server is up

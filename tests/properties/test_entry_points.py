@@ -9,11 +9,13 @@ operator's floor for sweeps, so no sweep a caller may ask for can stop one eithe
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ParamValidationError
 from hypothesis import event as tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,6 +32,7 @@ from tests.integration.alarm_events import (
 from tests.properties.conftest import Harness, fixture_event, named_session
 from tests.properties.strategies import (
     CONTENT_TYPES,
+    ODD_JSON_TEXTS,
     arns,
     json_values,
     mostly,
@@ -135,7 +138,8 @@ def _eventbridge_event(data: st.DataObject, harness: Harness) -> tuple[dict[str,
     detail = data.draw(
         stop_bodies(harness.sessions)
         | sweep_commands(harness.projects)
-        | json_values.map(json.dumps),
+        | json_values.map(json.dumps)
+        | st.sampled_from(ODD_JSON_TEXTS),
         label="detail",
     )
     event.update(
@@ -200,19 +204,28 @@ def configured_alarms(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harn
 
 
 def _alarm_event(data: st.DataObject, sessions: list[str]) -> dict[str, Any]:
+    """A fixture alarm event, mostly one that may act, changed in the ways that must stop it:
+    late, early, dated without a zone, another state, name, account or session."""
     event = fixture_event(data.draw(st.sampled_from(METRIC_ALARMS + COMPOSITE_ALARMS)))
-    minutes_ago = data.draw(st.sampled_from([-30, 0.2, 3, 9, 11, 120]), label="minutes ago")
+    fresh, off = st.sampled_from([0.2, 3, 9]), st.sampled_from([-30, 11, 120])
+    minutes_ago = data.draw(mostly(fresh, off, in_ten=3), label="minutes ago")
     dated(event, datetime.now(UTC) - timedelta(minutes=minutes_ago))
-    name_session(event, data.draw(arns(sessions), label="SessionArn"))
+    if data.draw(st.integers(0, 9)) == 0:  # a time without its zone
+        event["time"] = event["time"][:19]
+    named = data.draw(mostly(st.sampled_from(sessions), arns(sessions), in_ten=5), label="arn")
+    name_session(event, named)
     state = alarm_data(event)["state"]
-    state["value"] = data.draw(st.sampled_from(["ALARM", "ALARM", "OK", "INSUFFICIENT_DATA"]))
-    if data.draw(st.booleans()):
-        other = data.draw(
-            st.sampled_from([*SESSION_ALARM_NAMES.split(","), KILL_SWITCH_ALARM_NAME]) | texts
-        )
-        alarm_data(event)["alarmName"] = other
-    if data.draw(st.booleans()):
+    state["value"] = data.draw(
+        mostly(st.just("ALARM"), st.sampled_from(["OK", "INSUFFICIENT_DATA"]), in_ten=3)
+    )
+    if data.draw(st.integers(0, 9)) == 0:
+        names = [*SESSION_ALARM_NAMES.split(","), KILL_SWITCH_ALARM_NAME]
+        alarm_data(event)["alarmName"] = data.draw(st.sampled_from(names) | texts)
+    if data.draw(st.integers(0, 9)) == 0:
         event["account" if "account" in event else "accountId"] = "210987654321"
+    if data.draw(st.integers(0, 9)) >= 3:  # the alarm in CloudWatch names that session too
+        with contextlib.suppress(ClientError, UnicodeEncodeError, ParamValidationError):
+            create_alarm("eu-west-1", alarm_data(event)["alarmName"], sessions=[named])
     return event
 
 

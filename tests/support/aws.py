@@ -7,6 +7,7 @@ its attributes as a subscriber would receive them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +101,10 @@ def function_environment(sink: OutcomeSink) -> dict[str, str]:
     }
 
 
-def create_alarm(region: str, name: str, *, state: str = "ALARM") -> str:
-    """A real (moto) alarm in the given state, as DescribeAlarms will report it; its ARN."""
-    put_alarm(boto3.client("cloudwatch", region_name=region), name, state)
+def create_alarm(
+    region: str, name: str, *, state: str = "ALARM", sessions: Sequence[str] = ()
+) -> str:
+    """A real (moto) alarm in the given state, naming `sessions` in SessionArn dimensions, as
+    DescribeAlarms will report it; its ARN."""
+    put_alarm(boto3.client("cloudwatch", region_name=region), name, state, sessions)
     return f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{name}"

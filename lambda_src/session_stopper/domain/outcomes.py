@@ -16,6 +16,7 @@ from session_stopper.models.outcome import (
     TriggerKind,
 )
 from session_stopper.models.session import RemoteAccessSession
+from session_stopper.models.text import SafeText
 from session_stopper.observability import metrics
 
 _METRIC_NAMES = {
@@ -36,8 +37,9 @@ class Origin(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     trigger: Trigger
-    correlation_id: str
-    sweep_id: str | None = None
+    # Normalised as the messages will be: the service recognises its own outcomes by this id.
+    correlation_id: SafeText
+    sweep_id: SafeText | None = None
 
     @classmethod
     def of(cls, kind: TriggerKind, trigger_id: str, correlation_id: str | None = None) -> Origin:

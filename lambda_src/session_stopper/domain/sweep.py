@@ -151,6 +151,7 @@ class Sweeper:
             trigger_kind=origin.trigger.kind.value,
             trigger_id=origin.trigger.id,
             started_at=report.started_at.isoformat(),
+            kill_switch=policy.kill_switch,
         )
         running = self._lock.acquire(holder, lease_seconds=deadline.remaining_seconds())
         if running:

@@ -30,8 +30,13 @@ from session_stopper.domain.sweep import IN_PROGRESS
 from session_stopper.entrypoints.dependencies import alarm_gateway, authority, stop_service
 from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
 from session_stopper.entrypoints.sweeps import lambda_deadline, run_sweep
-from session_stopper.gateways.alarms import AlarmLookupError
-from session_stopper.models.alarms import AlarmActionEvent, AlarmData, AlarmStateChangeEvent
+from session_stopper.gateways.alarms import AlarmLookupError, DescribedAlarm
+from session_stopper.models.alarms import (
+    SESSION_ARN_DIMENSION,
+    AlarmActionEvent,
+    AlarmData,
+    AlarmStateChangeEvent,
+)
 from session_stopper.models.arn import session_arn_problem
 from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
@@ -83,20 +88,59 @@ def act_on_alarm(alarm: FiredAlarm, origin: Origin, context: LambdaContext) -> d
         )
         return {**answer, "action": "ignored"}
     current = settings()
-    refusal = _refusal(alarm, current)
-    if refusal:
-        return reject(origin, refusal)
-    age = datetime.now(UTC) - alarm.time
-    if age > timedelta(minutes=current.alarm_max_age_minutes):
-        return _expired(origin, age, current)
-    not_now = _unless_in_alarm_now(alarm, origin)
-    if not_now is not None:
-        return not_now if "outcome" in not_now else {**answer, **not_now}
+    blocked = _why_not_act(alarm, origin, answer, current)
+    if blocked is not None:
+        return blocked
     if data.alarm_name in current.kill_switch_alarm_names:
         summary = run_sweep(authority().kill_switch_policy(), origin, lambda_deadline(context))
         return {**answer, "action": "killSwitch", "summary": summary.model_dump(mode="json")}
     arns = list(dict.fromkeys(data.session_dimensions))
     return {**answer, "action": "stop", "outcomes": _stop_named_sessions(arns, origin, current)}
+
+
+def _why_not_act(
+    alarm: FiredAlarm, origin: Origin, answer: dict[str, Any], current: Settings
+) -> dict[str, Any] | None:
+    """None when the alarm may act; else what to answer instead (published where it says so)."""
+    refusal = _refusal(alarm, current)
+    if refusal:
+        return reject(origin, refusal)
+    if _too_old(alarm.time, current):
+        return _expired(origin, alarm.time, current)
+    described = _described(alarm, origin)
+    if not isinstance(described, DescribedAlarm):
+        return described
+    return _why_not_now(described, alarm, origin, answer, current)
+
+
+def _why_not_now(
+    described: DescribedAlarm,
+    alarm: FiredAlarm,
+    origin: Origin,
+    answer: dict[str, Any],
+    current: Settings,
+) -> dict[str, Any] | None:
+    """What CloudWatch says now is the authority, not what the event claims: the alarm must
+    still be in ALARM, have entered it recently, and (a session alarm) name the same sessions."""
+    if described.state != ALARM_STATE:
+        logger.info("alarm no longer in ALARM", extra={"state_now": described.state})
+        return {**answer, "action": "ignored", "stateNow": described.state}
+    entered = described.entered_state
+    if entered and _too_old(entered, current):
+        return _expired(origin, entered, current)
+    named = set(alarm.data.session_dimensions)
+    kill_switch = alarm.data.alarm_name in current.kill_switch_alarm_names
+    if not kill_switch and described.dimension_values(SESSION_ARN_DIMENSION) != named:
+        rejection = Rejection(
+            code="INVALID_ALARM",
+            message="the alarm's SessionArn dimensions are not the ones this event names",
+        )
+        return reject(origin, rejection)
+    return None
+
+
+def _too_old(moment: datetime, current: Settings) -> bool:
+    return datetime.now(UTC) - moment > timedelta(minutes=current.alarm_max_age_minutes)
 
 
 def _refusal(alarm: FiredAlarm, current: Settings) -> Rejection | None:
@@ -133,8 +177,8 @@ def _dimension_refusal(values: list[str]) -> Rejection | None:
     return None
 
 
-def _expired(origin: Origin, age: timedelta, current: Settings) -> dict[str, Any]:
-    minutes = age.total_seconds() / 60
+def _expired(origin: Origin, fired: datetime, current: Settings) -> dict[str, Any]:
+    minutes = (datetime.now(UTC) - fired).total_seconds() / 60
     error = OutcomeError(
         code=ALARM_EXPIRED,
         message=f"the alarm fired {minutes:.0f} minutes ago, more than ALARM_MAX_AGE_MINUTES "
@@ -145,9 +189,9 @@ def _expired(origin: Origin, age: timedelta, current: Settings) -> dict[str, Any
     return message.model_dump(mode="json")
 
 
-def _unless_in_alarm_now(alarm: FiredAlarm, origin: Origin) -> dict[str, Any] | None:
-    """None when CloudWatch says this very alarm is in ALARM now; else what to answer: an
-    outcome message (FAILED, REJECTED) or why the alarm is ignored."""
+def _described(alarm: FiredAlarm, origin: Origin) -> DescribedAlarm | dict[str, Any]:
+    """The alarm as CloudWatch has it now; else the outcome to answer with: FAILED when
+    CloudWatch cannot say, REJECTED when this account and region hold no such alarm."""
     name = alarm.data.alarm_name
     try:
         described = alarm_gateway().current(
@@ -163,10 +207,7 @@ def _unless_in_alarm_now(alarm: FiredAlarm, origin: Origin) -> dict[str, Any] | 
             code="ALARM_NOT_FOUND", message="no such alarm in this account and region"
         )
         return reject(origin, rejection)
-    if described.state != ALARM_STATE:
-        logger.info("alarm no longer in ALARM", extra={"state_now": described.state})
-        return {"action": "ignored", "stateNow": described.state}
-    return None
+    return described
 
 
 def _stop_named_sessions(

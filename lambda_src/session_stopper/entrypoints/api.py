@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
     IdempotencyPersistenceLayerError,
 )
 from aws_lambda_powertools.utilities.parser import parse
@@ -243,6 +244,7 @@ def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
 
 
 @app.exception_handler(IdempotencyPersistenceLayerError)
+@app.exception_handler(IdempotencyInconsistentStateError)
 @app.exception_handler(SweepLockError)
 def _store_unavailable(_error: Exception) -> Response[Any]:
     logger.exception("idempotency store unavailable")

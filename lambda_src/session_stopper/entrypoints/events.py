@@ -22,17 +22,28 @@ from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
 from session_stopper.observability import logger
 
+SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
+
 
 class StopEvent(EventBridgeModel):
     detail: StopCommand
 
 
 def eventbridge_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
-    """A scheduled rule names itself in `resources`; other events are known by their id."""
+    """An event is known by its id (`resources` is the sender's to fill, so it names nothing)."""
     event_id = str(event.get("id") or context.aws_request_id)
+    return Origin.of(TriggerKind.EVENTBRIDGE, event_id)
+
+
+def scheduled_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
+    """A schedule names itself in `resources`: EventBridge and Scheduler fill it, no sender can
+    (PutEvents refuses `aws.` sources)."""
+    origin = eventbridge_origin(event, context).as_kind(TriggerKind.SCHEDULE)
     resources = event.get("resources")
-    rule = resources[0] if isinstance(resources, list) and resources else None
-    return Origin.of(TriggerKind.EVENTBRIDGE, str(rule or event_id), correlation_id=event_id)
+    trusted = event.get("source") in SCHEDULE_SOURCES and isinstance(resources, list)
+    if not (trusted and resources):
+        return origin
+    return Origin.of(TriggerKind.SCHEDULE, str(resources[0]), origin.correlation_id)
 
 
 def direct_origin(context: LambdaContext) -> Origin:

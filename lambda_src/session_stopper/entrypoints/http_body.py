@@ -72,6 +72,13 @@ def _no_constants(name: str) -> Any:
     raise _NotJson(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in {float("inf"), float("-inf")}:
+        raise _NotJson(f"the number {text[:20]} is out of range")
+    return value
+
+
 def _depth(value: Any) -> int:
     """Nesting depth, iteratively: the value may be as deep as the parser allowed."""
     deepest, pending = 0, [(value, 1)]
@@ -86,11 +93,20 @@ def _depth(value: Any) -> int:
 
 def _parsed(text: str) -> Any:
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constants,
+            parse_float=_finite,
+        )
+    except _NotJson:
+        raise
     except RecursionError:
         raise _NotJson(f"the body is nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as error:
         raise _NotJson(f"the body is not valid JSON: {error.msg} at {error.pos}") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise _NotJson("a number in the body is too long") from None
     if _depth(value) > MAX_DEPTH:
         raise _NotJson(f"the body is nested deeper than {MAX_DEPTH} levels")
     return value

@@ -18,7 +18,12 @@ from pydantic import ValidationError
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
 from session_stopper.entrypoints.dependencies import authority, stop_service, sweeper
-from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
+from session_stopper.entrypoints.events import (
+    direct_origin,
+    eventbridge_origin,
+    reject,
+    scheduled_origin,
+)
 from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.sweep import SweepCommand, SweepPolicy, SweepSummary
@@ -52,10 +57,12 @@ def run_sweep(
 
 
 def _detail(detail: Any) -> Any:
+    """Scheduler sends `detail` as JSON text; text that is not JSON is left for the model to
+    refuse (as INVALID_JSON), deep or huge as it may be."""
     if isinstance(detail, str):
         try:
             return json.loads(detail or "{}")
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return detail
     return detail
 
@@ -85,8 +92,7 @@ def _sweep_from_event(
 
 
 def handle_scheduled_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    origin = eventbridge_origin(event, context).as_kind(TriggerKind.SCHEDULE)
-    return _sweep_from_event(event, origin, context)
+    return _sweep_from_event(event, scheduled_origin(event, context), context)
 
 
 def handle_sweep_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

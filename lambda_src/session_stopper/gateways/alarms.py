@@ -9,12 +9,13 @@ only when kill switches (which may be composite) are configured, so only they as
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import boto3
 from aws_lambda_powertools.utilities.parser import parse
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from session_stopper.gateways.budgets import budgets_for
 from session_stopper.observability import tracer
@@ -24,17 +25,51 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.literals import AlarmTypeType
 
 
-class DescribedAlarm(BaseModel):
+class _Described(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+
+class Dimension(_Described):
+    name: str = Field(alias="Name")
+    value: str = Field(alias="Value")
+
+
+class Metric(_Described):
+    dimensions: list[Dimension] = Field(default_factory=list, alias="Dimensions")
+
+
+class MetricStat(_Described):
+    metric: Metric = Field(alias="Metric")
+
+
+class MetricQuery(_Described):
+    metric_stat: MetricStat | None = Field(None, alias="MetricStat")
+
+
+class DescribedAlarm(_Described):
     name: str = Field(alias="AlarmName")
     arn: str = Field(alias="AlarmArn")
     state: str = Field(alias="StateValue")
+    state_transitioned: AwareDatetime | None = Field(None, alias="StateTransitionedTimestamp")
+    state_updated: AwareDatetime | None = Field(None, alias="StateUpdatedTimestamp")
+    dimensions: list[Dimension] = Field(default_factory=list, alias="Dimensions")
+    metrics: list[MetricQuery] = Field(default_factory=list, alias="Metrics")
+
+    @property
+    def entered_state(self) -> datetime | None:
+        """When the alarm last changed state (older answers only say when it was updated)."""
+        return self.state_transitioned or self.state_updated
+
+    def dimension_values(self, name: str) -> set[str]:
+        """Values of dimension `name` on the alarm's metric and its metric-math inputs."""
+        dimensions = [
+            *self.dimensions,
+            *(d for q in self.metrics if q.metric_stat for d in q.metric_stat.metric.dimensions),
+        ]
+        return {dimension.value for dimension in dimensions if dimension.name == name}
 
 
-class DescribedAlarms(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class DescribedAlarms(_Described):
     metric_alarms: list[DescribedAlarm] = Field(default_factory=list, alias="MetricAlarms")
     composite_alarms: list[DescribedAlarm] = Field(default_factory=list, alias="CompositeAlarms")
 

@@ -2,7 +2,9 @@
 
 The lease ends when the sweep releases it, or by itself when the invocation that took it can no
 longer be running (its `expiration` is the invocation's own deadline, so a crashed sweep never
-blocks the next one for longer than that; DynamoDB's TTL later removes the item).
+blocks the next one for longer than that; DynamoDB's TTL later removes the item). A kill switch
+takes the lease over from any other sweep: an alarm fires once, and an emergency must not wait
+behind a routine sweep or an operator's preview (a second kill switch still yields to the first).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Holder:
     trigger_kind: str
     trigger_id: str
     started_at: str
+    kill_switch: bool = False
 
 
 @functools.cache
@@ -51,6 +54,7 @@ def _item(holder: Holder, expires: int) -> dict[str, Any]:
         "triggerKind": {"S": holder.trigger_kind},
         "triggerId": {"S": holder.trigger_id},
         "startedAt": {"S": holder.started_at},
+        "killSwitch": {"BOOL": holder.kill_switch},
         "expiration": {"N": str(expires)},
     }
 
@@ -59,7 +63,13 @@ def _holder(item: dict[str, Any]) -> Holder:
     def text(name: str) -> str:
         return str(item.get(name, {}).get("S", "unknown"))
 
-    return Holder(text("sweepId"), text("triggerKind"), text("triggerId"), text("startedAt"))
+    return Holder(
+        text("sweepId"),
+        text("triggerKind"),
+        text("triggerId"),
+        text("startedAt"),
+        kill_switch=bool(item.get("killSwitch", {}).get("BOOL")),
+    )
 
 
 class SweepLock:
@@ -69,12 +79,17 @@ class SweepLock:
     def acquire(self, holder: Holder, lease_seconds: float) -> Holder | None:
         """Take the lease for `holder`; None when taken, else the sweep that holds it."""
         now = int(time.time())
+        free = "attribute_not_exists(id) OR expiration < :now"
+        values: dict[str, Any] = {":now": {"N": str(now)}}
+        if holder.kill_switch:
+            free += " OR killSwitch = :no"
+            values[":no"] = {"BOOL": False}
         try:
             self._client.put_item(
                 TableName=settings().idempotency_table_name,
                 Item=_item(holder, now + max(1, int(lease_seconds))),
-                ConditionExpression="attribute_not_exists(id) OR expiration < :now",
-                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ConditionExpression=free,
+                ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:

@@ -6,11 +6,10 @@ shapes. Both carry the same alarm data; unknown fields are allowed because AWS a
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SESSION_ARN_DIMENSION = "SessionArn"
 
@@ -79,7 +78,8 @@ class AlarmActionEvent(_AlarmModel):
     source: Literal["aws.cloudwatch"]
     alarm_arn: str = Field(alias="alarmArn")
     account_id: str | None = Field(None, alias="accountId")
-    time: datetime
+    # With its zone: the event's age decides whether it may act at all.
+    time: AwareDatetime
     region: str | None = None
     alarm_data: AlarmData = Field(alias="alarmData")
 
@@ -88,6 +88,7 @@ class AlarmStateChangeEvent(EventBridgeModel):
     """The EventBridge event `aws.cloudwatch` / `CloudWatch Alarm State Change`."""
 
     source: Literal["aws.cloudwatch"]
+    time: AwareDatetime
     detail: AlarmData
 
     @property

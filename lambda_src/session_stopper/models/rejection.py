@@ -37,6 +37,10 @@ _CODES = {
     "greater_than": "INVALID_VALUE",
     "string_too_long": "INVALID_VALUE",
     "finite_number": "INVALID_VALUE",
+    "timezone_aware": "INVALID_VALUE",
+    "datetime_parsing": "INVALID_VALUE",
+    "datetime_from_date_parsing": "INVALID_VALUE",
+    "datetime_type": "INVALID_TYPE",
     "too_long": "INVALID_VALUE",
 }
 INVALID_REQUEST = "INVALID_REQUEST"
