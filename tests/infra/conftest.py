@@ -18,7 +18,8 @@ from aws_cdk.assertions import Template
 
 from app import create_app
 
-# A second configuration that exercises every optional branch of the stack.
+# A second configuration that exercises every optional branch of the stack. The alarm prefix
+# lives here, not in the default: cdk.json's default gives no alarm authority at all.
 NARROW_CONTEXT: dict[str, Any] = {
     "stage": "prod",
     "projectArns": [
@@ -26,7 +27,7 @@ NARROW_CONTEXT: dict[str, Any] = {
         "arn:aws:devicefarm:us-west-2:111122223333:project:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
     ],
     "alarmNames": ["qa-lab-budget", "qa-lab-runaway"],
-    "alarmNamePrefix": "",
+    "alarmNamePrefix": "qa-stop-",
     "killSwitchAlarmNames": ["qa-lab-kill-switch"],
     "alarmMaxAgeMinutes": 5,
     "sweepEnabled": False,
@@ -109,12 +110,14 @@ def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> Synthe
 
 @pytest.fixture(scope="session")
 def default_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The stack with cdk.json's defaults."""
+    """The stack with cdk.json's defaults: no alarm names, prefix or kill switch, so no alarm
+    may act on sessions (no alarm rule, alarm-action permission or DescribeAlarms grant)."""
     return synthesize(tmp_path_factory.mktemp("cdk-default"))
 
 
 @pytest.fixture(scope="session")
 def narrow_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The stack narrowed to projects, named alarms and a kill switch, with emails, the schedule
-    off, no reserved concurrency, live sweeps and the account's API Gateway logging role."""
+    """The stack narrowed to projects, with named alarms, an alarm name prefix and a kill switch
+    together, emails, the schedule off, no reserved concurrency, live sweeps and the account's
+    API Gateway logging role."""
     return synthesize(tmp_path_factory.mktemp("cdk-narrow"), NARROW_CONTEXT)

@@ -51,6 +51,7 @@ def test_defaults_are_safe_for_a_first_deploy() -> None:
     assert config.sweep_min_age_minutes == 30
     assert config.alarm_max_age_minutes == 10
     assert config.kill_switch_alarm_names == ()
+    assert config.has_alarm_scope is False, "no alarm may stop sessions until one is named"
     assert config.email_outcomes == ("STOPPED", "FAILED", "SKIPPED")
 
 
@@ -103,9 +104,15 @@ def test_sweep_floor_may_equal_the_scheduled_age() -> None:
 
 
 def test_no_alarm_configuration_means_no_alarm_scope() -> None:
-    assert load().has_alarm_scope is True  # the default prefix
-    assert load(alarmNamePrefix="").has_alarm_scope is False
-    assert load(alarmNamePrefix="", killSwitchAlarmNames="kill").has_alarm_scope is True
+    """By default no alarm may act: anyone who may create an alarm named with a default prefix
+    could otherwise stop sessions. Any one of names, a prefix or a kill switch gives a scope."""
+    default = load()
+    assert (default.alarm_names, default.alarm_name_prefix) == ((), "")
+    assert default.kill_switch_alarm_names == ()
+    assert default.has_alarm_scope is False
+    assert load(alarmNames="qa-budget").has_alarm_scope is True
+    assert load(alarmNamePrefix="devicefarm-stop-").has_alarm_scope is True
+    assert load(killSwitchAlarmNames="kill").has_alarm_scope is True
 
 
 def test_powertools_version_defaults_to_the_requirements_pin() -> None:
@@ -192,7 +199,6 @@ BAD_CONTEXT = [
     ("killSwitchAlarmNames", ["all-*"], "no *, ? or comma"),
     ("killSwitchAlarmNames", [f"k{n}" for n in range(21)], "at most 20"),
     ("killSwitchAlarmNames", ["session-stopper-dev-outcome-failed"], "ops alarms"),
-    ("killSwitchAlarmNames", ["devicefarm-stop-everything"], "must not also be a session alarm"),
     ("alarmMaxAgeMinutes", 0, "from 1 to 1440"),
     ("memorySize", "\uff12\uff15\uff16", "whole number"),
     ("pricePerDeviceMinute", "\uff10.17", "must be a number"),
@@ -254,6 +260,23 @@ def test_retention_values_name_cdk_enum_members() -> None:
         assert logs.RetentionDays[name].name == name
 
 
-def test_an_alarm_is_either_a_session_alarm_or_a_kill_switch() -> None:
-    with pytest.raises(ConfigError, match="'killSwitchAlarmNames': must not also be a session"):
-        load(alarmNames=["qa-budget"], killSwitchAlarmNames=["qa-budget"])
+@pytest.mark.parametrize(
+    ("session_alarms", "kill_switch"),
+    [
+        ({"alarmNames": ["qa-budget"]}, "qa-budget"),
+        ({"alarmNamePrefix": "devicefarm-stop-"}, "devicefarm-stop-everything"),
+    ],
+    ids=["named-session-alarm", "prefixed-session-alarm"],
+)
+def test_an_alarm_is_either_a_session_alarm_or_a_kill_switch(
+    session_alarms: dict[str, Any], kill_switch: str
+) -> None:
+    """A kill switch may be neither a listed session alarm nor one the prefix matches."""
+    with pytest.raises(ConfigError) as raised:
+        load(**session_alarms, killSwitchAlarmNames=[kill_switch])
+    assert raised.value.key == "killSwitchAlarmNames"
+    assert "cdk.json context 'killSwitchAlarmNames'" in str(raised.value)
+    assert "must not also be a session alarm" in str(raised.value)
+    # Without the overlap the same session alarms accept a kill switch.
+    config = load(**session_alarms, killSwitchAlarmNames=["qa-kill-switch"])
+    assert config.kill_switch_alarm_names == ("qa-kill-switch",)

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Template
 from infra.constructs.events import Triggers
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized, placeholder_function
 from tests.infra.test_config import load
+from tests.infra.test_iam import alarm_arn
 
 pytestmark = pytest.mark.synth
 ACCOUNT = {"Ref": "AWS::AccountId"}
@@ -24,14 +25,28 @@ def rule(stack: Synthesized, name: str) -> dict[str, Any]:
     return properties
 
 
+# Per stack: its name prefix and its rules (commands, sweep schedule, and alarms if configured).
+STACK_RULES = [
+    ("default_stack", "session-stopper-dev", ["commands", "sweep-schedule"]),
+    ("narrow_stack", "session-stopper-prod", ["commands", "sweep-schedule", "alarms"]),
+]
+
+
+def rule_names(stack: Synthesized) -> list[str]:
+    return sorted(
+        each["Properties"]["Name"] for each in stack.resources("AWS::Events::Rule").values()
+    )
+
+
+@pytest.mark.parametrize(("which", "prefix", "names"), STACK_RULES)
 def test_every_rule_target_has_a_dead_letter_queue_and_retries(
-    default_stack: Synthesized,
+    which: str, prefix: str, names: list[str], request: pytest.FixtureRequest
 ) -> None:
-    dlq = default_stack.queue_id("session-stopper-dev-event-dlq")
-    function = default_stack.only_id("AWS::Lambda::Function")
-    rules = default_stack.resources("AWS::Events::Rule").values()
-    assert len(rules) == 3
-    for each in rules:
+    stack: Synthesized = request.getfixturevalue(which)
+    dlq = stack.queue_id(f"{prefix}-event-dlq")
+    function = stack.only_id("AWS::Lambda::Function")
+    assert rule_names(stack) == sorted(f"{prefix}-{name}" for name in names)
+    for each in stack.resources("AWS::Events::Rule").values():
         (target,) = each["Properties"]["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [function, "Arn"]}
         assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
@@ -84,8 +99,13 @@ def test_command_bus_is_the_stacks_own_and_refuses_other_accounts(
     default_stack.template.resource_count_is("AWS::Events::EventBusPolicy", 0)
 
 
-@pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
-def test_every_pattern_rule_pins_this_account(which: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    ("which", "pattern_rules"),
+    [("default_stack", 1), ("narrow_stack", 2)],  # the command rule, and the alarm rule if any
+)
+def test_every_pattern_rule_pins_this_account(
+    which: str, pattern_rules: int, request: pytest.FixtureRequest
+) -> None:
     """A rule without an `account` field would also match events other accounts could send."""
     stack: Synthesized = request.getfixturevalue(which)
     patterns = [
@@ -93,15 +113,15 @@ def test_every_pattern_rule_pins_this_account(which: str, request: pytest.Fixtur
         for each in stack.resources("AWS::Events::Rule").values()
         if "EventPattern" in each["Properties"]
     ]
-    assert len(patterns) == 2
+    assert len(patterns) == pattern_rules
     for pattern in patterns:
         assert pattern["account"] == [ACCOUNT]
 
 
-def test_schedule_and_alarm_rules_stay_on_the_default_bus(default_stack: Synthesized) -> None:
+def test_schedule_and_alarm_rules_stay_on_the_default_bus(narrow_stack: Synthesized) -> None:
     """Schedules run and AWS service events arrive only on the default bus."""
-    for name in ("session-stopper-dev-sweep-schedule", "session-stopper-dev-alarms"):
-        assert "EventBusName" not in rule(default_stack, name)
+    for name in ("session-stopper-prod-sweep-schedule", "session-stopper-prod-alarms"):
+        assert "EventBusName" not in rule(narrow_stack, name)
 
 
 def test_schedule_rule_sends_the_scheduled_event_envelope(default_stack: Synthesized) -> None:
@@ -117,54 +137,81 @@ def test_schedule_can_be_disabled(narrow_stack: Synthesized) -> None:
     assert schedule["ScheduleExpression"] == NARROW_CONTEXT["sweepSchedule"]
 
 
-def test_alarm_rule_matches_the_prefix_in_alarm_state(default_stack: Synthesized) -> None:
-    assert rule(default_stack, "session-stopper-dev-alarms")["EventPattern"] == {
+def test_alarm_rule_matches_the_prefix_in_alarm_state(narrow_stack: Synthesized) -> None:
+    assert rule(narrow_stack, "session-stopper-prod-alarms")["EventPattern"] == {
         "account": [ACCOUNT],
         "region": [{"Ref": "AWS::Region"}],
         "source": ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
         "detail": {
-            "alarmName": [{"prefix": "devicefarm-stop-"}],
+            "alarmName": [
+                *NARROW_CONTEXT["alarmNames"],
+                *NARROW_CONTEXT["killSwitchAlarmNames"],
+                {"prefix": NARROW_CONTEXT["alarmNamePrefix"]},
+            ],
             "state": {"value": ["ALARM"]},
         },
     }
 
 
-def test_alarm_rule_matches_session_alarms_and_kill_switches(narrow_stack: Synthesized) -> None:
-    pattern = rule(narrow_stack, "session-stopper-prod-alarms")["EventPattern"]
-    assert pattern["detail"]["alarmName"] == [
-        *NARROW_CONTEXT["alarmNames"],
-        *NARROW_CONTEXT["killSwitchAlarmNames"],
-    ]
-    assert (pattern["account"], pattern["region"]) == ([ACCOUNT], [{"Ref": "AWS::Region"}])
-
-
-def test_no_alarm_configuration_grants_alarms_nothing() -> None:
-    """No session alarms, prefix or kill switches: no rule and no alarm-action permission, since
-    matching every alarm would let any alarm of the account stop sessions."""
+def test_alarm_rule_matches_session_alarms_and_kill_switches() -> None:
+    """Exact names alone (no prefix) match exactly those names, nothing by prefix."""
     stack = Stack(App(), "TriggersOnly")
     function = placeholder_function(stack)
-    Triggers(stack, "Triggers", config=load(alarmNamePrefix="", alarmNames=[]), function=function)
+    config = load(alarmNames=["qa-budget"], killSwitchAlarmNames=["qa-kill-switch"])
+    Triggers(stack, "Triggers", config=config, function=function)
     template = Template.from_stack(stack)
-
-    template.resource_count_is("AWS::Events::Rule", 2)
+    (alarm_rule,) = [
+        each["Properties"]
+        for each in template.find_resources("AWS::Events::Rule").values()
+        if each["Properties"].get("EventPattern", {}).get("source") == ["aws.cloudwatch"]
+    ]
+    assert alarm_rule["EventPattern"]["detail"]["alarmName"] == ["qa-budget", "qa-kill-switch"]
     permissions = template.find_resources(
         "AWS::Lambda::Permission",
         {"Properties": {"Principal": "lambda.alarms.cloudwatch.amazonaws.com"}},
     )
-    assert permissions == {}
+    assert [each["Properties"]["SourceArn"] for each in permissions.values()] == [
+        alarm_arn("qa-budget"),
+        alarm_arn("qa-kill-switch"),
+    ]
 
 
-def test_rule_dead_letter_queue_accepts_only_its_rules(default_stack: Synthesized) -> None:
-    dlq = default_stack.queue_id("session-stopper-dev-event-dlq")
+def test_no_alarm_configuration_grants_alarms_nothing(default_stack: Synthesized) -> None:
+    """The default names no session alarm, prefix or kill switch: no alarm rule and no
+    alarm-action permission (matching every alarm would let any alarm of the account stop
+    sessions, and a default prefix would let anyone who may create such an alarm do so)."""
+    assert "session-stopper-dev-alarms" not in rule_names(default_stack)
+    sources = [
+        each["Properties"].get("EventPattern", {}).get("source")
+        for each in default_stack.resources("AWS::Events::Rule").values()
+    ]
+    assert ["aws.cloudwatch"] not in sources
+    alarm_permissions = [
+        permission
+        for permission in default_stack.resources("AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "lambda.alarms.cloudwatch.amazonaws.com"
+    ]
+    assert alarm_permissions == []
+
+
+@pytest.mark.parametrize(("which", "prefix", "names"), STACK_RULES)
+def test_rule_dead_letter_queue_accepts_only_its_rules(
+    which: str, prefix: str, names: list[str], request: pytest.FixtureRequest
+) -> None:
+    stack: Synthesized = request.getfixturevalue(which)
+    dlq = stack.queue_id(f"{prefix}-event-dlq")
     (policy,) = [
         each["Properties"]["PolicyDocument"]["Statement"]
-        for each in default_stack.resources("AWS::SQS::QueuePolicy").values()
+        for each in stack.resources("AWS::SQS::QueuePolicy").values()
         if each["Properties"]["Queues"] == [{"Ref": dlq}]
     ]
     senders = [s for s in policy if s["Effect"] == "Allow"]
-    assert len(senders) == 3
+    assert len(senders) == len(names)
     for statement in senders:
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Action"] == "sqs:SendMessage"
-        assert "aws:SourceArn" in statement["Condition"]["ArnEquals"]
+    # One sender per rule of the stack, each limited to that rule.
+    assert sorted(str(s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in senders) == sorted(
+        str({"Fn::GetAtt": [rule_id, "Arn"]}) for rule_id in stack.resources("AWS::Events::Rule")
+    )

@@ -55,8 +55,9 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         # A first deploy reports what sweeps would stop and stops nothing on its own.
         "SWEEP_DRY_RUN": "true",
         "PROTECTED_NAME_PATTERN": "",
+        # No alarm may stop sessions until one is named.
         "SESSION_ALARM_NAMES": "",
-        "SESSION_ALARM_NAME_PREFIX": "devicefarm-stop-",
+        "SESSION_ALARM_NAME_PREFIX": "",
         "KILL_SWITCH_ALARM_NAMES": "",
         "ALARM_MAX_AGE_MINUTES": "10",
         "PRICE_PER_DEVICE_MINUTE": "0.17",
@@ -73,7 +74,7 @@ def test_narrowed_environment(narrow_stack: Synthesized) -> None:
     assert variables["SWEEP_DRY_RUN"] == "false"
     assert variables["SWEEP_MIN_AGE_MINUTES"] == "0"
     assert variables["SESSION_ALARM_NAMES"] == "qa-lab-budget,qa-lab-runaway"
-    assert variables["SESSION_ALARM_NAME_PREFIX"] == ""
+    assert variables["SESSION_ALARM_NAME_PREFIX"] == "qa-stop-"
     assert variables["KILL_SWITCH_ALARM_NAMES"] == "qa-lab-kill-switch"
     assert variables["ALARM_MAX_AGE_MINUTES"] == "5"
     assert function["MemorySize"] == 512

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from infra.constructs.permissions import GrantTargets, function_statements
+from infra.constructs.permissions import alarm_arn as alarm_arn_string
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized
 from tests.infra.test_config import load
 
@@ -37,12 +38,22 @@ def alarm_arn(name: str) -> dict[str, Any]:
 
 
 def expected_statements(
-    stack: Synthesized, sessions: Any, projects: Any, prefix: str, alarms: Any
+    stack: Synthesized, sessions: Any, projects: Any, prefix: str, alarms: Any | None
 ) -> list[dict[str, Any]]:
+    """`alarms`: what ReadAlarmState covers, or None when no alarm may act (no statement)."""
+
     def arn_of(logical_id: str) -> dict[str, Any]:
         return {"Fn::GetAtt": [logical_id, "Arn"]}
 
     allow = {"Effect": "Allow"}
+    read_alarms = [
+        {
+            **allow,
+            "Sid": "ReadAlarmState",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": alarms,
+        }
+    ]
     return [
         {**allow, "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
         {
@@ -101,12 +112,7 @@ def expected_statements(
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn_of(stack.logical_id("AWS::Logs::LogGroup", "StopperLogGroup")),
         },
-        {
-            **allow,
-            "Sid": "ReadAlarmState",
-            "Action": "cloudwatch:DescribeAlarms",
-            "Resource": alarms,
-        },
+        *(read_alarms if alarms is not None else []),
     ]
 
 
@@ -116,7 +122,8 @@ def test_function_policy_is_exactly_least_privilege(default_stack: Synthesized) 
         sessions=devicefarm_arn("session:*"),
         projects=devicefarm_arn("project:*"),
         prefix="session-stopper-dev",
-        alarms=alarm_arn("devicefarm-stop-*"),
+        # No alarm is configured by default: the function may not even read alarms.
+        alarms=None,
     )
 
 
@@ -144,13 +151,20 @@ def test_alarm_reads_are_scoped_to_the_alarms_with_authority() -> None:
             if statement.sid == "ReadAlarmState"
         ]
         assert len(found) <= 1
-        return [found[0]["Resource"]] if found else None
+        return _as_list(found[0]["Resource"]) if found else None
 
-    assert read_alarm_resources(alarmNamePrefix="") is None
-    names_only = read_alarm_resources(alarmNamePrefix="", alarmNames=["qa-budget"])
-    assert names_only is not None
-    assert str(names_only[0]).endswith(":alarm:qa-budget")
+    # alarm_arn_string: the ARN as the stack code builds it, before synthesis resolves tokens.
+    assert read_alarm_resources() is None  # the default
+    assert read_alarm_resources(alarmNames=["qa-budget"]) == [alarm_arn_string("qa-budget")]
+    assert read_alarm_resources(alarmNamePrefix="devicefarm-stop-") == [
+        alarm_arn_string("devicefarm-stop-*")
+    ]
+    assert read_alarm_resources(alarmNames=["qa-budget"], alarmNamePrefix="qa-stop-") == [
+        alarm_arn_string("qa-budget"),
+        alarm_arn_string("qa-stop-*"),
+    ]
     assert read_alarm_resources(killSwitchAlarmNames=["kill"]) == ["*"]
+    assert read_alarm_resources(alarmNamePrefix="qa-stop-", killSwitchAlarmNames=["kill"]) == ["*"]
 
 
 def test_wildcard_resources_only_where_iam_has_no_resource_type(
@@ -206,17 +220,20 @@ def test_exactly_the_configured_alarms_may_invoke_the_function(
             if permission["Properties"]["Principal"] == "lambda.alarms.cloudwatch.amazonaws.com"
         ]
 
-    (prefix_permission,) = alarm_permissions(default_stack)
-    assert prefix_permission["SourceAccount"] == ACCOUNT
-    assert prefix_permission["SourceArn"] == alarm_arn("devicefarm-stop-*")
-    assert prefix_permission["Action"] == "lambda:InvokeFunction"
-    named = alarm_permissions(narrow_stack)
-    assert [permission["SourceArn"] for permission in named] == [
-        alarm_arn(name)
-        for name in [*NARROW_CONTEXT["alarmNames"], *NARROW_CONTEXT["killSwitchAlarmNames"]]
+    # The default configures no alarm, so no alarm may use the function as its action.
+    assert alarm_permissions(default_stack) == []
+    # Session alarms by name, then by prefix, then the kill switches: nothing else.
+    granted = alarm_permissions(narrow_stack)
+    assert [permission["SourceArn"] for permission in granted] == [
+        *(alarm_arn(name) for name in NARROW_CONTEXT["alarmNames"]),
+        alarm_arn(f"{NARROW_CONTEXT['alarmNamePrefix']}*"),
+        *(alarm_arn(name) for name in NARROW_CONTEXT["killSwitchAlarmNames"]),
     ]
-    for permission in named:
+    function = narrow_stack.only_id("AWS::Lambda::Function")
+    for permission in granted:
         assert permission["SourceAccount"] == ACCOUNT
+        assert permission["Action"] == "lambda:InvokeFunction"
+        assert permission["FunctionName"] == {"Fn::GetAtt": [function, "Arn"]}
 
 
 def managed_policy(stack: Synthesized, name: str) -> dict[str, Any]:

@@ -11,6 +11,17 @@ from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.synth
 PREFIX = "session-stopper-dev"
+BOTH_STACKS = pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
+OPS_ALARMS = (
+    "function-errors",
+    "function-throttles",
+    "outcome-failed",
+    "outcome-dlq-not-empty",
+    "async-failures-not-empty",
+    "event-dlq-not-empty",
+    "command-rule-failed-invocations",
+    "sweep-schedule-rule-failed-invocations",
+)
 
 
 def alarms(stack: Synthesized) -> dict[str, dict[str, Any]]:
@@ -20,28 +31,28 @@ def alarms(stack: Synthesized) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_the_expected_alarms_exist(default_stack: Synthesized) -> None:
-    assert sorted(alarms(default_stack)) == sorted(
-        f"{PREFIX}-{suffix}"
-        for suffix in (
-            "function-errors",
-            "function-throttles",
-            "outcome-failed",
-            "outcome-dlq-not-empty",
-            "async-failures-not-empty",
-            "event-dlq-not-empty",
-            "command-rule-failed-invocations",
-            "sweep-schedule-rule-failed-invocations",
-            "alarm-rule-failed-invocations",
-        )
-    )
-
-
-def test_every_alarm_notifies_the_ops_topic_on_first_occurrence(
-    default_stack: Synthesized,
+@pytest.mark.parametrize(
+    ("which", "prefix", "expected"),
+    [
+        # No alarm rule by default, so nothing to watch for failed alarm-rule invocations.
+        ("default_stack", "session-stopper-dev", OPS_ALARMS),
+        ("narrow_stack", "session-stopper-prod", (*OPS_ALARMS, "alarm-rule-failed-invocations")),
+    ],
+)
+def test_the_expected_alarms_exist(
+    which: str, prefix: str, expected: tuple[str, ...], request: pytest.FixtureRequest
 ) -> None:
-    ops_topic = {"Ref": default_stack.logical_id("AWS::SNS::Topic", "ops-alarms")}
-    for name, alarm in alarms(default_stack).items():
+    stack: Synthesized = request.getfixturevalue(which)
+    assert sorted(alarms(stack)) == sorted(f"{prefix}-{suffix}" for suffix in expected)
+
+
+@BOTH_STACKS
+def test_every_alarm_notifies_the_ops_topic_on_first_occurrence(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    stack: Synthesized = request.getfixturevalue(which)
+    ops_topic = {"Ref": stack.logical_id("AWS::SNS::Topic", "ops-alarms")}
+    for name, alarm in alarms(stack).items():
         assert alarm["AlarmActions"] == [ops_topic], name
         assert alarm["OKActions"] == [ops_topic], name
         assert alarm["Threshold"] == 0, name
@@ -65,6 +76,21 @@ def test_queue_and_rule_alarms_watch_the_right_metrics(default_stack: Synthesize
     assert (failed["Namespace"], failed["MetricName"]) == ("AWS/Events", "FailedInvocations")
     rule_id = default_stack.logical_id("AWS::Events::Rule", f"{PREFIX}-commands")
     assert failed["Dimensions"] == [{"Name": "RuleName", "Value": {"Ref": rule_id}}]
+
+
+@BOTH_STACKS
+def test_every_rule_has_a_failed_invocations_alarm(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """One FailedInvocations alarm per EventBridge rule, the alarm rule included when there is
+    one, and none for a rule the stack does not have."""
+    stack: Synthesized = request.getfixturevalue(which)
+    watched = sorted(
+        alarm["Dimensions"][0]["Value"]["Ref"]
+        for alarm in alarms(stack).values()
+        if alarm.get("MetricName") == "FailedInvocations"
+    )
+    assert watched == sorted(stack.resources("AWS::Events::Rule"))
 
 
 def test_dashboard_shows_outcomes_minutes_duration_and_errors(default_stack: Synthesized) -> None:

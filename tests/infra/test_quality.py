@@ -44,31 +44,57 @@ def test_cfn_lint_finds_nothing(which: str, request: pytest.FixtureRequest) -> N
 
 
 @pytest.mark.synth
-def test_resource_inventory(default_stack: Synthesized) -> None:
-    counts = Counter(resource["Type"] for resource in default_stack.raw["Resources"].values())
+@pytest.mark.parametrize(
+    ("which", "alarm_rules", "alarm_permissions", "api_gateway_logs_role"),
+    [
+        # By default no alarm may act: no alarm rule, no alarm-action permission.
+        ("default_stack", 0, 0, 0),
+        # Two alarm names, a prefix and a kill switch; and the account's API Gateway role.
+        ("narrow_stack", 1, 4, 1),
+    ],
+)
+def test_resource_inventory(
+    which: str,
+    alarm_rules: int,
+    alarm_permissions: int,
+    api_gateway_logs_role: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    stack: Synthesized = request.getfixturevalue(which)
+    counts = Counter(resource["Type"] for resource in stack.raw["Resources"].values())
     assert counts["AWS::Lambda::Function"] == 1
     assert counts["AWS::SNS::Topic"] == 2
     assert counts["AWS::SQS::Queue"] == 3
     assert counts["AWS::KMS::Key"] == 1
     assert counts["AWS::DynamoDB::Table"] == 1
-    assert counts["AWS::Events::Rule"] == 3
+    assert counts["AWS::Events::Rule"] == 2 + alarm_rules
     assert counts["AWS::Events::EventBus"] == 1
     assert counts["AWS::ApiGateway::RestApi"] == 1
     assert counts["AWS::ApiGateway::GatewayResponse"] == 3
-    assert counts["AWS::CloudWatch::Alarm"] == 9
+    # One ops alarm per rule's failed invocations, so one more with an alarm rule.
+    assert counts["AWS::CloudWatch::Alarm"] == 8 + alarm_rules
     assert counts["AWS::CloudWatch::Dashboard"] == 1
-    # Only the function's: by default the stack leaves API Gateway's account-wide role alone.
-    assert counts["AWS::IAM::Role"] == 1
-    assert counts["AWS::ApiGateway::Account"] == 0
+    # Two API methods and one per rule, plus one per alarm (or prefix) that may act.
+    assert counts["AWS::Lambda::Permission"] == 2 + 2 + alarm_rules + alarm_permissions
+    # The function's; by default the stack leaves API Gateway's account-wide role alone.
+    assert counts["AWS::IAM::Role"] == 1 + api_gateway_logs_role
+    assert counts["AWS::ApiGateway::Account"] == api_gateway_logs_role
     assert counts["AWS::IAM::ManagedPolicy"] == 2  # caller and operator
     # The function's, the API's access logs, and the API's execution logs.
     assert counts["AWS::Logs::LogGroup"] == 3
 
 
 @pytest.mark.synth
-def test_every_acknowledgment_gives_a_specific_reason(default_stack: Synthesized) -> None:
+@pytest.mark.parametrize(
+    ("which", "stack_name"),
+    [("default_stack", "SessionStopper-dev"), ("narrow_stack", "SessionStopper-prod")],
+)
+def test_every_acknowledgment_gives_a_specific_reason(
+    which: str, stack_name: str, request: pytest.FixtureRequest
+) -> None:
+    stack: Synthesized = request.getfixturevalue(which)
     metadata = json.loads(
-        (default_stack.outdir / "SessionStopper-dev.metadata.json").read_text(encoding="utf-8")
+        (stack.outdir / f"{stack_name}.metadata.json").read_text(encoding="utf-8")
     )
     acknowledgments = {
         rule: reason
@@ -109,12 +135,24 @@ def test_acknowledged_finding_passes_and_others_still_fail(tmp_path: Path) -> No
 
 @pytest.mark.synth
 def test_the_real_app_fails_synth_on_a_new_finding(tmp_path: Path) -> None:
-    """The app that ships checks itself: one unacknowledged finding stops its synth."""
-    app, stack = create_app(outdir=str(tmp_path))
-    sqs.Queue(stack, "QueueWithoutDeadLetterQueueOrTls")  # SQS3 and SQS4 findings
+    """The app that ships checks itself: one unacknowledged finding stops its synth, and it is
+    the only finding. Synthesized with a prefix and no kill switch, the one alarm configuration
+    neither session fixture has, so this also proves the prefix-scoped DescribeAlarms grant is
+    acknowledged."""
+    app, stack = create_app(context={"alarmNamePrefix": "devicefarm-stop-"}, outdir=str(tmp_path))
+    queue = sqs.Queue(stack, "QueueWithoutDeadLetterQueueOrTls")  # SQS3 and SQS4 findings
 
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    findings = {
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    }
+    queue_path = f"{queue.node.path}/Resource"
+    assert findings == {("AwsSolutions-SQS3", queue_path), ("AwsSolutions-SQS4", queue_path)}
 
 
 def test_bad_context_fails_before_any_construct_is_built(tmp_path: Path) -> None:
