@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import infra.node  # noqa: F401  (first: jsii must start on the pinned Node, before aws_cdk)
+
+# isort: split
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 

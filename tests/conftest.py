@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import infra.node  # noqa: F401  (first: jsii must start on the pinned Node, before aws_cdk)
+
+# isort: split
 import json
 import os
 from collections.abc import Iterator

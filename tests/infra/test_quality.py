@@ -20,6 +20,7 @@ from app import create_app
 from infra.config import read_context_defaults
 from infra.context_values import ConfigError
 from infra.nag import acknowledge
+from infra.node import bundled_node
 from tests.infra.conftest import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,3 +206,25 @@ def test_deploy_docs_list_every_context_key() -> None:
     docs = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     for key in read_context_defaults(ROOT / "cdk.json"):
         assert f"| `{key}` |" in docs, f"docs/deploy.md does not document {key}"
+
+
+def test_the_cdk_runs_on_the_pinned_node_not_the_machines() -> None:
+    """Node 20 reached its end of life: jsii must start the Node LTS from requirements.txt
+    even with no `node` on PATH at all."""
+    version = subprocess.run(
+        [str(bundled_node()), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert int(version.lstrip("v").split(".")[0]) >= 22
+    env = {key: value for key, value in os.environ.items() if key not in {"JSII_NODE", "PATH"}}
+    probe = "import infra.node, aws_cdk; aws_cdk.App(); print(infra.node.bundled_node())"
+    ran = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**env, "PATH": "", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == str(bundled_node())
