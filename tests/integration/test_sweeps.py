@@ -22,6 +22,7 @@ from session_stopper.handler import lambda_handler
 from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.sweep import SweepPolicy
 from tests.support.aws import OutcomeSink, Published
+from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
 
@@ -296,3 +297,28 @@ def test_an_api_sweep_stops_starting_work_in_time_for_api_gateway(
     assert len(summary["inventory"]["projectsNotReached"]) >= 1
     assert summary["outcomes"] == {}, "nothing is started once the time is up"
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+
+
+def test_callers_may_narrow_the_operators_projects_but_never_widen_them(
+    world: DeviceFarmWorld,
+    mixed: dict[str, str],
+    outcome_sink: OutcomeSink,
+    api_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SWEEP_PROJECT_ARNS", world.project("alpha"))
+    reset_function_caches()
+    beta = {"projectArns": [world.project("beta")]}
+
+    api = lambda_handler(api_event(beta, path="/sweeps", resource="/sweeps"), FakeLambdaContext())
+    event = lambda_handler({"action": "sweep", **beta}, FakeLambdaContext())
+    stop = lambda_handler({"arn": mixed["keep-demo"]}, FakeLambdaContext())  # a beta session
+    narrowed = lambda_handler(
+        {"action": "sweep", "projectArns": [world.project("alpha")]}, FakeLambdaContext()
+    )
+
+    assert (api["statusCode"], json.loads(api["body"])["error"]["code"]) == (403, "OUT_OF_SCOPE")
+    assert (event["outcome"], event["error"]["code"]) == ("REJECTED", "OUT_OF_SCOPE")
+    assert (stop["outcome"], stop["error"]["code"]) == ("REJECTED", "OUT_OF_SCOPE")
+    assert narrowed["outcomes"] == {"STOPPED": 2}
+    assert world.status(mixed["old-c"]) == "RUNNING", "beta's sessions are out of reach"
