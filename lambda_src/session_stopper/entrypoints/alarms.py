@@ -6,7 +6,9 @@ and only a kill-switch alarm (`KILL_SWITCH_ALARM_NAMES`) sweeps every active ses
 alarm whose dimension is missing, empty or not a session ARN is refused, never widened into a
 kill switch. Only a transition to ALARM acts, not while its actions are suppressed, not when the
 event is older than `ALARM_MAX_AGE_MINUTES` (a late retry must not stop sessions after the alarm
-cleared), and only if CloudWatch still reports the alarm in ALARM right now.
+cleared). The alarm itself, read with DescribeAlarms, is the authority over the event: it must be
+in ALARM now, have entered it recently, and (a session alarm) name the sessions the event names,
+so a forged or replayed event cannot act beyond what the alarm does.
 """
 
 from __future__ import annotations
