@@ -23,6 +23,7 @@ from tests.integration.alarm_events import (
     alarm_arn,
     alarm_data,
     alarm_name,
+    dated,
     fresh_alarm,
     name_session,
 )
@@ -144,18 +145,6 @@ def test_a_session_alarm_without_a_good_session_dimension_is_rejected_not_widene
     assert published.body["outcome"] == "REJECTED"
 
 
-def test_a_session_alarm_naming_another_accounts_session_is_out_of_scope(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
-) -> None:
-    event = fresh_alarm("alarm_state_change_metric.json")
-    name_session(event, sessions[0]["arn"].replace("123456789012", "210987654321"))
-
-    result = invoke(event)
-
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "OUT_OF_SCOPE")
-    assert world.emulator.call_counts.total() == 0
-
-
 @pytest.mark.parametrize("fixture", METRIC_ALARMS + COMPOSITE_ALARMS)
 def test_an_alarm_the_operator_did_not_name_does_nothing(
     fixture: str,
@@ -244,49 +233,70 @@ def test_an_old_alarm_event_is_dropped_and_says_why(
     assert "11 minutes ago" in published.body["error"]["message"]
 
 
-def test_an_alarm_event_dated_in_the_future_is_rejected(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
-) -> None:
-    event = fresh_alarm("alarm_action_composite.json", minutes_ago=-30)
-
-    result = invoke(event)
-
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
-    assert world.emulator.call_counts.total() == 0
+# An alarm event changed one way: refused before any Device Farm call, whatever it claims.
+Change = Callable[[dict[str, Any], list[str]], None]
 
 
-def test_an_alarm_of_another_account_is_not_found(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
-) -> None:
-    event = fresh_alarm("alarm_action_composite.json")
+def _future(event: dict[str, Any], _sessions: list[str]) -> None:
+    dated(event, datetime.now(UTC) + timedelta(minutes=30))
+
+
+def _without_zone(event: dict[str, Any], _sessions: list[str]) -> None:
+    event["time"] = "2026-11-28T00:00:00"
+
+
+def _other_accounts_alarm(event: dict[str, Any], _sessions: list[str]) -> None:
     event["alarmArn"] = event["alarmArn"].replace("123456789012", "210987654321")
 
-    result = invoke(event)
 
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "ALARM_NOT_FOUND")
-    assert world.emulator.call_counts.total() == 0
-
-
-def test_an_alarm_arn_that_does_not_name_the_alarm_is_rejected(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
-) -> None:
-    event = fresh_alarm("alarm_state_change_composite.json")
+def _arn_naming_another_alarm(event: dict[str, Any], _sessions: list[str]) -> None:
     event["resources"] = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:something-else"]
 
-    result = invoke(event)
 
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_ALARM")
-
-
-def test_an_alarm_state_change_from_another_account_is_out_of_scope(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
-) -> None:
-    event = fresh_alarm("alarm_state_change_composite.json")
+def _from_another_account(event: dict[str, Any], _sessions: list[str]) -> None:
     event["account"] = "210987654321"
 
+
+def _another_accounts_session(event: dict[str, Any], sessions: list[str]) -> None:
+    name_session(event, sessions[0].replace("123456789012", "210987654321"))
+
+
+def _other_sessions_than_the_alarms(event: dict[str, Any], sessions: list[str]) -> None:
+    """The alarm in CloudWatch names one session, the (forged) event another."""
+    aim(event, sessions[0])
+    name_session(event, sessions[1])
+
+
+REFUSED: list[tuple[str, Change, str]] = [
+    ("alarm_action_composite.json", _future, "INVALID_VALUE"),
+    ("alarm_action_metric.json", _without_zone, "INVALID_VALUE"),
+    ("alarm_state_change_metric.json", _without_zone, "INVALID_VALUE"),
+    ("alarm_action_composite.json", _other_accounts_alarm, "ALARM_NOT_FOUND"),
+    ("alarm_state_change_composite.json", _arn_naming_another_alarm, "INVALID_ALARM"),
+    ("alarm_state_change_composite.json", _from_another_account, "OUT_OF_SCOPE"),
+    ("alarm_state_change_metric.json", _another_accounts_session, "OUT_OF_SCOPE"),
+    ("alarm_action_metric.json", _other_sessions_than_the_alarms, "INVALID_ALARM"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "change", "code"),
+    REFUSED,
+    ids=[f"{change.__name__[1:]}-{fixture.split('.')[0]}" for fixture, change, _ in REFUSED],
+)
+def test_an_alarm_event_that_is_not_what_it_claims_is_rejected(
+    fixture: str,
+    change: Change,
+    code: str,
+    world: DeviceFarmWorld,
+    sessions: list[dict[str, Any]],
+) -> None:
+    event = fresh_alarm(fixture)
+    change(event, [session["arn"] for session in sessions])
+
     result = invoke(event)
 
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "OUT_OF_SCOPE")
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", code)
     assert world.emulator.call_counts.total() == 0
 
 
@@ -416,21 +426,6 @@ def test_a_kill_switch_meeting_a_stop_in_progress_counts_it(
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 1
 
 
-def test_an_event_naming_other_sessions_than_the_alarm_does_is_rejected(
-    world: DeviceFarmWorld, sessions: list[dict[str, Any]], outcome_sink: OutcomeSink
-) -> None:
-    """The alarm in CloudWatch names one session; a forged event (a direct invoke) names
-    another: the alarm's own definition wins, nothing is stopped."""
-    event = fresh_alarm("alarm_action_metric.json")
-    aim(event, sessions[0]["arn"])
-    name_session(event, sessions[1]["arn"])
-
-    result = invoke(event)
-
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_ALARM")
-    assert world.emulator.call_counts.total() == 0
-
-
 def test_an_alarm_that_entered_alarm_long_ago_is_dropped_even_if_the_event_looks_fresh(
     world: DeviceFarmWorld,
     sessions: list[dict[str, Any]],
@@ -455,19 +450,6 @@ def test_an_alarm_that_entered_alarm_long_ago_is_dropped_even_if_the_event_looks
 
     assert (result["outcome"], result["reason"]) == ("SKIPPED", "ALARM_EXPIRED")
     assert "45 minutes ago" in result["error"]["message"]
-    assert world.emulator.call_counts.total() == 0
-
-
-@pytest.mark.parametrize("fixture", ["alarm_action_metric.json", "alarm_state_change_metric.json"])
-def test_an_alarm_time_without_a_zone_is_rejected(
-    fixture: str, world: DeviceFarmWorld, sessions: list[dict[str, Any]]
-) -> None:
-    event = fresh_alarm(fixture)
-    event["time"] = "2026-11-28T00:00:00"
-
-    result = invoke(event)
-
-    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
     assert world.emulator.call_counts.total() == 0
 
 
