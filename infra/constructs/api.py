@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -15,6 +15,7 @@ from constructs import Construct
 from infra.checkov_skips import skip_check
 from infra.config import StackConfig
 from infra.constructs.log_groups import retained_log_group
+from infra.constructs.permissions import OTHER_ACCOUNTS, deny_everyone
 from infra.nag import acknowledge
 
 # The gateway only bounds the body's size and shape; the function validates the values and
@@ -117,13 +118,8 @@ class StopperApi(Construct):
         operator policies)."""
         return iam.PolicyDocument(
             statements=[
-                iam.PolicyStatement(
-                    sid="DenyOtherAccounts",
-                    effect=iam.Effect.DENY,
-                    principals=[iam.AnyPrincipal()],
-                    actions=["execute-api:Invoke"],
-                    resources=["execute-api:/*"],
-                    conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+                deny_everyone(
+                    "DenyOtherAccounts", "execute-api:Invoke", "execute-api:/*", OTHER_ACCOUNTS
                 )
             ]
         )

@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import StackConfig
-from infra.constructs.permissions import alarm_arns
+from infra.constructs.permissions import OTHER_ACCOUNTS, alarm_arns, deny_everyone
 from infra.constructs.queues import dead_letter_queue
 
 COMMAND_SOURCE = "devicefarm.session-stopper"
@@ -75,20 +75,10 @@ class Triggers(Construct):
         # Without an Allow no other account could put events here anyway; the Deny keeps it
         # that way even if someone adds a cross-account Allow to the bus later. Set on the bus
         # itself (AWS::Events::EventBus Policy), so the bus never exists without it.
+        # Spelled out: the bus's own Arn attribute would reference itself.
+        arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/{name}"
         policy = iam.PolicyDocument(
-            statements=[
-                iam.PolicyStatement(
-                    sid="ThisAccountOnly",
-                    effect=iam.Effect.DENY,
-                    principals=[iam.AnyPrincipal()],
-                    actions=["events:PutEvents"],
-                    # Spelled out: the bus's own Arn attribute would reference itself.
-                    resources=[
-                        f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/{name}"
-                    ],
-                    conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
-                )
-            ]
+            statements=[deny_everyone("ThisAccountOnly", "events:PutEvents", arn, OTHER_ACCOUNTS)]
         )
         cfn_bus = bus.node.default_child
         assert isinstance(cfn_bus, events.CfnEventBus)

@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import StackConfig
+from infra.constructs.permissions import OTHER_ACCOUNTS, deny_everyone
 from infra.constructs.queues import dead_letter_queue
 
 CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
@@ -60,34 +61,18 @@ class Notifications(Construct):
         (an admin's `sns:*`, say) can inject a fake outcome that subscribers would act on.
         """
         not_the_function = {"ArnNotEquals": {"aws:PrincipalArn": function_role.role_arn}}
-        self.outcome_topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheFunctionPublishes",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sns:Publish"],
-                resources=[self.outcome_topic.topic_arn],
-                conditions=not_the_function,
-            )
-        )
-        self.outcome_topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyThisAccountSubscribes",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sns:Subscribe"],
-                resources=[self.outcome_topic.topic_arn],
-                conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
-            )
-        )
+        topic = self.outcome_topic.topic_arn
+        for statement in (
+            deny_everyone("OnlyTheFunctionPublishes", "sns:Publish", topic, not_the_function),
+            deny_everyone("OnlyThisAccountSubscribes", "sns:Subscribe", topic, OTHER_ACCOUNTS),
+        ):
+            self.outcome_topic.add_to_resource_policy(statement)
         self.outcome_dlq.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheFunctionParksOutcomes",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sqs:SendMessage"],
-                resources=[self.outcome_dlq.queue_arn],
-                conditions=not_the_function,
+            deny_everyone(
+                "OnlyTheFunctionParksOutcomes",
+                "sqs:SendMessage",
+                self.outcome_dlq.queue_arn,
+                not_the_function,
             )
         )
 

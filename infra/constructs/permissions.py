@@ -1,9 +1,11 @@
-"""The function's IAM statements, least privilege, one statement per reason."""
+"""IAM statements: the function's, least privilege, one per reason; and the resource policies'
+explicit Denies."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
@@ -18,6 +20,23 @@ IDEMPOTENCY_ITEM_ACTIONS = (
 )
 # SNS encrypts each published message with a data key from the topic's KMS key.
 TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+# A condition that holds for every principal outside the stack's account.
+OTHER_ACCOUNTS = {"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}}
+
+
+def deny_everyone(
+    sid: str, action: str, resource: str, unless: dict[str, Any]
+) -> iam.PolicyStatement:
+    """A resource-policy Deny for every principal the condition `unless` matches: an explicit
+    Deny, so no identity policy anywhere (an administrator's `*` included) can lift it."""
+    return iam.PolicyStatement(
+        sid=sid,
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=[action],
+        resources=[resource],
+        conditions=unless,
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from session_stopper.models.arn import arn_parts, arn_problem
+from session_stopper.models.arn import ACCOUNT, REGION, arn_parts, arn_problem
 
 # Every variable the function reads (Powertools' own are documented in the README).
 SETTING_VARIABLES = (
@@ -30,8 +30,6 @@ SETTING_VARIABLES = (
     "KILL_SWITCH_ALARM_NAMES",
     "ALARM_MAX_AGE_MINUTES",
 )
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
-_ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
 
 
 class ConfigurationError(RuntimeError):
@@ -136,8 +134,8 @@ def _project_arns(region: str, account: str) -> tuple[str, ...]:
 
 
 def load_settings() -> Settings:
-    region = _matching("DEVICE_FARM_REGION", _REGION, "us-west-2", "an AWS region")
-    account = _matching("DEVICE_FARM_ACCOUNT_ID", _ACCOUNT, "", "12 digits 0-9 (required)")
+    region = _matching("DEVICE_FARM_REGION", REGION, "us-west-2", "an AWS region")
+    account = _matching("DEVICE_FARM_ACCOUNT_ID", ACCOUNT, "", "12 digits 0-9 (required)")
     max_age = _whole_number("SWEEP_MAX_AGE_MINUTES", 60)
     min_age = _whole_number("SWEEP_MIN_AGE_MINUTES", min(30, max_age), minimum=0)
     if min_age > max_age:

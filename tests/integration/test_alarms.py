@@ -12,8 +12,9 @@ import pytest
 from botocore.stub import Stubber
 
 from session_stopper.gateways import alarms as alarm_gateway_module
-from session_stopper.gateways.sweep_lock import Holder, SweepLock
+from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.handler import lambda_handler
+from session_stopper.models.sweep import RunningSweep
 from tests.integration.alarm_events import (
     COMPOSITE_ALARMS,
     KILL_SWITCH_ALARM_NAME,
@@ -457,11 +458,22 @@ def test_a_kill_switch_takes_over_from_a_routine_sweep_but_not_from_another_kill
     world: DeviceFarmWorld, sessions: list[dict[str, Any]]
 ) -> None:
     """An alarm fires once: a kill switch must not be lost behind a preview or a schedule."""
-    routine = Holder("preview", "api", "request-1", "2026-11-28T00:00:00+00:00")
+    routine = RunningSweep(
+        sweep_id="preview",
+        trigger_kind="api",
+        trigger_id="request-1",
+        started_at="2026-11-28T00:00:00+00:00",
+    )
     assert SweepLock().acquire(routine, lease_seconds=300) is None
 
     first = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
-    emergency = Holder("kill", "alarm", "alarm-1", "2026-11-28T00:00:00+00:00", kill_switch=True)
+    emergency = RunningSweep(
+        sweep_id="kill",
+        trigger_kind="alarm",
+        trigger_id="alarm-1",
+        started_at="2026-11-28T00:00:00+00:00",
+        kill_switch=True,
+    )
     assert SweepLock().acquire(emergency, lease_seconds=300) is None
     second = invoke(fresh_alarm("alarm_state_change_composite.json"))["summary"]
 

@@ -17,10 +17,10 @@ from session_stopper.entrypoints import api
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.gateways.budgets import API_GATEWAY_TIMEOUT_SECONDS
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
-from session_stopper.gateways.sweep_lock import Holder, SweepLock
+from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.handler import lambda_handler
 from session_stopper.models.outcome import TriggerKind
-from session_stopper.models.sweep import SweepPolicy
+from session_stopper.models.sweep import RunningSweep, SweepPolicy
 from tests.support.aws import OutcomeSink, Published
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
@@ -248,7 +248,12 @@ def test_a_sweep_meeting_a_stop_in_progress_counts_it_and_goes_on(
 def test_a_second_sweep_while_one_runs_yields_and_says_to_whom(
     world: DeviceFarmWorld, mixed: dict[str, str], outcome_sink: OutcomeSink, api_event: Any
 ) -> None:
-    running = Holder("sweep-1", "schedule", "rule/sweep", "2026-11-28T00:00:00+00:00")
+    running = RunningSweep(
+        sweep_id="sweep-1",
+        trigger_kind="schedule",
+        trigger_id="rule/sweep",
+        started_at="2026-11-28T00:00:00+00:00",
+    )
     assert SweepLock().acquire(running, lease_seconds=60) is None
 
     event_answer = lambda_handler({"action": "sweep"}, FakeLambdaContext())

@@ -8,6 +8,7 @@ the operator keeps the deployment in dry run, whatever the caller asks.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from session_stopper.config import Settings
@@ -86,6 +87,10 @@ class Authority:
             max_age_minutes=0, project_arns=self.projects, dry_run=self.dry_run, kill_switch=True
         )
 
+    @functools.cached_property
+    def _project_ids(self) -> frozenset[str]:
+        return frozenset(arn_parts(project).project_id for project in self.projects)
+
     def _arn_refusal(self, arn: str, kind: ResourceType, field: str) -> Rejection | None:
         parts = arn_parts(arn)
         if parts.region != self.region:
@@ -94,8 +99,7 @@ class Authority:
         if parts.account != self.account_id:
             message = f"this deployment acts on account {self.account_id} only"
             return _refusal(OUT_OF_SCOPE, field, message)
-        in_scope = {arn_parts(project).project_id for project in self.projects}
-        if in_scope and parts.project_id not in in_scope:
+        if self._project_ids and parts.project_id not in self._project_ids:
             message = f"project {parts.project_id} is not one this deployment acts on"
             return _refusal(OUT_OF_SCOPE, field, message)
         return None

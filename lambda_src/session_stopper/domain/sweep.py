@@ -25,7 +25,7 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
-from session_stopper.gateways.sweep_lock import Holder, SweepLock
+from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import RunningSweep, SweepCounts, SweepPolicy, SweepSummary
@@ -91,7 +91,7 @@ class _Report:
         self.tally = _Tally(self.now)
 
     def summary(
-        self, origin: Origin, settings: Settings, yielded_to: Holder | None = None
+        self, origin: Origin, settings: Settings, yielded_to: RunningSweep | None = None
     ) -> SweepSummary:
         policy, tally = self.policy, self.tally
         return SweepSummary(
@@ -110,14 +110,7 @@ class _Report:
             left_undone=self.left_undone[:MAX_LISTED_LEFT_UNDONE],
             started_at=self.started_at,
             duration_seconds=round(time.monotonic() - self.started, 3),
-            yielded_to=RunningSweep(
-                sweep_id=yielded_to.sweep_id,
-                trigger_kind=yielded_to.trigger_kind,
-                trigger_id=yielded_to.trigger_id,
-                started_at=yielded_to.started_at,
-            )
-            if yielded_to
-            else None,
+            yielded_to=yielded_to,
         )
 
 
@@ -146,7 +139,7 @@ class Sweeper:
         """Sweep, unless another sweep holds the lock: then yield to it and say so."""
         report = _Report(policy, self._now, time.monotonic())
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
-        holder = Holder(
+        holder = RunningSweep(
             sweep_id=origin.sweep_id or "",
             trigger_kind=origin.trigger.kind.value,
             trigger_id=origin.trigger.id,

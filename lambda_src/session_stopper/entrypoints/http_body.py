@@ -142,20 +142,14 @@ def canonical_request(event: dict[str, Any]) -> dict[str, Any] | Refusal:
 
 
 def _with_json_body(event: dict[str, Any], body: str | None) -> dict[str, Any]:
-    headers = {
-        name: value
-        for name, value in (event.get("headers") or {}).items()
-        if name.lower() != "content-type"
-    }
-    multi = {
-        name: value
-        for name, value in (event.get("multiValueHeaders") or {}).items()
-        if name.lower() != "content-type"
-    }
+    def json_typed(headers: dict[str, Any] | None, value: Any) -> dict[str, Any]:
+        kept = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
+        return {**kept, "Content-Type": value}
+
     return {
         **event,
-        "headers": {**headers, "Content-Type": JSON_MEDIA_TYPE},
-        "multiValueHeaders": {**multi, "Content-Type": [JSON_MEDIA_TYPE]},
+        "headers": json_typed(event.get("headers"), JSON_MEDIA_TYPE),
+        "multiValueHeaders": json_typed(event.get("multiValueHeaders"), [JSON_MEDIA_TYPE]),
         "body": body,
         "isBase64Encoded": False,
     }

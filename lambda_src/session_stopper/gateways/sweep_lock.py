@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -19,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_stopper.config import settings
 from session_stopper.gateways.budgets import budgets_for
+from session_stopper.models.sweep import RunningSweep
 from session_stopper.observability import logger
 
 if TYPE_CHECKING:
@@ -33,21 +33,12 @@ class SweepLockError(Exception):
     """The table could not be asked: whether another sweep runs is unknown."""
 
 
-@dataclass(frozen=True)
-class Holder:
-    sweep_id: str
-    trigger_kind: str
-    trigger_id: str
-    started_at: str
-    kill_switch: bool = False
-
-
 @functools.cache
 def dynamodb_client(interactive: bool = False) -> DynamoDBClient:
     return boto3.client("dynamodb", config=budgets_for(interactive).dynamodb.config())
 
 
-def _item(holder: Holder, expires: int) -> dict[str, Any]:
+def _item(holder: RunningSweep, expires: int) -> dict[str, Any]:
     return {
         "id": {"S": LOCK_KEY},
         "sweepId": {"S": holder.sweep_id},
@@ -59,15 +50,15 @@ def _item(holder: Holder, expires: int) -> dict[str, Any]:
     }
 
 
-def _holder(item: dict[str, Any]) -> Holder:
+def _holder(item: dict[str, Any]) -> RunningSweep:
     def text(name: str) -> str:
         return str(item.get(name, {}).get("S", "unknown"))
 
-    return Holder(
-        text("sweepId"),
-        text("triggerKind"),
-        text("triggerId"),
-        text("startedAt"),
+    return RunningSweep(
+        sweep_id=text("sweepId"),
+        trigger_kind=text("triggerKind"),
+        trigger_id=text("triggerId"),
+        started_at=text("startedAt"),
         kill_switch=bool(item.get("killSwitch", {}).get("BOOL")),
     )
 
@@ -76,7 +67,7 @@ class SweepLock:
     def __init__(self, client: DynamoDBClient | None = None, *, interactive: bool = False) -> None:
         self._client = client or dynamodb_client(interactive)
 
-    def acquire(self, holder: Holder, lease_seconds: float) -> Holder | None:
+    def acquire(self, holder: RunningSweep, lease_seconds: float) -> RunningSweep | None:
         """Take the lease for `holder`; None when taken, else the sweep that holds it."""
         now = int(time.time())
         free = "attribute_not_exists(id) OR expiration < :now"
@@ -101,7 +92,7 @@ class SweepLock:
             raise SweepLockError(str(error)) from error
         return None
 
-    def release(self, holder: Holder) -> None:
+    def release(self, holder: RunningSweep) -> None:
         """Give the lease back if it is still ours; a failure only delays the next sweep."""
         try:
             self._client.delete_item(

@@ -18,8 +18,8 @@ MIN_ARN_LENGTH = 32
 MAX_ARN_LENGTH = 1011
 ResourceType = Literal["session", "project"]
 
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
-_ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
+REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
 # Device Farm's ids are UUIDs and job numbers: no dots, so no "." or ".." segments either.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
 _ID_COUNT: dict[ResourceType, int] = {"session": 3, "project": 1}
@@ -48,8 +48,8 @@ def arn_problem(value: str, resource_type: ResourceType) -> str | None:
     _, _, _, region, account, kind, resource_id = parts
     ids = resource_id.split("/")
     checks = (
-        (_REGION.fullmatch(region), f"region {region!r} is not an AWS region"),
-        (_ACCOUNT.fullmatch(account), "account must be 12 digits 0-9"),
+        (REGION.fullmatch(region), f"region {region!r} is not an AWS region"),
+        (ACCOUNT.fullmatch(account), "account must be 12 digits 0-9"),
         (kind == resource_type, f"resource type must be {resource_type!r}, got {kind!r}"),
         (
             len(ids) == _ID_COUNT[resource_type] and all(_ID.fullmatch(part) for part in ids),

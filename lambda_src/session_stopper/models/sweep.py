@@ -54,12 +54,13 @@ class SweepCounts(ContractModel):
 
 
 class RunningSweep(ContractModel):
-    """The sweep another one yielded to (one sweep runs at a time)."""
+    """A sweep holding the lease (one sweep runs at a time): the one another yielded to."""
 
     sweep_id: SafeText = Field(alias="sweepId")
     trigger_kind: SafeText = Field(alias="triggerKind")
     trigger_id: SafeText = Field(alias="triggerId")
     started_at: SafeText = Field(alias="startedAt")
+    kill_switch: bool = Field(False, alias="killSwitch")
 
 
 class SweepSummary(ContractModel):
