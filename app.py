@@ -19,7 +19,8 @@ import infra.node  # noqa: F401  (first: jsii must start on the pinned Node, bef
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.config import check_context_keys, load_config, read_context_defaults
+from infra.config import load_config
+from infra.context_keys import check_context_keys, read_context_defaults
 from infra.context_values import ConfigError
 from infra.powertools import PowertoolsPinError
 from infra.stack import SessionStopperStack
@@ -33,12 +34,11 @@ def create_app(
     """The app with cdk.json's context, overridden by `context` (tests) or `-c` (CLI)."""
     # The CLI passes cdk.json itself, but `python app.py` does not: read it here so both
     # synthesize the same stack. Values from the CLI (-c) still win over these.
-    app = App(
-        context={**read_context_defaults(ROOT / "cdk.json"), **(context or {})}, outdir=outdir
-    )
+    defaults = read_context_defaults(ROOT / "cdk.json")
+    app = App(context={**defaults, **(context or {})}, outdir=outdir)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     # Every key the app was given (cdk.json, -c, tests), so a misspelled one cannot pass unseen.
-    check_context_keys(app.node.get_all_context())
+    check_context_keys(app.node.get_all_context(), known=defaults)
     config = load_config(app.node.try_get_context, ROOT / "requirements.txt")
     stack = SessionStopperStack(
         app,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,46 +53,6 @@ SESSION_HARD_LIMIT_MINUTES = 150
 # Outcomes an email subscription may ask for (docs/contracts.md); the default is what needs a
 # person: a session stopped, one Device Farm refused to stop, one skipped.
 OUTCOMES = ("STOPPED", "ALREADY_ENDED", "NOT_FOUND", "REJECTED", "FAILED", "SKIPPED")
-
-# Every context key this app reads. Any other key fails the synth (a misspelled key would
-# otherwise be ignored silently and its default deployed).
-CONTEXT_KEYS = (
-    "stage",
-    "deviceFarmRegion",
-    "projectArns",
-    "maxSessionMinutes",
-    "sweepMinAgeMinutes",
-    "sweepSchedule",
-    "sweepEnabled",
-    "sweepDryRun",
-    "sweepWorkers",
-    "pricePerDeviceMinute",
-    "alarmNames",
-    "alarmNamePrefix",
-    "killSwitchAlarmNames",
-    "alarmMaxAgeMinutes",
-    "protectedNamePattern",
-    "notificationEmails",
-    "emailOutcomes",
-    "opsNotificationEmails",
-    "memorySize",
-    "timeoutSeconds",
-    "reservedConcurrency",
-    "logRetentionDays",
-    "logLevel",
-    "powertoolsVersion",
-    "powertoolsLayerArn",
-    "metricsNamespace",
-    "idempotencyWindowSeconds",
-    "deviceFarmMaxAttempts",
-    "asyncRetryAttempts",
-    "eventRetryAttempts",
-    "apiThrottleRateLimit",
-    "apiThrottleBurstLimit",
-    "createApiGatewayLogsRole",
-)
-# Keys the CDK CLI itself writes into the context (cdk.context.json) without a ':' or '@'.
-_CDK_OWNED_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
 
 _REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
 _EMAIL = r"[^@\s,]+@[^@\s,]+\.[^@\s,]+"
@@ -159,37 +117,6 @@ class StackConfig:
 
 
 ContextLookup = Callable[[str], Any]
-
-
-def check_context_keys(keys: Iterable[str]) -> None:
-    """Refuse a context key this app does not read, naming the closest one it does.
-
-    Keys the CDK itself uses are left alone: feature flags ('@aws-cdk/...'), its own settings
-    ('aws:cdk:...', 'cdk...') and cached lookups in cdk.context.json (they all contain ':').
-    """
-    known = set(CONTEXT_KEYS)
-    for key in sorted(keys):
-        if key in known or _owned_by_cdk(key):
-            continue
-        close = difflib.get_close_matches(key, CONTEXT_KEYS, n=1, cutoff=0.6)
-        if not close:  # a case slip scores low on short keys: compare case-insensitively too
-            lowered = {name.lower(): name for name in CONTEXT_KEYS}
-            close = [lowered[m] for m in difflib.get_close_matches(key.lower(), lowered, n=1)]
-        hint = f"did you mean '{close[0]}'?" if close else "see docs/deploy.md for the settings"
-        raise ConfigError(key, f"is not a setting of this app; {hint}")
-
-
-def _owned_by_cdk(key: str) -> bool:
-    return ":" in key or key.startswith(("@", "aws:", "cdk")) or key in _CDK_OWNED_KEYS
-
-
-def read_context_defaults(cdk_json: Path) -> dict[str, Any]:
-    """cdk.json's context block: the one place defaults live, also for `python app.py`."""
-    document = json.loads(cdk_json.read_text(encoding="utf-8"))
-    context = document.get("context", {})
-    if not isinstance(context, dict):
-        raise ConfigError("context", "cdk.json 'context' must be an object")
-    return context
 
 
 def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:

@@ -17,7 +17,7 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint  # type: ignore[import-untyped]
 
 from app import create_app
-from infra.config import read_context_defaults
+from infra.context_keys import read_context_defaults
 from infra.context_values import ConfigError
 from infra.nag import acknowledge
 from infra.node import bundled_node

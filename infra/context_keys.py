@@ -1,0 +1,49 @@
+"""Which context keys the app takes: exactly those cdk.json sets, each with its default there.
+
+A key the app does not know is refused, naming the closest one it does: a misspelled safety
+switch (`sweepDryrun`) would otherwise be ignored and its default deployed without a word.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any
+
+from infra.context_values import ConfigError
+
+# Keys the CDK CLI itself writes into the context (cdk.context.json) without a ':' or '@'.
+_CDK_OWNED_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
+
+
+def read_context_defaults(cdk_json: Path) -> dict[str, Any]:
+    """cdk.json's context block: the one place defaults live, also for `python app.py`."""
+    document = json.loads(cdk_json.read_text(encoding="utf-8"))
+    context = document.get("context", {})
+    if not isinstance(context, dict):
+        raise ConfigError("context", "cdk.json 'context' must be an object")
+    return context
+
+
+def check_context_keys(keys: Iterable[str], known: Collection[str]) -> None:
+    """Refuse a context key not in `known`, naming the closest one that is.
+
+    Keys the CDK itself uses are left alone: feature flags ('@aws-cdk/...'), its own settings
+    ('aws:cdk:...', 'cdk...') and cached lookups in cdk.context.json (they all contain ':').
+    """
+    names = sorted(known)
+    for key in sorted(keys):
+        if key in known or _owned_by_cdk(key):
+            continue
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        if not close:  # a case slip scores low on short keys: compare case-insensitively too
+            lowered = {name.lower(): name for name in names}
+            close = [lowered[m] for m in difflib.get_close_matches(key.lower(), lowered, n=1)]
+        hint = f"did you mean '{close[0]}'?" if close else "see docs/deploy.md for the settings"
+        raise ConfigError(key, f"is not a setting of this app; {hint}")
+
+
+def _owned_by_cdk(key: str) -> bool:
+    return ":" in key or key.startswith(("@", "aws:", "cdk")) or key in _CDK_OWNED_KEYS
