@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,7 +41,7 @@ def dated(event: dict[str, Any], moment: datetime) -> dict[str, Any]:
 
 def fresh_alarm(name: str, minutes_ago: float = 0.5) -> dict[str, Any]:
     """A fixture alarm event that fired `minutes_ago`."""
-    event = copy.deepcopy(load_fixture(name))
+    event = load_fixture(name)
     return dated(event, datetime.now(UTC) - timedelta(minutes=minutes_ago))
 
 

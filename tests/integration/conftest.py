@@ -3,7 +3,6 @@ service model, so these tests cannot pass with a call or an answer AWS would not
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -41,7 +40,7 @@ def devicefarm_stub(
 @pytest.fixture
 def api_event() -> Callable[..., dict[str, Any]]:
     def build(body: Any = None, raw_body: str | None = None, **overrides: Any) -> dict[str, Any]:
-        event = copy.deepcopy(load_fixture("apigw_stop_request.json"))
+        event = load_fixture("apigw_stop_request.json")
         if raw_body is not None or body is not None:
             event["body"] = raw_body if raw_body is not None else json.dumps(body)
         event.update(overrides)
@@ -53,7 +52,7 @@ def api_event() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def stop_command_event() -> Callable[..., dict[str, Any]]:
     def build(detail: Any = None, **overrides: Any) -> dict[str, Any]:
-        event = copy.deepcopy(load_fixture("eventbridge_stop_command.json"))
+        event = load_fixture("eventbridge_stop_command.json")
         if detail is not None:
             event["detail"] = detail
         event.update(overrides)
@@ -114,4 +113,4 @@ def stop_in_progress(world: DeviceFarmWorld) -> Iterator[Callable[[str], None]]:
 
 @pytest.fixture
 def load_event() -> Callable[[str], dict[str, Any]]:
-    return lambda name: copy.deepcopy(load_fixture(name))
+    return load_fixture

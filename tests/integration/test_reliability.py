@@ -7,6 +7,9 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyInconsistentStateError,
+)
 
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.handler import lambda_handler
@@ -89,18 +92,41 @@ def test_the_api_answers_503_with_the_outcome_even_when_the_dlq_is_gone_too(
     assert json.loads(response["body"])["outcome"] == "STOPPED"
 
 
+@pytest.mark.parametrize("path", ["/sessions/stop", "/sweeps"])
 def test_no_idempotency_store_means_no_stop_and_a_clear_503(
-    world: DeviceFarmWorld, running: list[str], outcome_sink: OutcomeSink, api_event: Any
+    path: str, world: DeviceFarmWorld, running: list[str], outcome_sink: OutcomeSink, api_event: Any
 ) -> None:
+    """A stop cannot be made single, nor a sweep the only one: the API says so and stops nothing."""
     boto3.client("dynamodb", region_name=outcome_sink.region).delete_table(
         TableName="session-stopper-idempotency"
     )
+    body = {"arn": running[0]} if path == "/sessions/stop" else {}
+
+    response = lambda_handler(api_event(body, path=path, resource=path), FakeLambdaContext())
+
+    assert response["statusCode"] == 503
+    assert json.loads(response["body"])["error"]["code"] == "IDEMPOTENCY_STORE_UNAVAILABLE"
+    assert world.emulator.call_counts.total() == 0
+
+
+def test_an_idempotency_record_in_an_inconsistent_state_is_a_503_to_retry(
+    world: DeviceFarmWorld,
+    running: list[str],
+    outcome_sink: OutcomeSink,
+    api_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Powertools raises this when a record changes between its write and its read."""
+
+    def inconsistent(*_args: Any, **_kwargs: Any) -> Any:
+        raise IdempotencyInconsistentStateError("record changed while being read")
+
+    monkeypatch.setattr(StopService, "stop", inconsistent)
 
     response = lambda_handler(api_event({"arn": running[0]}), FakeLambdaContext())
 
     assert response["statusCode"] == 503
     assert json.loads(response["body"])["error"]["code"] == "IDEMPOTENCY_STORE_UNAVAILABLE"
-    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
 
 
 def test_failing_sessions_never_end_a_sweep(

@@ -22,6 +22,10 @@ def test_a_test_that_leaves_metrics_and_log_keys_behind() -> None:
     metrics.add_metric(name="OutcomeStopped", unit=MetricUnit.Count, value=1)
     logger.append_keys(leaked="yes")
 
+    # What the next test must not see, really left behind in the process-wide objects.
+    assert "OutcomeStopped" in metrics.metric_set
+    assert logger.get_current_keys()["leaked"] == "yes"
+
 
 def test_the_next_invocation_reports_only_its_own_metrics(
     outcome_sink: OutcomeSink, capsys: pytest.CaptureFixture[str]

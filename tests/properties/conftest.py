@@ -5,7 +5,6 @@ which sessions it changed."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from session_stopper.handler import lambda_handler
 from session_stopper.models.arn import arn_parts
-from tests.conftest import load_fixture
 from tests.support.aws import OutcomeSink, Published
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
@@ -75,10 +73,6 @@ def harness(
     reset_function_caches()
     yield Harness(devicefarm_session_server, outcome_sink)
     devicefarm_session_server.emulator = DeviceFarmEmulator()
-
-
-def fixture_event(name: str) -> dict[str, Any]:
-    return copy.deepcopy(load_fixture(name))
 
 
 def named_session(payload: Any) -> str | None:

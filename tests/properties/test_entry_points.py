@@ -20,6 +20,7 @@ from hypothesis import event as tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import load_fixture
 from tests.integration.alarm_events import (
     COMPOSITE_ALARMS,
     KILL_SWITCH_ALARM_NAME,
@@ -29,7 +30,7 @@ from tests.integration.alarm_events import (
     dated,
     name_session,
 )
-from tests.properties.conftest import Harness, fixture_event, named_session
+from tests.properties.conftest import Harness, named_session
 from tests.properties.strategies import (
     CONTENT_TYPES,
     ODD_JSON_TEXTS,
@@ -83,7 +84,7 @@ def describe(result: dict[str, Any]) -> str:
 def api_request(
     path: str, method: str, content_type: str | None, body: str | None, is_base64: bool
 ) -> dict[str, Any]:
-    event = fixture_event("apigw_stop_request.json")
+    event = load_fixture("apigw_stop_request.json")
     for headers in (event["headers"], event["multiValueHeaders"]):
         headers.pop("Content-Type")
     if content_type is not None:
@@ -134,7 +135,7 @@ def test_the_api_answers_every_request_in_its_own_terms(
 
 
 def _eventbridge_event(data: st.DataObject, harness: Harness) -> tuple[dict[str, Any], Any]:
-    event = fixture_event("eventbridge_stop_command.json")
+    event = load_fixture("eventbridge_stop_command.json")
     detail = data.draw(
         stop_bodies(harness.sessions)
         | sweep_commands(harness.projects)
@@ -206,7 +207,7 @@ def configured_alarms(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harn
 def _alarm_event(data: st.DataObject, sessions: list[str]) -> dict[str, Any]:
     """A fixture alarm event, mostly one that may act, changed in the ways that must stop it:
     late, early, dated without a zone, another state, name, account or session."""
-    event = fixture_event(data.draw(st.sampled_from(METRIC_ALARMS + COMPOSITE_ALARMS)))
+    event = load_fixture(data.draw(st.sampled_from(METRIC_ALARMS + COMPOSITE_ALARMS)))
     fresh, off = st.sampled_from([0.2, 3, 9]), st.sampled_from([-30, 11, 120])
     minutes_ago = data.draw(mostly(fresh, off, in_ten=3), label="minutes ago")
     dated(event, datetime.now(UTC) - timedelta(minutes=minutes_ago))

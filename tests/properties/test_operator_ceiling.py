@@ -14,8 +14,9 @@ from hypothesis import event as tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import load_fixture
 from tests.integration.alarm_events import KILL_SWITCH_ALARM_NAME, fresh_alarm
-from tests.properties.conftest import Harness, fixture_event
+from tests.properties.conftest import Harness
 from tests.properties.strategies import mostly, sweep_commands, well_typed_sweeps
 from tests.properties.test_entry_points import api_request
 from tests.support.aws import create_alarm
@@ -37,12 +38,12 @@ def as_constant_input(command: dict[str, Any]) -> dict[str, Any]:
 
 
 def as_sweep_command_event(command: dict[str, Any]) -> dict[str, Any]:
-    event = fixture_event("eventbridge_stop_command.json")
+    event = load_fixture("eventbridge_stop_command.json")
     return {**event, "detail-type": "Sweep Remote Access Sessions", "detail": command}
 
 
 def as_scheduler_event(command: dict[str, Any]) -> dict[str, Any]:
-    return {**fixture_event("scheduler_event.json"), "detail": json.dumps(command)}
+    return {**load_fixture("scheduler_event.json"), "detail": json.dumps(command)}
 
 
 def as_kill_switch(_command: dict[str, Any]) -> dict[str, Any]:
