@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
 
+from session_stopper import clock
 from session_stopper.config import Settings
 from session_stopper.domain import selection
 from session_stopper.domain.deadline import Deadline
@@ -127,7 +128,7 @@ class Sweeper:
         gateway: DeviceFarmGateway,
         service: StopService,
         lock: SweepLock,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = clock.now,
     ) -> None:
         self._settings = settings
         self._gateway = gateway

@@ -14,7 +14,7 @@ so a forged or replayed event cannot act beyond what the alarm does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from session_stopper import clock
 from session_stopper.config import Settings, settings
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.selection import Exemption
@@ -142,7 +143,7 @@ def _why_not_now(
 
 
 def _too_old(moment: datetime, current: Settings) -> bool:
-    return datetime.now(UTC) - moment > timedelta(minutes=current.alarm_max_age_minutes)
+    return clock.now() - moment > timedelta(minutes=current.alarm_max_age_minutes)
 
 
 def _refusal(alarm: FiredAlarm, current: Settings) -> Rejection | None:
@@ -150,7 +151,7 @@ def _refusal(alarm: FiredAlarm, current: Settings) -> Rejection | None:
     name = alarm.data.alarm_name
     if not alarm.arn.endswith(f":alarm:{name}") or not alarm.arn.startswith("arn:"):
         return Rejection(code="INVALID_ALARM", message="the alarm ARN does not name the alarm")
-    if alarm.time - datetime.now(UTC) > CLOCK_SKEW:
+    if alarm.time - clock.now() > CLOCK_SKEW:
         return Rejection(code="INVALID_VALUE", message="the alarm event is dated in the future")
     if name in current.kill_switch_alarm_names:
         return None
@@ -180,7 +181,7 @@ def _dimension_refusal(values: list[str]) -> Rejection | None:
 
 
 def _expired(origin: Origin, fired: datetime, current: Settings) -> dict[str, Any]:
-    minutes = (datetime.now(UTC) - fired).total_seconds() / 60
+    minutes = (clock.now() - fired).total_seconds() / 60
     error = OutcomeError(
         code=ALARM_EXPIRED,
         message=f"the alarm fired {minutes:.0f} minutes ago, more than ALARM_MAX_AGE_MINUTES "

@@ -6,12 +6,13 @@ a meaning, needs a new major version and a README entry.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from session_stopper import clock
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.text import SafeText
 
@@ -112,7 +113,7 @@ class OutcomeMessage(ContractModel):
     error: OutcomeError | None = None
     reason: SafeText | None = Field(None, description="why a session was SKIPPED")
     sweep_id: SafeText | None = Field(None, alias="sweepId")
-    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC), alias="occurredAt")
+    occurred_at: datetime = Field(default_factory=clock.now, alias="occurredAt")
 
     @property
     def platform(self) -> str:

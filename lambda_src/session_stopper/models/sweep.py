@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from session_stopper import clock
 from session_stopper.models.arn import ProjectArn
 from session_stopper.models.outcome import ContractModel, Trigger
 from session_stopper.models.text import SafeText
@@ -82,7 +83,7 @@ class SweepSummary(ContractModel):
         alias="leftUndone", description="their ARNs (the first 200), left to the next sweep"
     )
     started_at: datetime = Field(alias="startedAt")
-    finished_at: datetime = Field(default_factory=lambda: datetime.now(UTC), alias="finishedAt")
+    finished_at: datetime = Field(default_factory=clock.now, alias="finishedAt")
     duration_seconds: float = Field(alias="durationSeconds")
     yielded_to: RunningSweep | None = Field(
         None,
