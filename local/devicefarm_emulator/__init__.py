@@ -13,6 +13,7 @@ from local.devicefarm_emulator.errors import (
     InternalFailureError,
     LimitExceededError,
     NotFoundError,
+    TooManyTagsError,
 )
 from local.devicefarm_emulator.faults import Faults
 from local.devicefarm_emulator.lifecycle import Timings
@@ -33,6 +34,7 @@ __all__ = [
     "ManualClock",
     "NotFoundError",
     "Timings",
+    "TooManyTagsError",
     "WallClock",
     "running_emulator",
 ]

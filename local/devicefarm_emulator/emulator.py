@@ -1,4 +1,4 @@
-"""The emulated Device Farm account: projects, sessions, call accounting and faults.
+"""The emulated Device Farm account: projects, sessions, tags, call accounting and faults.
 
 The Python methods are for arranging tests and demos (no faults, not counted); `handle` is the
 protocol entry point the HTTP server calls, and that is what counts calls and injects faults.
@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from local.devicefarm_emulator import catalogue
@@ -31,6 +32,7 @@ from local.devicefarm_emulator.lifecycle import (
 )
 from local.devicefarm_emulator.operations import dispatch
 from local.devicefarm_emulator.render import render_session
+from local.devicefarm_emulator.tagging import TagStore, taggable_type
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -64,6 +66,7 @@ class DeviceFarmEmulator:
         self._projects: dict[str, dict[str, Any]] = {}
         self._sessions: dict[str, SessionRecord] = {}
         self._seq = itertools.count()
+        self._tags = TagStore()
 
     # -- protocol entry point -------------------------------------------------------------
 
@@ -176,13 +179,42 @@ class DeviceFarmEmulator:
                 if record.project_arn == project_arn
             ]
 
+    # -- tags ------------------------------------------------------------------------------
+
+    def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags on a project or session, as TagResource does."""
+        with self._lock:
+            self._require_taggable(arn)
+            self._tags.tag(arn, tags)
+
+    def untag_resource(self, arn: str, keys: Iterable[str]) -> None:
+        with self._lock:
+            self._require_taggable(arn)
+            self._tags.untag(arn, keys)
+
+    def list_tags(self, arn: str) -> dict[str, str]:
+        with self._lock:
+            self._require_taggable(arn)
+            return self._tags.tags_of(arn)
+
+    def _require_taggable(self, arn: str) -> None:
+        """ArgumentException for what can never carry tags, NotFoundException for a resource
+        this account does not hold (the emulator holds only projects and sessions)."""
+        kind = taggable_type(arn)
+        if kind == "project":
+            self.get_project(arn)
+        elif kind != "session" or arn not in self._sessions:
+            raise NotFoundError(f"Resource not found: {arn}")
+
     # -- administration --------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all projects, sessions and counts; faults go back to their initial values."""
+        """Forget all projects, sessions, tags and counts; faults go back to their initial
+        values."""
         with self._lock:
             self._projects.clear()
             self._sessions.clear()
+            self._tags.clear()
             self.call_counts.clear()
             self.fault_counts.clear()
             initial = self._initial_faults

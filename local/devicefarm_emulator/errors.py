@@ -31,6 +31,19 @@ class LimitExceededError(DeviceFarmError):
     code = "LimitExceededException"
 
 
+class TooManyTagsError(DeviceFarmError):
+    """The model's TooManyTagsException, which also names the resource."""
+
+    code = "TooManyTagsException"
+
+    def __init__(self, message: str, resource_name: str) -> None:
+        super().__init__(message)
+        self.resource_name = resource_name
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "resourceName": self.resource_name}
+
+
 class InternalFailureError(DeviceFarmError):
     code = "InternalFailure"
     status = 500

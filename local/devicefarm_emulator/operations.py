@@ -95,6 +95,22 @@ def _get_device(emulator: DeviceFarmEmulator, body: Body) -> Body:
     return {"device": emulator.get_device(body["arn"])}
 
 
+def _tag_resource(emulator: DeviceFarmEmulator, body: Body) -> Body:
+    # A key sent twice keeps its last value, as a mapping of the list would.
+    emulator.tag_resource(body["ResourceARN"], {tag["Key"]: tag["Value"] for tag in body["Tags"]})
+    return {}
+
+
+def _untag_resource(emulator: DeviceFarmEmulator, body: Body) -> Body:
+    emulator.untag_resource(body["ResourceARN"], body["TagKeys"])
+    return {}
+
+
+def _list_tags_for_resource(emulator: DeviceFarmEmulator, body: Body) -> Body:
+    tags = emulator.list_tags(body["ResourceARN"])
+    return {"Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}
+
+
 _HANDLERS: dict[str, Handler] = {
     "CreateProject": _create_project,
     "GetProject": _get_project,
@@ -105,6 +121,9 @@ _HANDLERS: dict[str, Handler] = {
     "ListRemoteAccessSessions": _list_sessions,
     "ListDevices": _list_devices,
     "GetDevice": _get_device,
+    "TagResource": _tag_resource,
+    "UntagResource": _untag_resource,
+    "ListTagsForResource": _list_tags_for_resource,
 }
 
 SUPPORTED_OPERATIONS = tuple(_HANDLERS)

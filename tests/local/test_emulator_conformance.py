@@ -33,6 +33,8 @@ PROJECT_404 = (
     "arn:aws:devicefarm:us-west-2:123456789012:project:00000000-0000-0000-0000-000000000000"
 )
 SESSION_404 = PROJECT_404.replace(":project:", ":session:") + "/00000000-0000-0000-0000-0/00000"
+UPLOAD_ARN = PROJECT_404.replace(":project:", ":upload:") + "/00000000-0000-0000-0000-0"
+TAG = {"Key": "k", "Value": "v"}
 
 
 @dataclass
@@ -94,6 +96,7 @@ def _drive_every_state(client: Any, emu: DeviceFarmEmulator) -> None:
     )
     client.create_remote_access_session(projectArn=project, deviceArn=devices[5]["arn"])  # no name
     arns = [m["remoteAccessSession"]["arn"] for m in metered]
+    _drive_tags(client, project, arns[1], projects[2]["arn"])
     for step in (0, 15, 60, 600):  # PENDING, PREPARING, RUNNING, RUNNING with minutes
         emu.clock.advance(seconds=step)
         _list_all_sessions(client, project)
@@ -106,6 +109,17 @@ def _drive_every_state(client: Any, emu: DeviceFarmEmulator) -> None:
     emu.clock.advance(minutes=151)
     _list_all_sessions(client, project)  # COMPLETED / PASSED
     client.list_remote_access_sessions(arn=projects[2]["arn"])  # empty project
+
+
+def _drive_tags(client: Any, project: str, session: str, untagged_project: str) -> None:
+    client.tag_resource(
+        ResourceARN=project,
+        Tags=[{"Key": "session-stopper:max-minutes", "Value": "30"}, {"Key": "team", "Value": ""}],
+    )
+    client.tag_resource(ResourceARN=session, Tags=[{"Key": "owner", "Value": "qa"}])
+    client.untag_resource(ResourceARN=project, TagKeys=["team", "never-set"])
+    for arn in (project, session, untagged_project):
+        client.list_tags_for_resource(ResourceARN=arn)
 
 
 def _list_all_sessions(client: Any, project: str) -> None:
@@ -156,6 +170,9 @@ def test_every_success_response_matches_the_model(
     assert any("nextToken" in e.raw for e in exchanges if e.operation == "ListRemoteAccessSessions")
     assert any("appUpload" in s and "deviceProxy" in s and "instanceArn" in s for s in sessions)
     assert any("endpoints" in s for s in sessions)
+    tag_lists = [e.raw["Tags"] for e in exchanges if e.operation == "ListTagsForResource"]
+    assert [{"Key": "session-stopper:max-minutes", "Value": "30"}] in tag_lists
+    assert [] in tag_lists
 
 
 def test_the_strict_checker_catches_what_the_emulator_must_not_send() -> None:
@@ -195,6 +212,10 @@ ERROR_CASES = [
         {"projectArn": PROJECT_404, "deviceArn": PROJECT_404},
         "NotFoundException",
     ),
+    ("TagResource", {"ResourceARN": PROJECT_404, "Tags": [TAG]}, "NotFoundException"),
+    ("UntagResource", {"ResourceARN": SESSION_404, "TagKeys": ["k"]}, "NotFoundException"),
+    ("ListTagsForResource", {"ResourceARN": PROJECT_404}, "NotFoundException"),
+    ("ListTagsForResource", {"ResourceARN": UPLOAD_ARN}, "ArgumentException"),
 ]
 
 
@@ -300,6 +321,15 @@ BAD_REQUESTS = [
     ("ListRemoteAccessSessions", {}),
     ("ListProjects", {"nextToken": "abc"}),
     ("ListDevices", {"filters": [{"attribute": "COLOR", "operator": "EQUALS", "values": ["r"]}]}),
+    ("TagResource", {"ResourceARN": PROJECT_404}),  # Tags missing
+    ("TagResource", {"ResourceARN": PROJECT_404, "Tags": [{"Key": "k"}]}),  # Value missing
+    ("TagResource", {"ResourceARN": PROJECT_404, "Tags": [{"Key": "", "Value": "v"}]}),
+    ("TagResource", {"ResourceARN": PROJECT_404, "Tags": [TAG] * 151}),
+    ("TagResource", {"ResourceARN": PROJECT_404, "Tags": [{"Key": "k", "Value": "v" * 257}]}),
+    ("UntagResource", {"ResourceARN": PROJECT_404, "TagKeys": ["k" * 129]}),
+    ("UntagResource", {"ResourceARN": PROJECT_404}),  # TagKeys missing
+    ("ListTagsForResource", {"ResourceARN": "arn:aws:devicefarm:short"}),
+    ("ListTagsForResource", {"arn": PROJECT_404}),  # the tag operations spell it ResourceARN
 ]
 
 
