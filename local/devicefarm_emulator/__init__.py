@@ -6,6 +6,7 @@ with running_emulator(emu) as server:
 """
 
 from local.devicefarm_emulator.clock import Clock, ManualClock, WallClock
+from local.devicefarm_emulator.cloudtrail import CloudTrailFeed, TrailSettings
 from local.devicefarm_emulator.emulator import DEFAULT_ACCOUNT_ID, DeviceFarmEmulator
 from local.devicefarm_emulator.errors import (
     ArgumentError,
@@ -19,12 +20,15 @@ from local.devicefarm_emulator.faults import Faults
 from local.devicefarm_emulator.lifecycle import Timings
 from local.devicefarm_emulator.operations import SUPPORTED_OPERATIONS
 from local.devicefarm_emulator.server import EmulatorServer, running_emulator
+from local.devicefarm_emulator.trail_record import Caller
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "SUPPORTED_OPERATIONS",
     "ArgumentError",
+    "Caller",
     "Clock",
+    "CloudTrailFeed",
     "DeviceFarmEmulator",
     "DeviceFarmError",
     "EmulatorServer",
@@ -35,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "Timings",
     "TooManyTagsError",
+    "TrailSettings",
     "WallClock",
     "running_emulator",
 ]

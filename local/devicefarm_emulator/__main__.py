@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from local.devicefarm_emulator.clock import WallClock
+from local.devicefarm_emulator.cloudtrail import TrailSettings
 from local.devicefarm_emulator.emulator import DEFAULT_ACCOUNT_ID, DeviceFarmEmulator
 from local.devicefarm_emulator.faults import Faults
 from local.devicefarm_emulator.server import running_emulator
@@ -26,6 +27,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
     parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument(
+        "--cloudtrail-response-elements",
+        action="store_true",
+        help="CloudTrail records of Create/Stop carry the answer (off: responseElements null)",
+    )
+    parser.add_argument(
+        "--cloudtrail-lag-seconds", type=float, default=0.0, help="CloudTrail delivery lag"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -43,6 +52,10 @@ def build_emulator(args: argparse.Namespace) -> DeviceFarmEmulator:
         metered_concurrency=args.concurrency,
         faults=faults,
         page_size=args.page_size,
+        cloudtrail=TrailSettings(
+            include_response_elements=args.cloudtrail_response_elements,
+            delivery_lag_seconds=args.cloudtrail_lag_seconds,
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""The admin API (`/_emulator/...`): faults, clock, reset and call counts of a running server.
+"""The admin API (`/_emulator/...`): faults, clock, reset, call counts and CloudTrail of a
+running server.
 
 The prefix cannot collide with the protocol, which only ever uses `POST /`.
 """
@@ -68,6 +69,21 @@ def _clear_calls(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
     return 200, {"calls": {}, "faults": {}, "total": 0}
 
 
+def _get_cloudtrail(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    """Every recorded event, delivered or not; listing takes nothing from the feed."""
+    feed = emulator.cloudtrail
+    return 200, {
+        "events": feed.events(),
+        "pending": feed.pending(),
+        "settings": feed.settings.to_json(),
+    }
+
+
+def _set_cloudtrail(emulator: DeviceFarmEmulator, body: Body) -> Answer:
+    emulator.cloudtrail.settings.update_from_json(body)
+    return 200, emulator.cloudtrail.settings.to_json()
+
+
 _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/_emulator/health"): _health,
     ("GET", "/_emulator/faults"): _get_faults,
@@ -77,4 +93,6 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/_emulator/reset"): _reset,
     ("GET", "/_emulator/calls"): _get_calls,
     ("DELETE", "/_emulator/calls"): _clear_calls,
+    ("GET", "/_emulator/cloudtrail"): _get_cloudtrail,
+    ("POST", "/_emulator/cloudtrail"): _set_cloudtrail,
 }

@@ -1,7 +1,8 @@
 """The emulated Device Farm account: projects, sessions, tags, call accounting and faults.
 
-The Python methods are for arranging tests and demos (no faults, not counted); `handle` is the
-protocol entry point the HTTP server calls, and that is what counts calls and injects faults.
+The Python methods are for arranging tests and demos (no faults, not counted, no CloudTrail);
+`handle` is the protocol entry point the HTTP server calls, and that is what counts calls,
+injects faults and records the Create/Stop calls in `cloudtrail`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from typing import Any
 from local.devicefarm_emulator import catalogue
 from local.devicefarm_emulator.arns import project_arn, session_arn
 from local.devicefarm_emulator.clock import Clock, ManualClock
+from local.devicefarm_emulator.cloudtrail import CloudTrailFeed, TrailSettings
 from local.devicefarm_emulator.errors import (
+    DeviceFarmError,
     InternalFailureError,
     LimitExceededError,
     NotFoundError,
@@ -33,6 +36,7 @@ from local.devicefarm_emulator.lifecycle import (
 from local.devicefarm_emulator.operations import dispatch
 from local.devicefarm_emulator.render import render_session
 from local.devicefarm_emulator.tagging import TagStore, taggable_type
+from local.devicefarm_emulator.trail_record import Caller
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -49,6 +53,7 @@ class DeviceFarmEmulator:
         faults: Faults | None = None,
         page_size: int = 50,
         timings: Timings | None = None,
+        cloudtrail: TrailSettings | None = None,
     ) -> None:
         if metered_concurrency < 1 or page_size < 1:
             raise ValueError("metered_concurrency and page_size must be at least 1")
@@ -61,6 +66,8 @@ class DeviceFarmEmulator:
         self.call_counts: Counter[str] = Counter()
         self.fault_counts: Counter[str] = Counter()
         self._initial_faults = self.faults.copy()
+        self.cloudtrail = CloudTrailFeed(self.clock, account_id, cloudtrail)
+        self._initial_trail = self.cloudtrail.settings.copy()
         # Re-entrant: operations compose the public methods, which lock on their own.
         self._lock = threading.RLock()
         self._projects: dict[str, dict[str, Any]] = {}
@@ -70,12 +77,24 @@ class DeviceFarmEmulator:
 
     # -- protocol entry point -------------------------------------------------------------
 
-    def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Answer one protocol call, or raise the DeviceFarmError the service would answer."""
+    def handle(
+        self, operation: str, body: dict[str, Any], caller: Caller | None = None
+    ) -> dict[str, Any]:
+        """Answer one protocol call, or raise the DeviceFarmError the service would answer.
+
+        `caller` is what the HTTP request told about its sender, for CloudTrail."""
+        caller = caller if caller is not None else Caller()
         with self._lock:
             self.call_counts[operation] += 1
-        self._inject_faults()
-        return dispatch(self, operation, body)
+        try:
+            self._inject_faults()
+            answer = dispatch(self, operation, body)
+        except DeviceFarmError as error:
+            # CloudTrail records refused calls too (errorCode, errorMessage), throttling included.
+            self.cloudtrail.record(operation, body, caller, error=error)
+            raise
+        self.cloudtrail.record(operation, body, caller, answer=answer)
+        return answer
 
     def _inject_faults(self) -> None:
         latency = self.faults.latency_seconds()
@@ -209,12 +228,14 @@ class DeviceFarmEmulator:
     # -- administration --------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all projects, sessions, tags and counts; faults go back to their initial
-        values."""
+        """Forget all projects, sessions, tags, counts and CloudTrail events; faults and
+        CloudTrail settings go back to their initial values."""
         with self._lock:
             self._projects.clear()
             self._sessions.clear()
             self._tags.clear()
+            self.cloudtrail.clear()
+            self.cloudtrail.settings = self._initial_trail.copy()
             self.call_counts.clear()
             self.fault_counts.clear()
             initial = self._initial_faults

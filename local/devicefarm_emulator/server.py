@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +20,12 @@ from local.devicefarm_emulator.errors import (
     SerializationError,
     UnknownOperationError,
 )
+from local.devicefarm_emulator.trail_record import Caller
 
 TARGET_PREFIX = "DeviceFarm_20150623."
 JSON_11 = "application/x-amz-json-1.1"
+# SigV4: `Authorization: AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/...`
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +76,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _protocol(self) -> None:
         emulator = self.server.owner.emulator
+        caller = self._caller()  # its request id is the one the client sees, as in CloudTrail
         try:
             operation = self._operation()
-            answer = emulator.handle(operation, self._json_body())
-            self._send(200, answer)
+            answer = emulator.handle(operation, self._json_body(), caller)
+            self._send(200, answer, request_id=caller.request_id)
         except DeviceFarmError as error:
-            self._send(error.status, error.to_json())
+            self._send(error.status, error.to_json(), request_id=caller.request_id)
         except Exception:
             log.exception("emulator bug while answering %s", self.headers.get("X-Amz-Target"))
-            self._send(500, InternalFailureError("Unexpected emulator error.").to_json())
+            failure = InternalFailureError("Unexpected emulator error.").to_json()
+            self._send(500, failure, request_id=caller.request_id)
+
+    def _caller(self) -> Caller:
+        credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        return Caller(
+            request_id=str(uuid.uuid4()),
+            source_ip=self.client_address[0],
+            user_agent=self.headers.get("User-Agent", ""),
+            access_key_id=credential.group(1) if credential else "",
+        )
 
     def _operation(self) -> str:
         target = self.headers.get("X-Amz-Target", "")
@@ -111,11 +126,17 @@ class _Handler(BaseHTTPRequestHandler):
             raise SerializationError("The request body must be a JSON object.")
         return body
 
-    def _send(self, status: int, body: dict[str, Any], content_type: str = JSON_11) -> None:
+    def _send(
+        self,
+        status: int,
+        body: dict[str, Any],
+        content_type: str = JSON_11,
+        request_id: str | None = None,
+    ) -> None:
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("x-amzn-RequestId", request_id or str(uuid.uuid4()))
         self.end_headers()
         self.wfile.write(payload)

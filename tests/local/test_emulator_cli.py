@@ -25,6 +25,16 @@ def test_flags_configure_the_emulator() -> None:
     assert (emu.faults.internal_failure_rate, emu.faults.seed) == (0.1, 9)
     assert (emu.metered_concurrency, emu.page_size) == (3, 7)
     assert isinstance(emu.clock, WallClock)
+    assert emu.cloudtrail.settings.to_json() == {
+        "includeResponseElements": False,
+        "deliveryLagSeconds": 0.0,
+    }
+
+
+def test_flags_configure_cloudtrail() -> None:
+    args = parse_args(["--cloudtrail-response-elements", "--cloudtrail-lag-seconds", "90"])
+    settings = build_emulator(args).cloudtrail.settings
+    assert (settings.include_response_elements, settings.delivery_lag_seconds) == (True, 90.0)
 
 
 def test_the_module_serves_until_interrupted() -> None:
