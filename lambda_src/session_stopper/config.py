@@ -29,11 +29,27 @@ SETTING_VARIABLES = (
     "SESSION_ALARM_NAME_PREFIX",
     "KILL_SWITCH_ALARM_NAMES",
     "ALARM_MAX_AGE_MINUTES",
+    "TIMER_SCHEDULE_GROUP",
+    "TIMER_ROLE_ARN",
+    "TIMER_TARGET_ARN",
+    "WARNING_LEAD_MINUTES",
+    "MAX_EXTENSION_MINUTES",
 )
+# Device Farm ends every remote access session 150 minutes after it starts.
+SESSION_LIMIT_MINUTES = 150
 
 
 class ConfigurationError(RuntimeError):
     """A required variable is missing or a value cannot be used: the function cannot start."""
+
+
+@dataclass(frozen=True)
+class TimerSettings:
+    schedule_group: str
+    role_arn: str
+    target_arn: str
+    warning_lead_minutes: int = 5
+    max_extension_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,7 @@ class Settings:
     session_alarm_name_prefix: str = ""
     kill_switch_alarm_names: tuple[str, ...] = ()
     alarm_max_age_minutes: int = 10
+    timers: TimerSettings | None = None  # None: no schedule group, so no expiry timers
 
 
 def _required(name: str) -> str:
@@ -133,6 +150,36 @@ def _project_arns(region: str, account: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(arns))
 
 
+def _whole_number_within(name: str, default: int, maximum: int) -> int:
+    value = _whole_number(name, default, minimum=0)
+    if value > maximum:
+        raise ConfigurationError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def _timer_settings(budget_minutes: int) -> TimerSettings | None:
+    group = os.environ.get("TIMER_SCHEDULE_GROUP", "").strip()
+    if not group:
+        return None
+    if not re.fullmatch(r"[0-9A-Za-z_.-]{1,64}", group, re.ASCII):
+        raise ConfigurationError(f"TIMER_SCHEDULE_GROUP is not a schedule group name: {group!r}")
+    lead = _whole_number_within("WARNING_LEAD_MINUTES", 5, maximum=60)
+    if lead and lead >= budget_minutes:
+        raise ConfigurationError(
+            f"WARNING_LEAD_MINUTES ({lead}) must be less than SWEEP_MAX_AGE_MINUTES "
+            f"({budget_minutes}), the default budget"
+        )
+    return TimerSettings(
+        schedule_group=group,
+        role_arn=_required("TIMER_ROLE_ARN"),
+        target_arn=_required("TIMER_TARGET_ARN"),
+        warning_lead_minutes=lead,
+        max_extension_minutes=_whole_number_within(
+            "MAX_EXTENSION_MINUTES", 60, maximum=SESSION_LIMIT_MINUTES
+        ),
+    )
+
+
 def load_settings() -> Settings:
     region = _matching("DEVICE_FARM_REGION", REGION, "us-west-2", "an AWS region")
     account = _matching("DEVICE_FARM_ACCOUNT_ID", ACCOUNT, "", "12 digits 0-9 (required)")
@@ -161,6 +208,7 @@ def load_settings() -> Settings:
         session_alarm_name_prefix=os.environ.get("SESSION_ALARM_NAME_PREFIX", "").strip(),
         kill_switch_alarm_names=_csv("KILL_SWITCH_ALARM_NAMES"),
         alarm_max_age_minutes=_whole_number("ALARM_MAX_AGE_MINUTES", 10),
+        timers=_timer_settings(max_age),
     )
 
 

@@ -53,6 +53,10 @@ class Authority:
         """Why this deployment must not act on a (well-formed) session ARN, or None."""
         return self._arn_refusal(arn, "session", field)
 
+    def project_refusal(self, arn: str, field: str = "projectArn") -> Rejection | None:
+        """Why this deployment must not act on a (well-formed) project ARN, or None."""
+        return self._arn_refusal(arn, "project", field)
+
     def event_account_refusal(self, account: str) -> Rejection | None:
         """Commands come from this account only (the bus and every rule pin it too)."""
         if account == self.account_id:
@@ -63,7 +67,7 @@ class Authority:
     def sweep_policy(self, command: SweepCommand) -> SweepPolicy | Rejection:
         """The command's values within the operator's limits, or why they exceed them."""
         for index, arn in enumerate(command.project_arns or ()):
-            refusal = self._arn_refusal(arn, "project", f"projectArns.{index}")
+            refusal = self.project_refusal(arn, f"projectArns.{index}")
             if refusal:
                 return refusal
         max_age = command.max_age_minutes

@@ -31,11 +31,13 @@ from session_stopper.domain.outcomes import (
 )
 from session_stopper.domain.selection import Exemption
 from session_stopper.domain.stop import stop_session
+from session_stopper.domain.timers import SessionTimers
 from session_stopper.gateways.budgets import budgets_for
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError
-from session_stopper.models.outcome import Outcome, OutcomeMessage
+from session_stopper.models.outcome import Outcome, OutcomeMessage, TimerFacts
 from session_stopper.models.sweep import SweepSummary
+from session_stopper.models.timer import Notice
 from session_stopper.observability import logger, metrics
 
 
@@ -47,6 +49,11 @@ class StopRequest(BaseModel):
     arn: str
     origin: Origin
     exemption: Exemption | None = None
+    timer: TimerFacts | None = None
+
+
+# The session is over: whatever ended it, its timers have nothing left to do.
+_ENDED_OUTCOMES = frozenset({Outcome.STOPPED, Outcome.ALREADY_ENDED, Outcome.NOT_FOUND})
 
 
 class _NotRemembered(Exception):
@@ -98,9 +105,11 @@ class StopService:
         publisher: OutcomePublisher | None = None,
         *,
         interactive: bool = False,
+        timers: SessionTimers | None = None,
     ) -> None:
         self._gateway = gateway or DeviceFarmGateway(interactive=interactive)
         self._publisher = publisher or OutcomePublisher(interactive=interactive)
+        self._timers = timers
         self._decide_once: Callable[..., OutcomeMessage] = idempotent_function(
             data_keyword_argument="request",
             persistence_store=_persistence(interactive),
@@ -108,16 +117,24 @@ class StopService:
             output_serializer=PydanticSerializer(model=OutcomeMessage),
         )(self._decide)
 
-    def stop(self, arn: str, origin: Origin, exemption: Exemption | None = None) -> OutcomeMessage:
-        """Stop the session (at most once per window); publish the outcome if we decided it.
+    def stop(
+        self,
+        arn: str,
+        origin: Origin,
+        exemption: Exemption | None = None,
+        *,
+        timer: TimerFacts | None = None,
+    ) -> OutcomeMessage:
+        """Stop the session (at most once per window); publish the outcome if we decided it,
+        then delete the session's timers if it is over.
 
         Automatic stops pass an `exemption`: a protected session (or any, in a dry run) is
-        SKIPPED instead. Raises OutcomeNotPublishedError (carrying the outcome) when SNS
-        refuses it."""
+        SKIPPED instead; an expiry timer passes its `timer` facts for the outcome. Raises
+        OutcomeNotPublishedError (carrying the outcome) when SNS refuses it."""
         logger.thread_safe_append_keys(session_arn=arn)
         try:
             try:
-                request = StopRequest(arn=arn, origin=origin, exemption=exemption)
+                request = StopRequest(arn=arn, origin=origin, exemption=exemption, timer=timer)
                 message = self._decide_once(request=request)
             except _NotRemembered as signal:
                 message = signal.message
@@ -125,6 +142,8 @@ class StopService:
                 logger.info("repeat inside the idempotency window: first outcome returned")
                 return message
             self.publish(message)
+            if self._timers and message.outcome in _ENDED_OUTCOMES:
+                self._timers.disarm(arn)
             return message
         finally:
             logger.thread_safe_remove_keys(["session_arn"])
@@ -159,18 +178,24 @@ class StopService:
         self._publisher.park(error.message, message_attributes(error.message), str(error))
 
     def publish_summary(self, summary: SweepSummary) -> None:
-        """Publish a sweep summary; one SNS refuses is parked rather than failing the sweep."""
-        attributes = {"messageType": summary.message_type, "trigger": summary.trigger.kind.value}
         metrics.add_metric(
             name="SweepSessionsLeftUndone", unit=MetricUnit.Count, value=summary.left_undone_count
         )
+        self.publish_notice(summary)
+
+    def publish_notice(self, notice: SweepSummary | Notice) -> None:
+        """Publish a message that is not an outcome (a sweep summary, a timer's news); one SNS
+        refuses is parked rather than failing the invocation."""
+        attributes = {"messageType": notice.message_type, "trigger": notice.trigger.kind.value}
         try:
-            self._publisher.publish(summary, attributes)
+            self._publisher.publish(notice, attributes)
         except PublishError as error:
-            self._publisher.park(summary, attributes, str(error))
+            self._publisher.park(notice, attributes, str(error))
 
     def _decide(self, request: StopRequest) -> OutcomeMessage:
         message = stop_session(request.arn, request.origin, self._gateway, request.exemption)
+        if request.timer:
+            message = message.model_copy(update={"timer": request.timer})
         # A retry could change a failure, and a skip must not stand in for a later explicit stop.
         if message.outcome in {Outcome.FAILED, Outcome.SKIPPED}:
             raise _NotRemembered(message)

@@ -23,13 +23,22 @@ from session_stopper import clock
 from session_stopper.config import Settings
 from session_stopper.domain import selection
 from session_stopper.domain.deadline import Deadline
+from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
+from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
-from session_stopper.models.sweep import RunningSweep, SweepCounts, SweepPolicy, SweepSummary
+from session_stopper.models.sweep import (
+    RunningSweep,
+    SweepCounts,
+    SweepPolicy,
+    SweepSummary,
+    TimerCounts,
+)
+from session_stopper.models.timer import TimerMessage, TimerStatus
 from session_stopper.observability import logger
 
 IN_PROGRESS = "IN_PROGRESS"
@@ -63,6 +72,9 @@ class _Inventory:
     sessions_seen: int = 0
     sessions_active: int = 0
     selected: dict[str, RemoteAccessSession] = field(default_factory=dict)
+    exempt: set[str] = field(default_factory=set)  # ARNs of sessions in exempt projects
+    # Active sessions this sweep leaves running: each must have a timer (the reconciler).
+    unselected: list[RemoteAccessSession] = field(default_factory=list)
 
     def counts(self) -> SweepCounts:
         return SweepCounts(
@@ -86,6 +98,7 @@ class _Report:
     tally: _Tally = field(init=False)
     inventory: _Inventory = field(default_factory=_Inventory)
     left_undone: list[str] = field(default_factory=list)
+    timers: TimerCounts | None = None
 
     def __post_init__(self) -> None:
         self.started_at = self.now()
@@ -112,6 +125,7 @@ class _Report:
             started_at=self.started_at,
             duration_seconds=round(time.monotonic() - self.started, 3),
             yielded_to=yielded_to,
+            timers=self.timers,
         )
 
 
@@ -129,12 +143,17 @@ class Sweeper:
         service: StopService,
         lock: SweepLock,
         now: Callable[[], datetime] = clock.now,
+        *,
+        budgets: ProjectBudgets | None = None,
+        expiry: Expiry | None = None,
     ) -> None:
         self._settings = settings
         self._gateway = gateway
         self._service = service
         self._lock = lock
         self._now = now
+        self._budgets = budgets
+        self._expiry = expiry
 
     def run(self, policy: SweepPolicy, origin: Origin, deadline: Deadline) -> SweepSummary:
         """Sweep, unless another sweep holds the lock: then yield to it and say so."""
@@ -165,11 +184,38 @@ class Sweeper:
         exemption = selection.Exemption(
             protected=self._settings.protected_name_pattern, dry_run=policy.dry_run
         )
+        inventory = report.inventory
         work = [
-            _Work(session, exemption.reason(session))
-            for session in report.inventory.selected.values()
+            _Work(session, EXEMPT if arn in inventory.exempt else exemption.reason(session))
+            for arn, session in inventory.selected.items()
         ]
         report.left_undone = self._act_on_all(work, origin, deadline, report.tally)
+        if self._expiry and not (policy.dry_run or policy.kill_switch):
+            report.timers = self._reconcile(self._expiry, inventory, origin, deadline, report)
+
+    def _reconcile(
+        self,
+        expiry: Expiry,
+        inventory: _Inventory,
+        origin: Origin,
+        deadline: Deadline,
+        report: _Report,
+    ) -> TimerCounts:
+        """Arm the timers CloudTrail did not (a missed event, sessions older than the deploy);
+        a session already past its deadline is stopped. A dry run changes nothing here either."""
+        counts = TimerCounts()
+        for session in inventory.unselected:
+            if deadline.expired():
+                report.left_undone.append(session.arn)
+                continue
+            result = expiry.reconcile(session, origin)
+            if isinstance(result, TimerMessage):
+                armed = result.status is TimerStatus.ARMED
+                counts = counts.add(armed=int(armed), failed=int(not armed))
+            elif result is not None:
+                report.tally.add(result)
+                counts = counts.add(stopped_overdue=1)
+        return counts
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -191,12 +237,35 @@ class Sweeper:
             if sessions is None:
                 inventory.projects_not_reached = projects[index:]
                 break
+            exempt = self._project_exempt(project_arn, origin, inventory, tally)
+            if exempt is None:
+                continue
             inventory.projects_listed += 1
             inventory.sessions_seen += len(sessions)
-            inventory.sessions_active += sum(1 for s in sessions if selection.is_active(s))
-            for session in selection.select(sessions, policy, now):
+            active = [session for session in sessions if selection.is_active(session)]
+            inventory.sessions_active += len(active)
+            chosen = selection.select(active, policy, now)
+            for session in chosen:
                 inventory.selected.setdefault(session.arn, session)
+                if exempt:
+                    inventory.exempt.add(session.arn)
+            if not exempt:
+                picked = {session.arn for session in chosen}
+                inventory.unselected += [s for s in active if s.arn not in picked]
         return inventory
+
+    def _project_exempt(
+        self, project_arn: str, origin: Origin, inventory: _Inventory, tally: _Tally
+    ) -> bool | None:
+        """Whether the project is tagged exempt; None (reported) when its tags cannot be read:
+        a sweep must not guess an exemption either way."""
+        if self._budgets is None:
+            return False
+        try:
+            return self._budgets.of_project(project_arn).exempt
+        except DeviceFarmError as error:
+            self._report_unlisted(project_arn, error, origin, inventory, tally)
+            return None
 
     def _sessions_in_time(
         self, project_arn: str, deadline: Deadline

@@ -1,4 +1,5 @@
-"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop and POST /sweeps.
+"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop, POST /sessions/extend and
+POST /sweeps.
 
 Every answer that reached Device Farm carries the outcome message as its body, with a status
 that says what happened; a request refused before that carries `{"error": {...}}` instead and is
@@ -27,12 +28,14 @@ from pydantic import BaseModel, ValidationError
 
 from session_stopper.domain.authority import OUT_OF_SCOPE
 from session_stopper.domain.deadline import Deadline
+from session_stopper.domain.expiry import ExtensionRefusedError
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.entrypoints.dependencies import authority, stop_service
+from session_stopper.entrypoints.dependencies import authority, expiry, stop_service
 from session_stopper.entrypoints.events import direct_origin, reject
 from session_stopper.entrypoints.http_body import Refusal, canonical_request
 from session_stopper.entrypoints.sweeps import run_sweep
+from session_stopper.entrypoints.timers import TIMERS_OFF
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
     INTERACTIVE,
@@ -52,6 +55,7 @@ from session_stopper.models.rejection import (
 from session_stopper.models.requests import StopCommand
 from session_stopper.models.sweep import SweepCommand, SweepSummary
 from session_stopper.models.text import SafeText
+from session_stopper.models.timer import ExtendCommand, ExtendedMessage
 from session_stopper.observability import logger
 
 RETRY_AFTER_SECONDS = "30"
@@ -169,6 +173,46 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     if refusal:
         raise RefusedError(refusal)
     return _outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
+
+
+@app.post(
+    "/sessions/extend",
+    summary="Move a session's expiry deadline later",
+    description="Moves the deadline (and its warning) by `minutes`, within Device Farm's "
+    "150-minute limit and the operator's maximum extension; publishes an `extended` message.",
+    responses={
+        200: {
+            "description": "the new deadline (the `extended` message that was published)",
+            "content": {content_types.APPLICATION_JSON: {"model": ExtendedMessage}},
+        },
+        400: _error_doc("the request is malformed"),
+        403: _error_doc("OUT_OF_SCOPE: not a session this deployment acts on"),
+        404: _error_doc("NOT_FOUND: Device Farm knows no such session"),
+        409: _error_doc(
+            "SESSION_ENDED, EXEMPT (its project has no deadline) or TIMERS_OFF (this deployment "
+            "has no expiry timers)"
+        ),
+        415: _error_doc("the body is not application/json"),
+        422: _error_doc("EXTENSION_LIMIT: past the latest deadline allowed (message says it)"),
+        502: _error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
+        503: _error_doc("SCHEDULER_UNAVAILABLE: the timer could not be moved; nothing changed"),
+    },
+)
+def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
+    refusal = authority().session_refusal(command.arn)
+    if refusal:
+        raise RefusedError(refusal)
+    timers = expiry(interactive=True)
+    if timers is None:
+        off = Rejection(code=TIMERS_OFF, message="this deployment has no expiry timers")
+        raise RefusedError(off, HTTPStatus.CONFLICT)
+    try:
+        message = timers.extend(command, _origin())
+    except ExtensionRefusedError as error:
+        raise RefusedError(error.rejection, error.status) from error
+    return Response(
+        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=message
+    )
 
 
 @app.post(

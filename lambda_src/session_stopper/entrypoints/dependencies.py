@@ -10,10 +10,14 @@ import functools
 
 from session_stopper.config import settings
 from session_stopper.domain.authority import Authority
+from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.service import StopService
+from session_stopper.domain.session_budgets import ProjectBudgets
 from session_stopper.domain.sweep import Sweeper
+from session_stopper.domain.timers import SessionTimers
 from session_stopper.gateways.alarms import AlarmGateway
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
+from session_stopper.gateways.scheduler import SchedulerGateway
 from session_stopper.gateways.sweep_lock import SweepLock
 
 
@@ -23,8 +27,24 @@ def authority() -> Authority:
 
 
 @functools.cache
+def session_timers(interactive: bool = False) -> SessionTimers | None:
+    """None when the deployment has no schedule group (timers off)."""
+    timer_settings = settings().timers
+    if timer_settings is None:
+        return None
+    return SessionTimers(timer_settings, SchedulerGateway(interactive=interactive))
+
+
+@functools.cache
+def project_budgets(interactive: bool = False) -> ProjectBudgets:
+    return ProjectBudgets(
+        DeviceFarmGateway(interactive=interactive), settings().sweep_max_age_minutes
+    )
+
+
+@functools.cache
 def stop_service(interactive: bool = False) -> StopService:
-    return StopService(interactive=interactive)
+    return StopService(interactive=interactive, timers=session_timers(interactive))
 
 
 @functools.cache
@@ -34,6 +54,24 @@ def sweeper(interactive: bool = False) -> Sweeper:
         DeviceFarmGateway(interactive=interactive),
         stop_service(interactive),
         SweepLock(interactive=interactive),
+        budgets=project_budgets(interactive),
+        expiry=expiry(interactive),
+    )
+
+
+@functools.cache
+def expiry(interactive: bool = False) -> Expiry | None:
+    """None when timers are off."""
+    timers = session_timers(interactive)
+    if timers is None:
+        return None
+    return Expiry(
+        settings=settings(),
+        authority=authority(),
+        devicefarm=DeviceFarmGateway(interactive=interactive),
+        timers=timers,
+        budgets=project_budgets(interactive),
+        service=stop_service(interactive),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from session_stopper.entrypoints import alarms, api, events, sweeps
+from session_stopper.entrypoints import alarms, api, events, sweeps, timers
 from session_stopper.entrypoints.events import direct_origin, reject
 from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection
 
@@ -17,12 +17,15 @@ STOP_DETAIL_TYPE = "Stop Remote Access Session"
 SWEEP_DETAIL_TYPE = "Sweep Remote Access Sessions"
 SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+TIMER_ACTIONS = frozenset({"expire", "warn"})
 
 _BY_DETAIL_TYPE: dict[str, Handler] = {
     STOP_DETAIL_TYPE: events.handle_stop_event,
     SWEEP_DETAIL_TYPE: sweeps.handle_sweep_event,
     SCHEDULED_DETAIL_TYPE: sweeps.handle_scheduled_event,
     ALARM_DETAIL_TYPE: alarms.handle_alarm_state_change,
+    CLOUDTRAIL_DETAIL_TYPE: timers.handle_cloudtrail,
 }
 
 
@@ -62,7 +65,9 @@ _BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
     (_is_api, api.handle),
     (_is_eventbridge, _eventbridge),
     (_is_alarm_action, alarms.handle_alarm_action),
-    # Constant input names its action; the sweep command refuses any action but "sweep".
+    # Constant input names its action: a session's schedule says expire or warn; the sweep
+    # command refuses any other action but "sweep".
+    (lambda event: event.get("action") in TIMER_ACTIONS, timers.handle_timer),
     (lambda event: "action" in event, sweeps.handle_constant_input),
     (lambda event: "arn" in event, events.handle_direct_stop),
 ]

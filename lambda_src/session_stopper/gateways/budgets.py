@@ -53,6 +53,7 @@ class Budgets:
     sns: CallBudget
     sqs: CallBudget
     cloudwatch: CallBudget
+    scheduler: CallBudget
 
 
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
@@ -63,6 +64,7 @@ INTERACTIVE = Budgets(
     sns=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     sqs=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     cloudwatch=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    scheduler=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
 )
 
 
@@ -73,6 +75,7 @@ def batch(devicefarm_attempts: int) -> Budgets:
         sns=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),
         sqs=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),
         cloudwatch=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
+        scheduler=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
     )
 
 
@@ -85,12 +88,28 @@ def total_seconds(calls: Iterable[CallBudget]) -> float:
 
 
 def stop_calls(budgets: Budgets) -> list[CallBudget]:
-    """One stop, in order: idempotency record, Get, Stop, record the outcome, publish, park."""
+    """One stop, in order: idempotency record, Get, Stop, record the outcome, publish, park,
+    then delete the session's expiry and warning schedules."""
     return [
         budgets.dynamodb,
         budgets.devicefarm,
         budgets.devicefarm,
         budgets.dynamodb,
+        budgets.sns,
+        budgets.sqs,
+        budgets.scheduler,
+        budgets.scheduler,
+    ]
+
+
+def extend_calls(budgets: Budgets) -> list[CallBudget]:
+    """One extension: Get the session, its project's tags, its expiry schedule, replace the
+    expiry and warning schedules (a create refused as existing becomes an update), publish, park."""
+    return [
+        budgets.devicefarm,
+        budgets.devicefarm,
+        budgets.scheduler,
+        *[budgets.scheduler] * 4,
         budgets.sns,
         budgets.sqs,
     ]

@@ -24,6 +24,7 @@ from session_stopper.models.session import (
     RemoteAccessSession,
     SessionPage,
     SessionResponse,
+    TagsResponse,
     strip_response_metadata,
 )
 from session_stopper.observability import tracer
@@ -90,6 +91,15 @@ class DeviceFarmGateway:
             "StopRemoteAccessSession", self._client.stop_remote_access_session, arn=arn
         )
         return _validate("StopRemoteAccessSession", SessionResponse, response).remote_access_session
+
+    @tracer.capture_method(capture_response=False)
+    def tags_of(self, arn: str) -> dict[str, str]:
+        """A project's (or session's) tags, by key."""
+        response = self._call(
+            "ListTagsForResource", self._client.list_tags_for_resource, ResourceARN=arn
+        )
+        tags = _validate("ListTagsForResource", TagsResponse, response).tags
+        return {tag.key: tag.value for tag in tags}
 
     def list_projects(self) -> Iterator[Project]:
         for page in self._pages("ListProjects", self._client.list_projects, ProjectPage):

@@ -85,3 +85,9 @@ def _validator(resource_type: ResourceType) -> AfterValidator:
 
 SessionArn = Annotated[str, _validator("session")]
 ProjectArn = Annotated[str, _validator("project")]
+
+
+def project_arn_of(session_arn: str) -> str:
+    """The project a (well-formed) session ARN belongs to."""
+    parts = arn_parts(session_arn)
+    return f"arn:aws:devicefarm:{parts.region}:{parts.account}:project:{parts.project_id}"

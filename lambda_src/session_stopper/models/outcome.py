@@ -32,6 +32,8 @@ class TriggerKind(StrEnum):
     DIRECT = "direct"
     SCHEDULE = "schedule"
     ALARM = "alarm"
+    EXPIRY = "expiry"
+    CLOUDTRAIL = "cloudtrail"
 
 
 class ContractModel(BaseModel):
@@ -99,6 +101,16 @@ class SessionSummary(ContractModel):
         )
 
 
+class TimerFacts(ContractModel):
+    """In an outcome an expiry timer caused: the deadline it kept, and by how much it missed."""
+
+    deadline: datetime
+    budget_minutes: int = Field(alias="budgetMinutes")
+    overshoot_seconds: float = Field(
+        alias="overshootSeconds", description="when the function acted, minus the deadline"
+    )
+
+
 class OutcomeMessage(ContractModel):
     schema_version: Literal["1.0"] = Field("1.0", alias="schemaVersion")
     message_type: Literal["outcome"] = Field("outcome", alias="messageType")
@@ -113,6 +125,7 @@ class OutcomeMessage(ContractModel):
     error: OutcomeError | None = None
     reason: SafeText | None = Field(None, description="why a session was SKIPPED")
     sweep_id: SafeText | None = Field(None, alias="sweepId")
+    timer: TimerFacts | None = Field(None, description="set when an expiry timer fired")
     occurred_at: datetime = Field(default_factory=clock.now, alias="occurredAt")
 
     @property

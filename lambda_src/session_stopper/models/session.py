@@ -182,6 +182,17 @@ class ProjectPage(DeviceFarmModel):
     next_token: str | None = Field(None, alias="nextToken")
 
 
+class Tag(DeviceFarmModel):
+    key: str = Field(alias="Key")
+    value: str = Field(alias="Value")
+
+
+class TagsResponse(DeviceFarmModel):
+    """The body of ListTagsForResource (Device Farm spells these members in PascalCase)."""
+
+    tags: list[Tag] = Field(default_factory=list, alias="Tags")
+
+
 def strip_response_metadata(response: dict[str, Any]) -> dict[str, Any]:
     """botocore adds ResponseMetadata to every answer; it is not part of the service's shape."""
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}

@@ -54,6 +54,24 @@ class SweepCounts(ContractModel):
     sessions_selected: int = Field(0, alias="sessionsSelected")
 
 
+class TimerCounts(ContractModel):
+    """What the sweep did for expiry timers (absent when timers are off or it changed nothing
+    by design: a dry run or a kill switch)."""
+
+    armed: int = Field(0, description="timers armed for sessions that had none")
+    failed: int = Field(0, description="timers that could not be armed (NOT_ARMED messages)")
+    stopped_overdue: int = Field(
+        0, alias="stoppedOverdue", description="sessions without a timer already past deadline"
+    )
+
+    def add(self, armed: int = 0, failed: int = 0, stopped_overdue: int = 0) -> TimerCounts:
+        return TimerCounts(
+            armed=self.armed + armed,
+            failed=self.failed + failed,
+            stopped_overdue=self.stopped_overdue + stopped_overdue,
+        )
+
+
 class RunningSweep(ContractModel):
     """A sweep holding the lease (one sweep runs at a time): the one another yielded to."""
 
@@ -89,4 +107,7 @@ class SweepSummary(ContractModel):
         None,
         alias="yieldedTo",
         description="set when another sweep was running: this one did nothing and left it",
+    )
+    timers: TimerCounts | None = Field(
+        None, description="expiry timers this sweep armed, or could not arm"
     )

@@ -1,0 +1,366 @@
+"""Expiry timers end to end: arm a deadline when a session is created, warn before it, stop at
+it, let its owner move it, forget it when the session ends.
+
+Every stop goes through StopService, the same validated, idempotent, published path as any
+other. A timer that cannot be armed is reported (`timer` NOT_ARMED) and left to the sweep, which
+arms what is missing: a Scheduler failure never loses a stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from http import HTTPStatus
+
+from session_stopper import clock
+from session_stopper.config import Settings
+from session_stopper.domain import creation
+from session_stopper.domain.authority import Authority
+from session_stopper.domain.outcomes import Origin, outcome_message
+from session_stopper.domain.selection import Exemption, age_minutes
+from session_stopper.domain.service import StopService
+from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
+from session_stopper.domain.timers import SessionTimers, deadline_of, hard_limit, timer_input
+from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.scheduler import SchedulerError
+from session_stopper.models.cloudtrail import CloudTrailRecord
+from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
+from session_stopper.models.outcome import (
+    Outcome,
+    OutcomeError,
+    OutcomeMessage,
+    SessionSummary,
+    TimerFacts,
+)
+from session_stopper.models.rejection import Rejection
+from session_stopper.models.session import RemoteAccessSession
+from session_stopper.models.timer import (
+    ExtendCommand,
+    ExtendedMessage,
+    ExtendHint,
+    TimerAction,
+    TimerInput,
+    TimerMessage,
+    TimerStatus,
+    WarningMessage,
+)
+from session_stopper.observability import logger
+
+TAGS_UNREADABLE = "TAGS_UNREADABLE"
+
+
+class ExtensionRefusedError(Exception):
+    """An extension that cannot be granted; `status` is the HTTP answer it deserves."""
+
+    def __init__(self, status: HTTPStatus, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.rejection = Rejection(code=code, message=message)
+
+
+@dataclass(frozen=True)
+class _Deadlines:
+    current: datetime
+    latest: datetime
+    budget_minutes: int
+
+
+class Expiry:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        authority: Authority,
+        devicefarm: DeviceFarmGateway,
+        timers: SessionTimers,
+        budgets: ProjectBudgets,
+        service: StopService,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
+        self._settings = settings
+        self._authority = authority
+        self._devicefarm = devicefarm
+        self._timers = timers
+        self._budgets = budgets
+        self._service = service
+        self._now = now
+
+    # -- arming ------------------------------------------------------------------------------
+
+    def on_created(
+        self, record: CloudTrailRecord, origin: Origin
+    ) -> TimerMessage | OutcomeMessage | None:
+        """Arm the timer of the session a CreateRemoteAccessSession record created; None for a
+        session outside this deployment's scope (another team's project, say)."""
+        session = self._created_session(record, origin)
+        if session is None or isinstance(session, TimerMessage):
+            return self._announce(session) if session else None
+        refusal = self._authority.session_refusal(session.arn)
+        if refusal:
+            logger.info("not ours to time", extra={"rejection": refusal.model_dump()})
+            return None
+        return self.arm(session, origin)
+
+    def arm(self, session: RemoteAccessSession, origin: Origin) -> TimerMessage | OutcomeMessage:
+        """Arm the session's deadline and warning; a session already past its deadline is
+        stopped now, and one inside its warning time is warned now."""
+        try:
+            budget = self._budgets.of_session(session.arn)
+        except DeviceFarmError as error:
+            return self._announce(self._not_armed(session.arn, origin, TAGS_UNREADABLE, error))
+        if budget.minutes is None:
+            return self._announce(self._timer(TimerStatus.EXEMPT, origin, session.arn, budget))
+        deadline = deadline_of(session.created or self._now(), budget.minutes)
+        if deadline <= self._now():
+            return self.expire(
+                timer_input(TimerAction.EXPIRE, session.arn, deadline, budget.minutes), origin
+            )
+        try:
+            warning_at = self._timers.arm(session.arn, deadline, budget.minutes)
+        except SchedulerError as error:
+            return self._announce(self._not_armed(session.arn, origin, error.code, error))
+        if warning_at is None and self._timers.warning_time(deadline):
+            self._warn_session(session, deadline, origin)
+        armed = self._timer(TimerStatus.ARMED, origin, session.arn, budget)
+        return self._announce(
+            armed.model_copy(update={"deadline": deadline, "warning_at": warning_at})
+        )
+
+    def reconcile(
+        self, session: RemoteAccessSession, origin: Origin
+    ) -> TimerMessage | OutcomeMessage | None:
+        """For the sweep: arm the timer of an active session that has none; None when it has
+        one already."""
+        try:
+            armed = self._timers.current(session.arn)
+        except SchedulerError as error:
+            return self._announce(self._not_armed(session.arn, origin, error.code, error))
+        return None if armed else self.arm(session, origin)
+
+    def on_stopped(self, session_arn: str) -> None:
+        """Someone (we included) stopped the session: its timers have nothing left to do."""
+        self._timers.disarm(session_arn)
+
+    def _created_session(
+        self, record: CloudTrailRecord, origin: Origin
+    ) -> RemoteAccessSession | TimerMessage | None:
+        arn = creation.arn_in_response(record.response_elements)
+        if arn is not None:
+            return None if self._authority.session_refusal(arn) else self._read_created(arn, origin)
+        project = creation.requested_project(record.request_parameters)
+        if project is None:
+            return self._unmatched(origin, "the record names no valid projectArn")
+        if self._authority.project_refusal(project):
+            return None
+        try:
+            listed = [s for page in self._devicefarm.session_pages(project) for s in page]
+        except DeviceFarmError as error:
+            return self._not_armed(None, origin, error.code, error, project)
+        found = creation.best_match(listed, record.request_parameters or {}, record.event_time)
+        if found is None:
+            return self._unmatched(
+                origin, f"no session of {project} matches the request made at {record.event_time}"
+            )
+        return found
+
+    def _read_created(self, arn: str, origin: Origin) -> RemoteAccessSession | TimerMessage:
+        try:
+            return self._devicefarm.get_session(arn)
+        except DeviceFarmError as error:
+            return self._not_armed(arn, origin, error.code, error)
+
+    # -- firing ------------------------------------------------------------------------------
+
+    def expire(self, timer: TimerInput, origin: Origin) -> OutcomeMessage:
+        """Stop the session at its deadline, unless its project is exempt, its name protected,
+        or the deployment in dry run (then SKIPPED says so)."""
+        facts = TimerFacts(
+            deadline=timer.deadline_at,
+            budget_minutes=timer.budget_minutes,
+            overshoot_seconds=round((self._now() - timer.deadline_at).total_seconds(), 3),
+        )
+        try:
+            budget = self._budgets.of_session(timer.arn)
+        except DeviceFarmError as error:
+            failure = OutcomeError(code=TAGS_UNREADABLE, message=str(error)[:500])
+            message = outcome_message(Outcome.FAILED, origin, arn=timer.arn, error=failure)
+            message = message.model_copy(update={"timer": facts})
+            self._service.publish_or_park(message)
+            return message
+        if budget.exempt:
+            skipped = outcome_message(Outcome.SKIPPED, origin, arn=timer.arn, reason=EXEMPT)
+            skipped = skipped.model_copy(update={"timer": facts})
+            self._service.publish_or_park(skipped)
+            return skipped
+        exemption = Exemption(
+            protected=self._settings.protected_name_pattern, dry_run=self._settings.sweep_dry_run
+        )
+        return self._service.stop(timer.arn, origin, exemption, timer=facts)
+
+    def warn(self, timer: TimerInput, origin: Origin) -> WarningMessage | None:
+        """Tell the session's owner its deadline is near; nothing for an ended session."""
+        try:
+            session = self._devicefarm.get_session(timer.arn)
+        except DeviceFarmError as error:
+            logger.warning("cannot read the session to warn about", extra={"code": error.code})
+            return None
+        if session.status in ENDED_STATUSES:
+            logger.info("no warning: the session already ended")
+            return None
+        return self._warn_session(session, timer.deadline_at, origin)
+
+    def _warn_session(
+        self, session: RemoteAccessSession, deadline: datetime, origin: Origin
+    ) -> WarningMessage:
+        now = self._now()
+        minutes = age_minutes(session.started, session.created, now)
+        metered = session.billing_method == BillingMethod.METERED
+        message = WarningMessage(
+            correlation_id=origin.correlation_id,
+            trigger=origin.trigger,
+            session_arn=session.arn,
+            session=SessionSummary.of(session),
+            deadline=deadline,
+            minutes_left=round(max(0.0, (deadline - now).total_seconds() / 60), 1),
+            minutes_so_far=round(minutes, 1),
+            cost_so_far_usd=round(minutes * self._settings.price_per_device_minute, 2)
+            if metered
+            else 0.0,
+            extend=self._extend_hint(session, deadline),
+        )
+        self._service.publish_notice(message)
+        return message
+
+    def _extend_hint(self, session: RemoteAccessSession, deadline: datetime) -> ExtendHint | None:
+        try:
+            room = self._deadlines(session).latest - deadline
+        except (DeviceFarmError, SchedulerError, ExtensionRefusedError):
+            return None
+        minutes = int(room.total_seconds() // 60)
+        if minutes < 1:
+            return None
+        return ExtendHint(
+            body={"arn": session.arn, "minutes": min(minutes, 15)}, max_minutes=minutes
+        )
+
+    # -- extending ---------------------------------------------------------------------------
+
+    def extend(self, command: ExtendCommand, origin: Origin) -> ExtendedMessage:
+        """Move the deadline (and its warning) `minutes` later, within the 150-minute limit and
+        the operator's maximum. Raises ExtensionRefusedError with the answer to give."""
+        session = self._active_session(command.arn)
+        try:
+            deadlines = self._deadlines(session)
+        except (DeviceFarmError, SchedulerError) as error:
+            raise _unavailable(error) from error
+        new_deadline = deadlines.current + timedelta(minutes=command.minutes)
+        if new_deadline > deadlines.latest:
+            room = max(0, int((deadlines.latest - deadlines.current).total_seconds() // 60))
+            raise ExtensionRefusedError(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                "EXTENSION_LIMIT",
+                f"the deadline can move {room} more minute(s) at most: the latest allowed is "
+                f"{deadlines.latest.isoformat()} (the 150-minute limit, or the operator's "
+                f"maximum of {self._timers.max_extension} past the budget)",
+            )
+        try:
+            self._timers.arm(session.arn, new_deadline, deadlines.budget_minutes)
+        except SchedulerError as error:
+            raise _unavailable(error) from error
+        message = ExtendedMessage(
+            correlation_id=origin.correlation_id,
+            trigger=origin.trigger,
+            session_arn=session.arn,
+            session=SessionSummary.of(session),
+            previous_deadline=deadlines.current,
+            deadline=new_deadline,
+            minutes_added=command.minutes,
+            latest_deadline=deadlines.latest,
+        )
+        self._service.publish_notice(message)
+        return message
+
+    def _active_session(self, arn: str) -> RemoteAccessSession:
+        try:
+            session = self._devicefarm.get_session(arn)
+        except DeviceFarmError as error:
+            if error.code == "NotFoundException":
+                raise ExtensionRefusedError(
+                    HTTPStatus.NOT_FOUND, "NOT_FOUND", "Device Farm knows no such session"
+                ) from error
+            raise _unavailable(error) from error
+        if session.status in ENDED_STATUSES:
+            raise ExtensionRefusedError(
+                HTTPStatus.CONFLICT,
+                "SESSION_ENDED",
+                f"the session already ended ({session.status})",
+            )
+        return session
+
+    def _deadlines(self, session: RemoteAccessSession) -> _Deadlines:
+        """The deadline in force (the armed timer's, else the budget's) and the furthest one."""
+        budget = self._budgets.of_session(session.arn)
+        if budget.minutes is None:
+            raise ExtensionRefusedError(
+                HTTPStatus.CONFLICT, EXEMPT, "the session's project is exempt: it has no deadline"
+            )
+        created = session.created or self._now()
+        armed = self._timers.current(session.arn)
+        base = deadline_of(created, budget.minutes)
+        latest = min(hard_limit(created), base + self._timers.max_extension)
+        if armed is None:
+            return _Deadlines(base, latest, budget.minutes)
+        return _Deadlines(armed.deadline_at, latest, armed.budget_minutes)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _announce(self, message: TimerMessage | OutcomeMessage) -> TimerMessage | OutcomeMessage:
+        if isinstance(message, TimerMessage):
+            self._service.publish_notice(message)
+        return message
+
+    def _timer(
+        self, status: TimerStatus, origin: Origin, arn: str | None, budget: Budget | None = None
+    ) -> TimerMessage:
+        return TimerMessage(
+            status=status,
+            correlation_id=origin.correlation_id,
+            trigger=origin.trigger,
+            session_arn=arn,
+            budget_minutes=budget.minutes if budget else None,
+            budget_source=budget.source if budget else None,
+        )
+
+    def _not_armed(
+        self,
+        arn: str | None,
+        origin: Origin,
+        code: str,
+        error: Exception,
+        project_arn: str | None = None,
+    ) -> TimerMessage:
+        logger.warning("timer not armed", extra={"code": code, "session_arn": arn})
+        message = self._timer(TimerStatus.NOT_ARMED, origin, arn)
+        return message.model_copy(
+            update={
+                "project_arn": project_arn,
+                "error": OutcomeError(code=code, message=str(error)[:500]),
+            }
+        )
+
+    def _unmatched(self, origin: Origin, why: str) -> TimerMessage:
+        message = self._timer(TimerStatus.UNMATCHED, origin, None)
+        return message.model_copy(update={"error": OutcomeError(code="UNMATCHED", message=why)})
+
+
+def _unavailable(error: DeviceFarmError | SchedulerError) -> ExtensionRefusedError:
+    if isinstance(error, SchedulerError):
+        return ExtensionRefusedError(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "SCHEDULER_UNAVAILABLE",
+            f"{error.code}: {error.message}",
+        )
+    return ExtensionRefusedError(
+        HTTPStatus.BAD_GATEWAY, "DEVICE_FARM_ERROR", f"{error.code}: {error.message}"
+    )

@@ -1,0 +1,134 @@
+"""A session's timers: one schedule at its deadline, one at its warning, in the stack's group.
+
+Schedules are named after a hash of the session ARN, so arming twice replaces instead of
+duplicating, and any invocation can find or delete a session's timers without a lookup table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from session_stopper import clock
+from session_stopper.config import SESSION_LIMIT_MINUTES, TimerSettings
+from session_stopper.gateways.scheduler import OneTimeSchedule, SchedulerError, SchedulerGateway
+from session_stopper.models.timer import TimerAction, TimerInput, format_instant
+from session_stopper.observability import logger
+
+# Scheduler fills these in the target input when the schedule fires.
+SCHEDULE_ARN_ATTRIBUTE = "<aws.scheduler.schedule-arn>"
+SCHEDULED_TIME_ATTRIBUTE = "<aws.scheduler.scheduled-time>"
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def _to_second(moment: datetime, *, up: bool) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole + _ONE_SECOND if up and whole != moment else whole
+
+
+def hard_limit(created: datetime) -> datetime:
+    """Device Farm ends the session by then anyway: no timer is ever armed past it."""
+    return _to_second(created + timedelta(minutes=SESSION_LIMIT_MINUTES), up=False)
+
+
+def deadline_of(created: datetime, budget_minutes: int) -> datetime:
+    """`created` + the budget, to the second (schedules have no finer grain), within the limit."""
+    deadline = _to_second(created + timedelta(minutes=budget_minutes), up=True)
+    return min(deadline, hard_limit(created))
+
+
+def schedule_names(session_arn: str) -> tuple[str, str]:
+    """The expiry and warning schedule names (64 characters at most, as Scheduler requires)."""
+    digest = hashlib.sha256(session_arn.encode()).hexdigest()[:48]
+    return f"expiry-{digest}", f"warning-{digest}"
+
+
+class SessionTimers:
+    def __init__(
+        self,
+        settings: TimerSettings,
+        scheduler: SchedulerGateway,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
+        self._settings = settings
+        self._scheduler = scheduler
+        self._now = now
+
+    @property
+    def warning_lead(self) -> timedelta:
+        return timedelta(minutes=self._settings.warning_lead_minutes)
+
+    @property
+    def max_extension(self) -> timedelta:
+        return timedelta(minutes=self._settings.max_extension_minutes)
+
+    def warning_time(self, deadline: datetime) -> datetime | None:
+        """When to warn before `deadline`; None with no lead time configured."""
+        return deadline - self.warning_lead if self._settings.warning_lead_minutes else None
+
+    def arm(self, session_arn: str, deadline: datetime, budget_minutes: int) -> datetime | None:
+        """Put the expiry schedule, then the warning one if its time is still ahead; returns the
+        warning's time, or None when none was armed. Raises SchedulerError."""
+        expiry_name, warning_name = schedule_names(session_arn)
+        expire = timer_input(TimerAction.EXPIRE, session_arn, deadline, budget_minutes)
+        self._put(expiry_name, deadline, expire)
+        warning_at = self.warning_time(deadline)
+        if warning_at is None or warning_at <= self._now():
+            return None
+        warn = timer_input(TimerAction.WARN, session_arn, deadline, budget_minutes)
+        self._put(warning_name, warning_at, warn)
+        return warning_at
+
+    def current(self, session_arn: str) -> TimerInput | None:
+        """The armed expiry timer's input, or None when the session has none. Raises
+        SchedulerError."""
+        expiry_name, _ = schedule_names(session_arn)
+        raw = self._scheduler.input_of(self._settings.schedule_group, expiry_name)
+        if raw is None:
+            return None
+        try:
+            return TimerInput.model_validate_json(raw)
+        except ValidationError:
+            logger.warning("an expiry schedule with input we did not write", extra={"name": raw})
+            return None
+
+    def disarm(self, session_arn: str) -> None:
+        """Delete both schedules. A failure is logged, not raised: whatever ended the session has
+        happened, and a timer left behind finds it ended (ALREADY_ENDED)."""
+        for name in schedule_names(session_arn):
+            try:
+                self._scheduler.delete(self._settings.schedule_group, name)
+            except SchedulerError as error:
+                logger.warning(
+                    "could not delete a timer", extra={"schedule": name, "code": error.code}
+                )
+
+    def _put(self, name: str, at: datetime, payload: TimerInput) -> None:
+        self._scheduler.put(
+            OneTimeSchedule(
+                group=self._settings.schedule_group,
+                name=name,
+                at=at,
+                input=payload.model_dump_json(by_alias=True),
+                target_arn=self._settings.target_arn,
+                role_arn=self._settings.role_arn,
+                description=f"{payload.action.value} {payload.arn}",
+            )
+        )
+
+
+def timer_input(
+    action: TimerAction, session_arn: str, deadline: datetime, budget_minutes: int
+) -> TimerInput:
+    """What a schedule sends; Scheduler fills in the schedule's ARN and time when it fires."""
+    return TimerInput(
+        action=action,
+        arn=session_arn,
+        deadline=format_instant(deadline),
+        budget_minutes=budget_minutes,
+        schedule_arn=SCHEDULE_ARN_ATTRIBUTE,
+        scheduled_time=SCHEDULED_TIME_ATTRIBUTE,
+    )
