@@ -19,7 +19,7 @@ from local.sample_events import IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME
 
 PREFIX = "session-stopper-local"
 TABLE_NAME = f"{PREFIX}-idempotency"
-Service = Literal["sns", "sqs", "dynamodb", "cloudwatch"]
+Service = Literal["sns", "sqs", "dynamodb", "cloudwatch", "scheduler"]
 
 
 class MotoServer:
