@@ -11,12 +11,16 @@ from session_stopper.domain.service import _idempotency_config, _persistence
 from session_stopper.entrypoints.dependencies import (
     alarm_gateway,
     authority,
+    expiry,
+    project_budgets,
+    session_timers,
     stop_service,
     sweeper,
 )
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
+from session_stopper.gateways.scheduler import scheduler_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
 
 _CACHED = (
@@ -32,6 +36,10 @@ _CACHED = (
     stop_service,
     sweeper,
     alarm_gateway,
+    session_timers,
+    project_budgets,
+    expiry,
+    scheduler_client,
 )
 
 

@@ -261,8 +261,9 @@ class Expiry:
                 HTTPStatus.UNPROCESSABLE_ENTITY,
                 "EXTENSION_LIMIT",
                 f"the deadline can move {room} more minute(s) at most: the latest allowed is "
-                f"{deadlines.latest.isoformat()} (the 150-minute limit, or the operator's "
-                f"maximum of {self._timers.max_extension} past the budget)",
+                f"{deadlines.latest.isoformat()} (Device Farm's 150-minute limit, or the "
+                f"operator's maximum of {self._timers.max_extension_minutes} minutes past the "
+                "budget)",
             )
         try:
             self._timers.arm(session.arn, new_deadline, deadlines.budget_minutes)
@@ -308,7 +309,9 @@ class Expiry:
         created = session.created or self._now()
         armed = self._timers.current(session.arn)
         base = deadline_of(created, budget.minutes)
-        latest = min(hard_limit(created), base + self._timers.max_extension)
+        latest = min(
+            hard_limit(created), base + timedelta(minutes=self._timers.max_extension_minutes)
+        )
         if armed is None:
             return _Deadlines(base, latest, budget.minutes)
         return _Deadlines(armed.deadline_at, latest, armed.budget_minutes)

@@ -62,8 +62,8 @@ class SessionTimers:
         return timedelta(minutes=self._settings.warning_lead_minutes)
 
     @property
-    def max_extension(self) -> timedelta:
-        return timedelta(minutes=self._settings.max_extension_minutes)
+    def max_extension_minutes(self) -> int:
+        return self._settings.max_extension_minutes
 
     def warning_time(self, deadline: datetime) -> datetime | None:
         """When to warn before `deadline`; None with no lead time configured."""
@@ -115,7 +115,7 @@ class SessionTimers:
                 input=payload.model_dump_json(by_alias=True),
                 target_arn=self._settings.target_arn,
                 role_arn=self._settings.role_arn,
-                description=f"{payload.action.value} {payload.arn}",
+                description=f"{payload.action} {payload.arn}",
             )
         )
 
@@ -125,7 +125,7 @@ def timer_input(
 ) -> TimerInput:
     """What a schedule sends; Scheduler fills in the schedule's ARN and time when it fires."""
     return TimerInput(
-        action=action,
+        action=action.value,
         arn=session_arn,
         deadline=format_instant(deadline),
         budget_minutes=budget_minutes,

@@ -100,7 +100,7 @@ def handle_timer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     timers = expiry()
     if timers is None:
         return _timers_off(origin)
-    if timer.action is TimerAction.WARN:
+    if timer.action == TimerAction.WARN.value:
         warning = timers.warn(timer, origin)
         return warning.model_dump(mode="json") if warning else _ignored("the session ended")
     try:

@@ -55,7 +55,7 @@ class TimerInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
-    action: TimerAction
+    action: Literal["expire", "warn"]  # TimerAction's values (strict mode takes no enum text)
     arn: SessionArn
     deadline: Instant
     budget_minutes: int = Field(alias="budgetMinutes", ge=1, le=SESSION_LIMIT_MINUTES)
