@@ -81,6 +81,9 @@ class StackConfig:
     alarm_name_prefix: str
     kill_switch_alarm_names: tuple[str, ...]
     alarm_max_age_minutes: int
+    session_timers: bool
+    warning_lead_minutes: int
+    max_extension_minutes: int
     protected_name_pattern: str
     notification_emails: tuple[str, ...]
     email_outcomes: tuple[str, ...]
@@ -105,6 +108,21 @@ class StackConfig:
     def name_prefix(self) -> str:
         """Every physical name starts with this, so stages never collide in one account."""
         return f"{SERVICE_NAME}-{self.stage}"
+
+    @property
+    def function_name(self) -> str:
+        """Fixed, so the function's own ARN can be spelled out without referencing it."""
+        return f"{self.name_prefix}-function"
+
+    @property
+    def command_bus_name(self) -> str:
+        """The stack's own bus: commands, and Device Farm calls forwarded from another region."""
+        return f"{self.name_prefix}-commands"
+
+    @property
+    def timer_group_name(self) -> str:
+        """The EventBridge Scheduler group that holds the per-session timers."""
+        return f"{self.name_prefix}-timers"
 
     @property
     def project_ids(self) -> tuple[str, ...]:
@@ -161,6 +179,12 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
             _read_alarm_names("killSwitchAlarmNames", get("killSwitchAlarmNames"))
         ),
         alarm_max_age_minutes=read_int("alarmMaxAgeMinutes", get("alarmMaxAgeMinutes"), 1, 1440),
+        session_timers=read_bool("sessionTimers", get("sessionTimers")),
+        warning_lead_minutes=_read_warning_lead(get("warningLeadMinutes"), max_session_minutes),
+        # At most the hard limit: no extension can keep a session past Device Farm's own end.
+        max_extension_minutes=read_int(
+            "maxExtensionMinutes", get("maxExtensionMinutes"), 0, SESSION_HARD_LIMIT_MINUTES
+        ),
         protected_name_pattern=read_regex("protectedNamePattern", get("protectedNamePattern")),
         notification_emails=tuple(_read_emails("notificationEmails", get("notificationEmails"))),
         email_outcomes=tuple(_read_email_outcomes(get("emailOutcomes"))),
@@ -227,6 +251,18 @@ def _read_min_age(raw: Any, max_session_minutes: int) -> int:
             "sweepMinAgeMinutes",
             f"must not exceed maxSessionMinutes ({max_session_minutes}): it is the floor of "
             "every sweep's age, the scheduled sweep's included",
+            raw,
+        )
+    return minutes
+
+
+def _read_warning_lead(raw: Any, max_session_minutes: int) -> int:
+    minutes = read_int("warningLeadMinutes", raw, 0, 60)
+    if minutes >= max_session_minutes:
+        raise ConfigError(
+            "warningLeadMinutes",
+            f"must be less than maxSessionMinutes ({max_session_minutes}): the warning would "
+            "come at or before the start of a session with the default budget",
             raw,
         )
     return minutes

@@ -99,6 +99,45 @@ def test_keys_the_cdk_itself_uses_are_left_alone(key: str) -> None:
     check_context_keys([*DEFAULTS, key], known=DEFAULTS)
 
 
+def test_timers_are_on_by_default_with_a_warning_and_an_hour_of_extensions() -> None:
+    config = load()
+    assert config.session_timers is True
+    assert (config.warning_lead_minutes, config.max_extension_minutes) == (5, 60)
+    assert config.timer_group_name == "session-stopper-dev-timers"
+    assert config.function_name == "session-stopper-dev-function"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"sessionTimers": "false"}, (False, 5, 60)),
+        ({"warningLeadMinutes": 0, "maxExtensionMinutes": 0}, (True, 0, 0)),
+        ({"warningLeadMinutes": "60", "maxSessionMinutes": 61}, (True, 60, 60)),
+        ({"warningLeadMinutes": 44, "maxSessionMinutes": "45"}, (True, 44, 60)),
+        ({"maxExtensionMinutes": "150"}, (True, 5, 150)),
+        # No warning is always below the budget, however short.
+        ({"warningLeadMinutes": 0, "maxSessionMinutes": 1, "sweepMinAgeMinutes": 0}, (True, 0, 60)),
+    ],
+)
+def test_timer_settings(overrides: dict[str, Any], expected: tuple[bool, int, int]) -> None:
+    config = load(**overrides)
+    assert (
+        config.session_timers,
+        config.warning_lead_minutes,
+        config.max_extension_minutes,
+    ) == expected
+
+
+def test_the_warning_must_come_after_the_session_starts() -> None:
+    """A lead of at least the default budget would warn at (or before) a session's start."""
+    with pytest.raises(ConfigError) as raised:
+        load(warningLeadMinutes=10, maxSessionMinutes=10, sweepMinAgeMinutes=5)
+    assert str(raised.value) == (
+        "cdk.json context 'warningLeadMinutes': must be less than maxSessionMinutes (10): the "
+        "warning would come at or before the start of a session with the default budget (got 10)"
+    )
+
+
 def test_sweep_floor_may_equal_the_scheduled_age() -> None:
     config = load(maxSessionMinutes=45, sweepMinAgeMinutes="45")
     assert (config.max_session_minutes, config.sweep_min_age_minutes) == (45, 45)
@@ -236,6 +275,16 @@ BAD_CONTEXT = [
     ("apiThrottleRateLimit", 0, "number from 1"),
     ("apiThrottleBurstLimit", 5001, "from 1 to 5000"),
     ("createApiGatewayLogsRole", "maybe", "true or false"),
+    ("sessionTimers", "on", "true or false"),
+    ("sessionTimers", 1, "true or false"),
+    ("warningLeadMinutes", -1, "from 0 to 60"),
+    ("warningLeadMinutes", 61, "from 0 to 60"),
+    ("warningLeadMinutes", "five", "whole number"),
+    ("warningLeadMinutes", True, "whole number"),
+    ("warningLeadMinutes", 60, "must be less than maxSessionMinutes (60)"),
+    ("maxExtensionMinutes", -1, "from 0 to 150"),
+    ("maxExtensionMinutes", 151, "from 0 to 150"),
+    ("maxExtensionMinutes", 30.5, "whole number"),
 ]
 
 
