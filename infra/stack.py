@@ -16,6 +16,7 @@ from infra.constructs.function import FunctionDependencies, StopperFunction
 from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.notifications import Notifications
 from infra.constructs.storage import IdempotencyStore
+from infra.constructs.timers import ExpiryTimers
 
 
 class SessionStopperStack(Stack):
@@ -31,6 +32,8 @@ class SessionStopperStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         notifications = Notifications(self, "Notifications", config=config)
         store = IdempotencyStore(self, "Idempotency", config=config)
+        # Before the function, which gets their names in its environment.
+        timers = ExpiryTimers(self, "Timers", config=config) if config.session_timers else None
         stopper = StopperFunction(
             self,
             "Stopper",
@@ -41,6 +44,7 @@ class SessionStopperStack(Stack):
                 topic_key=notifications.key,
                 outcome_dlq=notifications.outcome_dlq,
                 idempotency_table=store.table,
+                timers=timers,
             ),
         )
         notifications.restrict_to(stopper.role)
@@ -51,6 +55,7 @@ class SessionStopperStack(Stack):
             "Access",
             config=config,
             stop_method=api.stop_method,
+            extend_method=api.extend_method,
             sweep_method=api.sweep_method,
             command_bus=triggers.command_bus,
             function=stopper.function,
@@ -68,6 +73,7 @@ class SessionStopperStack(Stack):
                 },
                 rules=triggers.rules,
                 ops_topic=notifications.ops_topic,
+                timer_group=timers.group if timers is not None else None,
             ),
         )
         self._outputs(
@@ -77,6 +83,7 @@ class SessionStopperStack(Stack):
             triggers=triggers,
             access=access,
             monitoring=monitoring,
+            timers=timers,
         )
 
     def _outputs(
@@ -88,6 +95,7 @@ class SessionStopperStack(Stack):
         triggers: Triggers,
         access: AccessPolicies,
         monitoring: Monitoring,
+        timers: ExpiryTimers | None,
     ) -> None:
         outputs = {
             "ApiUrl": (api.api.url, "Invoke URL of the stage (SigV4-signed POSTs only)"),
@@ -102,12 +110,22 @@ class SessionStopperStack(Stack):
             "CommandBusArn": (triggers.command_bus.event_bus_arn, "The command bus"),
             "CallerPolicyArn": (
                 access.caller_policy.managed_policy_arn,
-                "Attach to stop one session (POST /sessions/stop, stop commands)",
+                "Attach to stop one session (POST /sessions/stop, stop commands)"
+                + (" or extend one (POST /sessions/extend)" if timers is not None else ""),
             ),
             "OperatorPolicyArn": (
                 access.operator_policy.managed_policy_arn,
                 "Attach to run sweeps (POST /sweeps, sweep commands, direct invoke)",
             ),
         }
+        if timers is not None and api.extend_method is not None:
+            outputs["ExtendSessionUrl"] = (
+                api.api.url_for_path("/sessions/extend"),
+                'POST {"arn": ..., "minutes": N}',
+            )
+            outputs["TimerScheduleGroupName"] = (
+                timers.group.schedule_group_name,
+                "EventBridge Scheduler group of the per-session expiry and warning timers",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

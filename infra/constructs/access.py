@@ -1,7 +1,8 @@
 """Who may ask for a stop: two managed policies to attach to people and roles of this account.
 
-Callers stop one session; operators start sweeps, which can stop every active session. Both
-policies name exact resources, and the API and the command bus refuse other accounts outright.
+Callers stop one session (and, with timers, extend one); operators start sweeps, which can stop
+every active session. Both policies name exact resources, and the API and the command bus refuse
+other accounts outright.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class AccessPolicies(Construct):
         *,
         config: StackConfig,
         stop_method: apigw.Method,
+        extend_method: apigw.Method | None,
         sweep_method: apigw.Method,
         command_bus: events.IEventBus,
         function: lambda_.IFunction,
@@ -34,9 +36,14 @@ class AccessPolicies(Construct):
             self,
             "CallerPolicy",
             managed_policy_name=f"{prefix}-caller",
-            description="Stop one Device Farm session: POST /sessions/stop, or a stop command",
+            description=(
+                "Stop one Device Farm session (POST /sessions/stop, or a stop command)"
+                + (" or extend its deadline (POST /sessions/extend)" if extend_method else "")
+            ),
             statements=[
                 _invoke(stop_method, "StopOneSessionOverHttp"),
+                # Whoever may stop a session may also let it run longer, up to the cap.
+                *([_invoke(extend_method, "ExtendOneSessionOverHttp")] if extend_method else []),
                 _put_command(command_bus, STOP_DETAIL_TYPE, "SendStopCommands"),
             ],
         )

@@ -1,4 +1,5 @@
-"""The REST API: POST /sessions/stop and POST /sweeps, AWS_IAM on every method, bodies checked."""
+"""The REST API: POST /sessions/stop, POST /sessions/extend (with timers) and POST /sweeps,
+AWS_IAM on every method, bodies checked."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.checkov_skips import skip_check
-from infra.config import StackConfig
+from infra.config import SESSION_HARD_LIMIT_MINUTES, StackConfig
 from infra.constructs.log_groups import retained_log_group
 from infra.constructs.permissions import OTHER_ACCOUNTS, deny_everyone
 from infra.nag import acknowledge
@@ -24,6 +25,8 @@ from infra.nag import acknowledge
 ARN_MAX_LENGTH = 1011  # Device Farm's ARN limit (botocore model)
 MAX_PROJECTS_PER_SWEEP = 50  # the function's SweepCommand.projectArns max_length
 MAX_AGE_MINUTES = 100_000
+# ExtendSession.minutes: a session never runs longer than Device Farm's 150 minutes.
+EXTEND_MINUTES = (1, SESSION_HARD_LIMIT_MINUTES)
 ARN_SCHEMA = apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=ARN_MAX_LENGTH)
 # "To use the same model regardless of the content type, set the content type for your data
 # model to $default" (API Gateway developer guide): without it, a body sent as `text/plain` or
@@ -97,6 +100,14 @@ class StopperApi(Construct):
         self.stop_method = self._post(
             sessions.add_resource("stop"), integration, validator, self._stop_model()
         )
+        # Moves a session's expiry timer: without timers there is nothing to extend.
+        self.extend_method: apigw.Method | None = (
+            self._post(
+                sessions.add_resource("extend"), integration, validator, self._extend_model()
+            )
+            if config.session_timers
+            else None
+        )
         self.sweep_method = self._post(
             self.api.root.add_resource("sweeps"), integration, validator, self._sweep_model()
         )
@@ -107,8 +118,8 @@ class StopperApi(Construct):
         skip_check(
             self.api.deployment_stage,
             "CKV_AWS_120",
-            "Both methods are POSTs that stop sessions: an answer from a cache would skip the "
-            "stop, and a cache cluster is billed by the hour.",
+            "Every method is a POST that stops a session or moves its deadline: an answer from "
+            "a cache would skip the action, and a cache cluster is billed by the hour.",
         )
 
     @staticmethod
@@ -226,6 +237,27 @@ class StopperApi(Construct):
                 required=["arn"],
                 additional_properties=False,
                 properties={"arn": ARN_SCHEMA},
+            ),
+        )
+
+    def _extend_model(self) -> apigw.Model:
+        low, high = EXTEND_MINUTES
+        return self.api.add_model(
+            "ExtendSessionBody",
+            content_type="application/json",
+            model_name="ExtendSessionBody",
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4,
+                title="ExtendSessionBody",
+                type=apigw.JsonSchemaType.OBJECT,
+                required=["arn", "minutes"],
+                additional_properties=False,
+                properties={
+                    "arn": ARN_SCHEMA,
+                    "minutes": apigw.JsonSchema(
+                        type=apigw.JsonSchemaType.INTEGER, minimum=low, maximum=high
+                    ),
+                },
             ),
         )
 

@@ -1,8 +1,9 @@
-"""What invokes the function besides the API: command events, the sweep schedule, alarms."""
+"""What invokes the function besides the API: command events, the sweep schedule, alarms, and
+Device Farm's own API calls (CloudTrail), which arm and disarm the expiry timers."""
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Annotations, Aws, CfnCondition, Duration, Fn, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -10,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.call_route import CallRoute, device_farm_call_route, unresolved_region_warning
 from infra.config import StackConfig
 from infra.constructs.permissions import OTHER_ACCOUNTS, alarm_arns, deny_everyone
 from infra.constructs.queues import dead_letter_queue
@@ -19,6 +21,12 @@ STOP_DETAIL_TYPE = "Stop Remote Access Session"
 SWEEP_DETAIL_TYPE = "Sweep Remote Access Sessions"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
 ALARM_INVOKER = "lambda.alarms.cloudwatch.amazonaws.com"
+# Device Farm's API calls as EventBridge sees them (CloudTrail management events): creating a
+# session arms its timers, stopping one disarms them.
+DEVICE_FARM_CALL_SOURCE = "aws.devicefarm"
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+DEVICE_FARM_EVENT_SOURCE = "devicefarm.amazonaws.com"
+DEVICE_FARM_CALLS = ("CreateRemoteAccessSession", "StopRemoteAccessSession")
 # A command older than this is stale: the session it names has ended (150-minute limit).
 MAX_EVENT_AGE = Duration.hours(2)
 
@@ -47,6 +55,8 @@ class Triggers(Construct):
             "command-rule": self._command_rule(),
             "sweep-schedule-rule": self._schedule_rule(),
         }
+        if config.session_timers:
+            self.rules["device-farm-calls-rule"] = self._device_farm_call_rule()
         alarm_rule = self._alarm_rule()
         if alarm_rule is not None:
             self.rules["alarm-rule"] = alarm_rule
@@ -65,7 +75,7 @@ class Triggers(Construct):
         """A bus of its own for stop and sweep commands, so `events:PutEvents` on it is a
         permission to grant on purpose (the caller and operator policies), never a side effect
         of someone's rights on the default bus."""
-        name = f"{self._config.name_prefix}-commands"
+        name = self._config.command_bus_name
         bus = events.EventBus(
             self,
             "CommandBus",
@@ -99,6 +109,40 @@ class Triggers(Construct):
             ),
             targets=[self._target()],
         )
+
+    def _device_farm_call_rule(self) -> events.Rule:
+        """Session creations and stops, on the bus they reach this stack's region on
+        (infra/call_route.py). Only AWS puts `aws.*` sources (PutEvents refuses them from
+        callers), so a matching event on either bus really is Device Farm's."""
+        config = self._config
+        route = device_farm_call_route(Stack.of(self).region, config.device_farm_region)
+        rule = events.Rule(
+            self,
+            "DeviceFarmCallRule",
+            rule_name=f"{config.name_prefix}-device-farm-calls",
+            description="Device Farm session created or stopped (CloudTrail): arm or disarm timers",
+            event_bus=self.command_bus if route is CallRoute.FORWARDED else None,
+            event_pattern=device_farm_call_pattern(config),
+            targets=[self._target()],
+        )
+        if route is CallRoute.UNRESOLVED:
+            self._enable_only_in(rule, config.device_farm_region)
+            Annotations.of(rule).add_warning_v2(
+                "session-stopper:region-unresolved",
+                unresolved_region_warning(config.device_farm_region),
+            )
+        return rule
+
+    def _enable_only_in(self, rule: events.Rule, region: str) -> None:
+        """The rule exists everywhere (its permission, dead-letter grant and alarm reference
+        it), but is enabled only where the events arrive: a condition on the rule itself would
+        have to spread to each of those."""
+        in_region = CfnCondition(
+            self, "InDeviceFarmRegion", expression=Fn.condition_equals(Aws.REGION, region)
+        )
+        cfn_rule = rule.node.default_child
+        assert isinstance(cfn_rule, events.CfnRule)
+        cfn_rule.state = Fn.condition_if(in_region.logical_id, "ENABLED", "DISABLED").to_string()
 
     def _schedule_rule(self) -> events.Rule:
         # Schedules run only on the default bus.
@@ -149,3 +193,19 @@ class Triggers(Construct):
                 source_account=Aws.ACCOUNT_ID,
                 source_arn=source_arn,
             )
+
+
+def device_farm_call_pattern(config: StackConfig) -> events.EventPattern:
+    """This account's session creations and stops, in the Device Farm region. The same pattern
+    on the default bus there, on the companion stack's forwarding rule, and on the command bus
+    (a forwarded event keeps its account, region and source)."""
+    return events.EventPattern(
+        account=[Aws.ACCOUNT_ID],
+        region=[config.device_farm_region],
+        source=[DEVICE_FARM_CALL_SOURCE],
+        detail_type=[CLOUDTRAIL_DETAIL_TYPE],
+        detail={
+            "eventSource": [DEVICE_FARM_EVENT_SOURCE],
+            "eventName": list(DEVICE_FARM_CALLS),
+        },
+    )

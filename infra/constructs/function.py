@@ -26,6 +26,7 @@ from infra.constructs.permissions import (
     session_arns,
 )
 from infra.constructs.queues import dead_letter_queue
+from infra.constructs.timers import ExpiryTimers
 from infra.nag import acknowledge
 from infra.powertools import layer_parameter_name
 
@@ -51,6 +52,8 @@ class FunctionDependencies:
     topic_key: kms.IKey
     outcome_dlq: sqs.IQueue
     idempotency_table: dynamodb.ITable
+    # None when sessionTimers is false: no timer variables, no scheduler permissions.
+    timers: ExpiryTimers | None = None
 
 
 class StopperFunction(Construct):
@@ -80,7 +83,7 @@ class StopperFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            function_name=f"{config.name_prefix}-function",
+            function_name=config.function_name,
             description="Stops AWS Device Farm remote access sessions",
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
@@ -101,8 +104,12 @@ class StopperFunction(Construct):
             environment=self._environment(config, deps),
         )
         self._grant(config, deps)
+        if deps.timers is not None:
+            # The group's name is a literal, not a reference: order them explicitly, so no
+            # event reaches the function before the group it arms timers in exists.
+            self.function.node.add_dependency(deps.timers.group)
         self._configure_async_invoke(config)
-        self._acknowledge_findings(config)
+        self._acknowledge_findings(config, timers=deps.timers is not None)
         self._explain_checkov_skips(config)
 
     def _powertools_layer(self, config: StackConfig) -> lambda_.ILayerVersion:
@@ -114,6 +121,7 @@ class StopperFunction(Construct):
 
     def _environment(self, config: StackConfig, deps: FunctionDependencies) -> dict[str, str]:
         """The variables session_stopper/config.py reads (docs/contracts.md)."""
+        timers = deps.timers.environment() if deps.timers is not None else {}
         return {
             # The function refuses session and project ARNs of any other account.
             "DEVICE_FARM_ACCOUNT_ID": Stack.of(self).account,
@@ -136,6 +144,7 @@ class StopperFunction(Construct):
             "PRICE_PER_DEVICE_MINUTE": str(config.price_per_device_minute),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
+            **timers,
         }
 
     def _grant(self, config: StackConfig, deps: FunctionDependencies) -> None:
@@ -146,6 +155,7 @@ class StopperFunction(Construct):
             queue_arns=[deps.outcome_dlq.queue_arn, self.async_failure_queue.queue_arn],
             table_arn=deps.idempotency_table.table_arn,
             log_group_arn=self.log_group.log_group_arn,
+            timer_role_arn=deps.timers.role.role_arn if deps.timers is not None else None,
         )
         for statement in function_statements(config, targets):
             self.role.add_to_principal_policy(statement)
@@ -188,7 +198,7 @@ class StopperFunction(Construct):
         for check_id, reason in skips.items():
             skip_check(self.function, check_id, reason)
 
-    def _acknowledge_findings(self, config: StackConfig) -> None:
+    def _acknowledge_findings(self, config: StackConfig, *, timers: bool) -> None:
         # cdk-nag shows the account as <AWS::AccountId>; v3 acknowledges each finding exactly.
         account = "<AWS::AccountId>"
         describe_all = describe_alarms_resources(config) == ["*"]
@@ -233,6 +243,19 @@ class StopperFunction(Construct):
                     "ListRemoteAccessSessions acts on a project; with projectArns empty a sweep "
                     "covers every project of the account. Set projectArns to list them instead.",
                 )
+        if timers:
+            # timer_schedules_arn() as cdk-nag prints it.
+            schedules = (
+                f"arn:<AWS::Partition>:scheduler:<AWS::Region>:{account}:"
+                f"schedule/{config.timer_group_name}/*"
+            )
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM5[Resource::{schedules}]",
+                "Every schedule of the stack's own timer group: the function names one expiry and "
+                "one warning schedule per session at run time (from a hash of the session ARN), "
+                "and may create, move, delete or read nothing outside that group.",
+            )
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

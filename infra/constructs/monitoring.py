@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -35,6 +36,8 @@ class Watched:
     queues: Mapping[str, sqs.IQueue]
     rules: Mapping[str, events.Rule]
     ops_topic: sns.ITopic
+    # The expiry timers' group; None when sessionTimers is false.
+    timer_group: scheduler.IScheduleGroup | None = None
 
 
 class Monitoring(Construct):
@@ -59,6 +62,13 @@ class Monitoring(Construct):
                 f"{label}-failed-invocations",
                 f"EventBridge could not invoke the function for {rule.rule_name}",
                 _failed_invocations(rule),
+            )
+        if watched.timer_group is not None:
+            # A timer Scheduler gave up on (retries exhausted) is an expiry that stopped nothing.
+            self._alarm(
+                "timers-dropped",
+                "EventBridge Scheduler dropped an expiry or warning timer of this stack",
+                watched.timer_group.metric_dropped(period=PERIOD, statistic=cloudwatch.Stats.SUM),
             )
         self.dashboard = self._dashboard(watched)
 

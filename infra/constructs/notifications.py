@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -25,12 +26,19 @@ THIS_ACCOUNTS_ALARMS = {
 }
 
 
-def email_filter(config: StackConfig) -> dict[str, sns.SubscriptionFilter]:
-    """Outcome messages (not sweep summaries) whose outcome is one of `emailOutcomes`."""
-    return {
-        "messageType": sns.SubscriptionFilter.string_filter(allowlist=["outcome"]),
-        "outcome": sns.SubscriptionFilter.string_filter(allowlist=list(config.email_outcomes)),
-    }
+# Timer messages a person acts on: a session about to be stopped, a deadline moved. `timer`
+# (armed, exempt, ...) and sweep summaries are for machines and stay out of inboxes.
+EMAILED_TIMER_MESSAGES = ("warning", "extended")
+
+
+def email_filter(config: StackConfig) -> dict[str, Any]:
+    """The email subscriptions' filter policy (on message attributes): outcome messages whose
+    outcome is one of `emailOutcomes` and, with timers, warnings and extensions (which carry no
+    `outcome` attribute, hence the `$or`)."""
+    outcomes = {"messageType": ["outcome"], "outcome": list(config.email_outcomes)}
+    if not config.session_timers:
+        return outcomes
+    return {"$or": [outcomes, {"messageType": list(EMAILED_TIMER_MESSAGES)}]}
 
 
 class Notifications(Construct):
@@ -113,14 +121,18 @@ class Notifications(Construct):
 
     @staticmethod
     def _subscribe(
-        topic: sns.Topic,
-        emails: Sequence[str],
-        filter_policy: Mapping[str, sns.SubscriptionFilter] | None = None,
+        topic: sns.Topic, emails: Sequence[str], filter_policy: dict[str, Any] | None = None
     ) -> None:
         for email in emails:
-            topic.add_subscription(
-                subscriptions.EmailSubscription(email, filter_policy=filter_policy)
-            )
+            subscription = topic.add_subscription(subscriptions.EmailSubscription(email))
+            if filter_policy is None:
+                continue
+            # Set on the CloudFormation resource: the L2 filter takes one AND of attributes
+            # only, and the email filter needs `$or` (SNS applies it to message attributes,
+            # the default scope).
+            cfn_subscription = subscription.node.default_child
+            assert isinstance(cfn_subscription, sns.CfnSubscription)
+            cfn_subscription.filter_policy = filter_policy
 
     @staticmethod
     def _let_cloudwatch_alarms_publish(topic: sns.Topic) -> None:

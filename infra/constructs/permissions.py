@@ -20,6 +20,15 @@ IDEMPOTENCY_ITEM_ACTIONS = (
 )
 # SNS encrypts each published message with a data key from the topic's KMS key.
 TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+# What the function does with its timers (docs/contracts.md, "Expiry timers"). UpdateSchedule
+# replaces every field and is how an extension moves a deadline; GetSchedule reads one back.
+SCHEDULE_ACTIONS = (
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+)
+SCHEDULER_SERVICE = "scheduler.amazonaws.com"
 # A condition that holds for every principal outside the stack's account.
 OTHER_ACCOUNTS = {"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}}
 
@@ -49,6 +58,8 @@ class GrantTargets:
     queue_arns: Sequence[str]
     table_arn: str
     log_group_arn: str
+    # The role EventBridge Scheduler assumes to fire the timers; None when there are no timers.
+    timer_role_arn: str | None = None
 
 
 def device_farm_arn(config: StackConfig, account: str, resource: str) -> str:
@@ -67,6 +78,60 @@ def project_arns(config: StackConfig, account: str) -> list[str]:
     if not config.project_ids:
         return [device_farm_arn(config, account, "project:*")]
     return [device_farm_arn(config, account, f"project:{pid}") for pid in config.project_ids]
+
+
+def function_arn(config: StackConfig) -> str:
+    """The function's ARN spelled out from its fixed name. Its Arn attribute cannot go into its
+    own environment (a resource cannot reference itself), and the timer role must name exactly
+    the ARN the function gives Scheduler, so both read it from here."""
+    return (
+        f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{Aws.ACCOUNT_ID}:function:{config.function_name}"
+    )
+
+
+def timer_target_arn(config: StackConfig) -> str:
+    """What every timer invokes. Once the function has an alias, return its ARN here (the
+    function's ARN + ':<alias>'): the environment and the timer role's grant both follow."""
+    return function_arn(config)
+
+
+def schedule_group_arn(config: StackConfig) -> str:
+    return (
+        f"arn:{Aws.PARTITION}:scheduler:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+        f"schedule-group/{config.timer_group_name}"
+    )
+
+
+def timer_schedules_arn(config: StackConfig) -> str:
+    """Every schedule in the timer group: their names (expiry-<hash>, warning-<hash>) are made
+    per session at run time, and no schedule outside the group matches."""
+    return (
+        f"arn:{Aws.PARTITION}:scheduler:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+        f"schedule/{config.timer_group_name}/*"
+    )
+
+
+def timer_statements(
+    config: StackConfig, account: str, timer_role_arn: str
+) -> list[iam.PolicyStatement]:
+    """Arm, move, disarm and read the per-session timers, and read a project's budget tag."""
+    pass_role = iam.PolicyStatement(
+        sid="PassTimerRole",
+        actions=["iam:PassRole"],
+        resources=[timer_role_arn],
+        # Only into a schedule: the function cannot hand the role to any other service.
+        conditions={"StringEquals": {"iam:PassedToService": SCHEDULER_SERVICE}},
+    )
+    return [
+        _statement("ManageTimers", list(SCHEDULE_ACTIONS), [timer_schedules_arn(config)]),
+        pass_role,
+        # The budget tag (session-stopper:max-minutes) and the exempt tag live on projects.
+        _statement(
+            "ReadProjectBudgets",
+            ["devicefarm:ListTagsForResource"],
+            project_arns(config, account),
+        ),
+    ]
 
 
 def alarm_arn(name: str) -> str:
@@ -113,6 +178,11 @@ def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.
         "ReadAlarmState", ["cloudwatch:DescribeAlarms"], describe_alarms_resources(config)
     )
     alarm_statements = [read_alarms] if config.has_alarm_scope else []
+    timers = (
+        timer_statements(config, account, targets.timer_role_arn)
+        if targets.timer_role_arn is not None
+        else []
+    )
     return [
         _statement(
             "DeviceFarmSessions",
@@ -137,6 +207,7 @@ def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.
             [targets.log_group_arn],
         ),
         *alarm_statements,
+        *timers,
     ]
 
 

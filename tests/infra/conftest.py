@@ -1,7 +1,9 @@
 """Synthesize the stack once per test session and share the result between tests.
 
-A synth takes about 10 s (jsii + cdk-nag), so every synth-dependent test reads one of the two
-session fixtures below instead of building its own app.
+A synth takes about 10 s (jsii + cdk-nag), so every synth-dependent test reads one of the
+session fixtures below instead of building its own app: the default and the narrow stack, both
+region-agnostic like an offline `python app.py`, and one app deployed outside the Device Farm
+region, whose main stack gets a companion forwarder stack.
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ NARROW_CONTEXT: dict[str, Any] = {
         "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:9"
     ),
     "createApiGatewayLogsRole": True,
+    # No timers: no schedule group, timer role, CloudTrail rule, extend method or timer variables.
+    "sessionTimers": False,
+}
+# A stack deployed in another region than Device Farm's, with timers narrowed to two projects,
+# no warning, no extensions, and an email subscription (its filter gets the timer messages).
+FORWARDED_REGION = "eu-west-1"
+FORWARDED_CONTEXT: dict[str, Any] = {
+    "stage": "qa",
+    "projectArns": NARROW_CONTEXT["projectArns"],
+    "notificationEmails": ["qa@example.com"],
+    "warningLeadMinutes": 0,
+    "maxExtensionMinutes": 0,
 }
 
 
@@ -53,6 +67,7 @@ class Synthesized:
     template: Template
     raw: dict[str, Any]
     outdir: Path
+    stack_name: str
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {
@@ -85,8 +100,7 @@ class Synthesized:
     @property
     def template_path(self) -> Path:
         """The template file as `cdk synth` writes it (what checkov and cfn-lint read)."""
-        (path,) = self.outdir.glob("*.template.json")
-        return path
+        return self.outdir / f"{self.stack_name}.template.json"
 
 
 def placeholder_function(stack: Stack) -> lambda_.Function:
@@ -100,12 +114,26 @@ def placeholder_function(stack: Stack) -> lambda_.Function:
     )
 
 
-def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> Synthesized:
-    """Synthesize like `make synth` does: cdk-nag runs, and any finding raises here."""
-    app, stack = create_app(context=context, outdir=str(outdir))
+def synthesize_all(
+    outdir: Path, context: Mapping[str, Any] | None = None, region: str | None = None
+) -> dict[str, Synthesized]:
+    """Synthesize like `make synth` (or, with a region, `cdk synth`) does: cdk-nag runs over
+    every stack of the app, and any finding raises here. Keyed by stack name."""
+    app, _ = create_app(context=context, outdir=str(outdir), region=region)
     assembly = app.synth()
-    raw: dict[str, Any] = assembly.get_stack_by_name(stack.stack_name).template
-    return Synthesized(template=Template.from_json(raw), raw=raw, outdir=outdir)
+    stacks: dict[str, Synthesized] = {}
+    for artifact in assembly.stacks:
+        raw: dict[str, Any] = artifact.template
+        stacks[artifact.stack_name] = Synthesized(
+            template=Template.from_json(raw), raw=raw, outdir=outdir, stack_name=artifact.stack_name
+        )
+    return stacks
+
+
+def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> Synthesized:
+    """The app's only stack, synthesized without a region."""
+    (stack,) = synthesize_all(outdir, context).values()
+    return stack
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +149,32 @@ def narrow_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     together, emails, the schedule off, no reserved concurrency, live sweeps and the account's
     API Gateway logging role."""
     return synthesize(tmp_path_factory.mktemp("cdk-narrow"), NARROW_CONTEXT)
+
+
+@dataclass(frozen=True)
+class ForwardedApp:
+    main: Synthesized
+    forwarder: Synthesized
+
+
+@pytest.fixture(scope="session")
+def forwarded_app(tmp_path_factory: pytest.TempPathFactory) -> ForwardedApp:
+    """FORWARDED_CONTEXT deployed in FORWARDED_REGION: the main stack and its companion in the
+    Device Farm region, as `cdk synth` builds them when the CLI's region is eu-west-1."""
+    stacks = synthesize_all(
+        tmp_path_factory.mktemp("cdk-forwarded"), FORWARDED_CONTEXT, region=FORWARDED_REGION
+    )
+    assert sorted(stacks) == ["SessionStopper-qa", "SessionStopper-qa-DeviceFarmCalls"]
+    return ForwardedApp(
+        main=stacks["SessionStopper-qa"], forwarder=stacks["SessionStopper-qa-DeviceFarmCalls"]
+    )
+
+
+@pytest.fixture(scope="session")
+def forwarded_main_stack(forwarded_app: ForwardedApp) -> Synthesized:
+    return forwarded_app.main
+
+
+@pytest.fixture(scope="session")
+def forwarder_stack(forwarded_app: ForwardedApp) -> Synthesized:
+    return forwarded_app.forwarder

@@ -1,4 +1,5 @@
-"""The REST API: two POST methods, AWS_IAM everywhere, bodies validated, logged and throttled."""
+"""The REST API: POST methods only (stop, sweep, and extend with timers), AWS_IAM everywhere,
+bodies validated, logged and throttled."""
 
 from __future__ import annotations
 
@@ -24,13 +25,56 @@ def methods(stack: Synthesized) -> list[dict[str, Any]]:
     return [method["Properties"] for method in stack.resources("AWS::ApiGateway::Method").values()]
 
 
-def test_only_the_two_post_methods_exist_and_cors_is_off(default_stack: Synthesized) -> None:
-    paths = {
+@pytest.mark.parametrize(
+    ("which", "paths"),
+    [
+        ("default_stack", {"sessions", "stop", "extend", "sweeps"}),
+        # sessionTimers=false: no timer to move, so no /sessions/extend.
+        ("narrow_stack", {"sessions", "stop", "sweeps"}),
+    ],
+)
+def test_only_the_post_methods_exist_and_cors_is_off(
+    which: str, paths: set[str], request: pytest.FixtureRequest
+) -> None:
+    stack: Synthesized = request.getfixturevalue(which)
+    found = {
         resource["Properties"]["PathPart"]
-        for resource in default_stack.resources("AWS::ApiGateway::Resource").values()
+        for resource in stack.resources("AWS::ApiGateway::Resource").values()
     }
-    assert paths == {"sessions", "stop", "sweeps"}
-    assert sorted(method["HttpMethod"] for method in methods(default_stack)) == ["POST", "POST"]
+    assert found == paths
+    assert [method["HttpMethod"] for method in methods(stack)] == ["POST"] * (len(paths) - 1)
+
+
+def test_extend_method_requires_aws_iam_and_a_valid_body(default_stack: Synthesized) -> None:
+    (extend,) = [
+        logical_id
+        for logical_id, resource in default_stack.resources("AWS::ApiGateway::Resource").items()
+        if resource["Properties"]["PathPart"] == "extend"
+    ]
+    (method,) = [m for m in methods(default_stack) if m["ResourceId"] == {"Ref": extend}]
+    assert method["HttpMethod"] == "POST"
+    assert method["AuthorizationType"] == "AWS_IAM"
+    validator = default_stack.only_id("AWS::ApiGateway::RequestValidator")
+    assert method["RequestValidatorId"] == {"Ref": validator}
+    model = {"Ref": default_stack.logical_id("AWS::ApiGateway::Model", "ExtendSessionBody")}
+    assert method["RequestModels"] == {"application/json": model, "$default": model}
+
+
+def test_extend_body_schema_bounds_the_arn_and_the_minutes(default_stack: Synthesized) -> None:
+    """Same bounds as the function's ExtendSession model: an ARN Device Farm accepts, and
+    whole minutes from 1 to Device Farm's 150-minute session limit."""
+    schema = _model_schema(default_stack, "ExtendSessionBody")
+    assert schema["required"] == ["arn", "minutes"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"] == {
+        "arn": {"type": "string", "maxLength": 1011},
+        "minutes": {"type": "integer", "minimum": 1, "maximum": 150},
+    }
+    function_side = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    command = function_side["components"]["schemas"]["ExtendCommand"]
+    assert command["required"] == schema["required"]
+    minutes = command["properties"]["minutes"]
+    assert (minutes["type"], minutes["minimum"], minutes["maximum"]) == ("integer", 1, 150)
 
 
 def test_every_method_requires_aws_iam(default_stack: Synthesized) -> None:

@@ -99,7 +99,10 @@ def metadata_skips(stack: Synthesized) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-@pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
+TEMPLATES = ["default_stack", "narrow_stack", "forwarded_main_stack", "forwarder_stack"]
+
+
+@pytest.mark.parametrize("which", TEMPLATES)
 def test_checkov_finds_nothing_unexplained(
     which: str, request: pytest.FixtureRequest, checkov: Path
 ) -> None:
@@ -116,7 +119,7 @@ def test_checkov_finds_nothing_unexplained(
         assert len(check["check_result"].get("suppress_comment", "")) >= MIN_REASON, check
 
 
-@pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
+@pytest.mark.parametrize("which", TEMPLATES)
 def test_every_checkov_suppression_is_reasoned_and_in_use(
     which: str, request: pytest.FixtureRequest, checkov: Path
 ) -> None:

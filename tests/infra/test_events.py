@@ -25,9 +25,10 @@ def rule(stack: Synthesized, name: str) -> dict[str, Any]:
     return properties
 
 
-# Per stack: its name prefix and its rules (commands, sweep schedule, and alarms if configured).
+# Per stack: its name prefix and its rules (commands, sweep schedule, alarms if configured, and
+# Device Farm's calls when timers are on).
 STACK_RULES = [
-    ("default_stack", "session-stopper-dev", ["commands", "sweep-schedule"]),
+    ("default_stack", "session-stopper-dev", ["commands", "sweep-schedule", "device-farm-calls"]),
     ("narrow_stack", "session-stopper-prod", ["commands", "sweep-schedule", "alarms"]),
 ]
 
@@ -101,7 +102,8 @@ def test_command_bus_is_the_stacks_own_and_refuses_other_accounts(
 
 @pytest.mark.parametrize(
     ("which", "pattern_rules"),
-    [("default_stack", 1), ("narrow_stack", 2)],  # the command rule, and the alarm rule if any
+    # The command rule, the alarm rule if any, and Device Farm's calls with timers.
+    [("default_stack", 2), ("narrow_stack", 2)],
 )
 def test_every_pattern_rule_pins_this_account(
     which: str, pattern_rules: int, request: pytest.FixtureRequest

@@ -63,6 +63,28 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         "PRICE_PER_DEVICE_MINUTE": "0.17",
         "POWERTOOLS_SERVICE_NAME": "session-stopper",
         "POWERTOOLS_METRICS_NAMESPACE": "DeviceFarmSessionStopper",
+        # Timers are on by default; the target is the function's own ARN, spelled out from its
+        # fixed name (its Arn attribute here would make the function reference itself).
+        "TIMER_SCHEDULE_GROUP": "session-stopper-dev-timers",
+        "TIMER_ROLE_ARN": {
+            "Fn::GetAtt": [default_stack.logical_id("AWS::IAM::Role", "Timers"), "Arn"]
+        },
+        "TIMER_TARGET_ARN": {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":lambda:",
+                    {"Ref": "AWS::Region"},
+                    ":",
+                    {"Ref": "AWS::AccountId"},
+                    ":function:session-stopper-dev-function",
+                ],
+            ]
+        },
+        "WARNING_LEAD_MINUTES": "5",
+        "MAX_EXTENSION_MINUTES": "60",
     }
 
 
@@ -78,6 +100,10 @@ def test_narrowed_environment(narrow_stack: Synthesized) -> None:
     assert variables["KILL_SWITCH_ALARM_NAMES"] == "qa-lab-kill-switch"
     assert variables["ALARM_MAX_AGE_MINUTES"] == "5"
     assert function["MemorySize"] == 512
+    # sessionTimers=false: the function runs without timers (no group, no variables).
+    assert not {name for name in variables if name.startswith("TIMER_")}
+    assert "WARNING_LEAD_MINUTES" not in variables
+    assert "MAX_EXTENSION_MINUTES" not in variables
 
 
 def test_reserved_concurrency_caps_the_function_unless_set_to_zero(

@@ -37,10 +37,61 @@ def alarm_arn(name: str) -> dict[str, Any]:
     return {"Fn::Join": ["", [*parts, ":", ACCOUNT, f":alarm:{name}"]]}
 
 
+def timer_statements(stack: Synthesized, prefix: str, projects: Any) -> list[dict[str, Any]]:
+    """What the function may do with its timers: schedules of its own group, the timer role
+    passed to Scheduler only, and the projects' budget tags."""
+    timer_role = stack.logical_id("AWS::IAM::Role", "Timers")
+    return [
+        {
+            "Effect": "Allow",
+            "Sid": "ManageTimers",
+            "Action": [
+                "scheduler:CreateSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+            ],
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":scheduler:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        ACCOUNT,
+                        f":schedule/{prefix}-timers/*",
+                    ],
+                ]
+            },
+        },
+        {
+            "Effect": "Allow",
+            "Sid": "PassTimerRole",
+            "Action": "iam:PassRole",
+            "Resource": {"Fn::GetAtt": [timer_role, "Arn"]},
+            "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        },
+        {
+            "Effect": "Allow",
+            "Sid": "ReadProjectBudgets",
+            "Action": "devicefarm:ListTagsForResource",
+            "Resource": projects,
+        },
+    ]
+
+
 def expected_statements(
-    stack: Synthesized, sessions: Any, projects: Any, prefix: str, alarms: Any | None
+    stack: Synthesized,
+    sessions: Any,
+    projects: Any,
+    prefix: str,
+    alarms: Any | None,
+    timers: bool,
 ) -> list[dict[str, Any]]:
-    """`alarms`: what ReadAlarmState covers, or None when no alarm may act (no statement)."""
+    """`alarms`: what ReadAlarmState covers, or None when no alarm may act (no statement);
+    `timers`: whether the stack has expiry timers (sessionTimers)."""
 
     def arn_of(logical_id: str) -> dict[str, Any]:
         return {"Fn::GetAtt": [logical_id, "Arn"]}
@@ -113,6 +164,7 @@ def expected_statements(
             "Resource": arn_of(stack.logical_id("AWS::Logs::LogGroup", "StopperLogGroup")),
         },
         *(read_alarms if alarms is not None else []),
+        *(timer_statements(stack, prefix, projects) if timers else []),
     ]
 
 
@@ -124,6 +176,7 @@ def test_function_policy_is_exactly_least_privilege(default_stack: Synthesized) 
         prefix="session-stopper-dev",
         # No alarm is configured by default: the function may not even read alarms.
         alarms=None,
+        timers=True,
     )
 
 
@@ -136,6 +189,8 @@ def test_listed_projects_narrow_the_device_farm_resources(narrow_stack: Synthesi
         prefix="session-stopper-prod",
         # A kill switch is configured: AWS describes composite alarms only to a '*' grant.
         alarms="*",
+        # sessionTimers=false: no scheduler, PassRole or tag permission at all.
+        timers=False,
     )
 
 
@@ -290,7 +345,21 @@ def test_caller_policy_stops_one_session_and_nothing_else(default_stack: Synthes
             "Action": "execute-api:Invoke",
             "Resource": method_arn(default_stack, "/sessions/stop"),
         },
+        {
+            "Sid": "ExtendOneSessionOverHttp",
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": method_arn(default_stack, "/sessions/extend"),
+        },
         put_command(default_stack, "SendStopCommands", "Stop Remote Access Session"),
+    ]
+
+
+def test_without_timers_callers_only_stop(narrow_stack: Synthesized) -> None:
+    policy = managed_policy(narrow_stack, "session-stopper-prod-caller")
+    assert [statement["Sid"] for statement in policy["PolicyDocument"]["Statement"]] == [
+        "StopOneSessionOverHttp",
+        "SendStopCommands",
     ]
 
 

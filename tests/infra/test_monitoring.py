@@ -22,6 +22,7 @@ OPS_ALARMS = (
     "command-rule-failed-invocations",
     "sweep-schedule-rule-failed-invocations",
 )
+TIMER_ALARMS = ("device-farm-calls-rule-failed-invocations", "timers-dropped")
 
 
 def alarms(stack: Synthesized) -> dict[str, dict[str, Any]]:
@@ -34,8 +35,9 @@ def alarms(stack: Synthesized) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("which", "prefix", "expected"),
     [
-        # No alarm rule by default, so nothing to watch for failed alarm-rule invocations.
-        ("default_stack", "session-stopper-dev", OPS_ALARMS),
+        # No alarm rule by default, so nothing to watch for failed alarm-rule invocations; the
+        # timers' rule and the timers themselves instead (the narrow stack has no timers).
+        ("default_stack", "session-stopper-dev", (*OPS_ALARMS, *TIMER_ALARMS)),
         ("narrow_stack", "session-stopper-prod", (*OPS_ALARMS, "alarm-rule-failed-invocations")),
     ],
 )
@@ -106,3 +108,11 @@ def test_dashboard_shows_outcomes_minutes_duration_and_errors(default_stack: Syn
         "Errors and throttles",
     ):
         assert text in body
+
+
+def test_dropped_timers_alarm_watches_the_timer_group(default_stack: Synthesized) -> None:
+    """Scheduler drops a timer after its retries: an expiry that stopped nothing."""
+    alarm = alarms(default_stack)[f"{PREFIX}-timers-dropped"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Scheduler", "InvocationDroppedCount")
+    assert alarm["Dimensions"] == [{"Name": "ScheduleGroup", "Value": "session-stopper-dev-timers"}]
+    assert alarm["Statistic"] == "Sum"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from infra.constructs.notifications import email_filter
-from tests.infra.conftest import NARROW_CONTEXT, Synthesized
+from tests.infra.conftest import NARROW_CONTEXT, ForwardedApp, Synthesized
 from tests.infra.test_config import load
 
 pytestmark = pytest.mark.synth
@@ -130,7 +130,8 @@ def test_email_subscriptions_come_from_context(
 
 def test_outcome_emails_get_only_the_chosen_outcomes(narrow_stack: Synthesized) -> None:
     """Sweep summaries and outcomes nobody needs to read (by default ALREADY_ENDED, NOT_FOUND
-    and REJECTED) stay out of inboxes; `emailOutcomes` picks the rest."""
+    and REJECTED) stay out of inboxes; `emailOutcomes` picks the rest. Without timers there are
+    no timer messages to let through."""
     outcome_topic = narrow_stack.logical_id("AWS::SNS::Topic", "-outcomes'")
     policies = [
         sub["Properties"].get("FilterPolicy")
@@ -141,11 +142,45 @@ def test_outcome_emails_get_only_the_chosen_outcomes(narrow_stack: Synthesized) 
 
 
 def test_default_email_outcomes_are_the_actionable_ones() -> None:
-    conditions = {key: value.conditions for key, value in email_filter(load()).items()}
-    assert conditions == {
+    assert email_filter(load(sessionTimers=False)) == {
         "messageType": ["outcome"],
         "outcome": ["STOPPED", "FAILED", "SKIPPED"],
     }
+
+
+def test_with_timers_email_also_gets_warnings_and_extensions() -> None:
+    """`warning` and `extended` messages carry no `outcome` attribute, so they need their own
+    branch; `timer` messages and sweep summaries match neither."""
+    assert email_filter(load()) == {
+        "$or": [
+            {"messageType": ["outcome"], "outcome": ["STOPPED", "FAILED", "SKIPPED"]},
+            {"messageType": ["warning", "extended"]},
+        ]
+    }
+
+
+def test_synthesized_email_filter_lets_timer_warnings_through(
+    forwarded_app: ForwardedApp,
+) -> None:
+    stack = forwarded_app.main
+    outcome_topic = stack.logical_id("AWS::SNS::Topic", "-outcomes'")
+    (subscription,) = [
+        sub["Properties"]
+        for sub in stack.resources("AWS::SNS::Subscription").values()
+        if sub["Properties"]["TopicArn"] == {"Ref": outcome_topic}
+    ]
+    assert subscription["Endpoint"] == "qa@example.com"
+    # Message attributes are SNS's default scope for a filter policy.
+    assert "FilterPolicyScope" not in subscription
+    policy = subscription["FilterPolicy"]
+    assert policy == {
+        "$or": [
+            {"messageType": ["outcome"], "outcome": ["STOPPED", "FAILED", "SKIPPED"]},
+            {"messageType": ["warning", "extended"]},
+        ]
+    }
+    for message_type in ("timer", "sweepSummary"):
+        assert message_type not in str(policy)
 
 
 @pytest.mark.parametrize("suffix", ["outcome-dlq", "async-failures", "event-dlq"])

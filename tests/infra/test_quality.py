@@ -28,30 +28,33 @@ ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 
 
 @pytest.mark.synth
-@pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
+@pytest.mark.parametrize(
+    "which", ["default_stack", "narrow_stack", "forwarded_main_stack", "forwarder_stack"]
+)
 def test_cfn_lint_finds_nothing(which: str, request: pytest.FixtureRequest) -> None:
     """Zero errors, and no warning beyond the one CDK itself emits for every function given an
     explicit role (a DependsOn on the role that the Role GetAtt already implies)."""
     stack: Synthesized = request.getfixturevalue(which)
     matches = lint(json.dumps(stack.raw), regions=["us-east-1", "us-west-2", "eu-west-1"])
     assert [str(m) for m in matches if m.rule.id.startswith("E")] == []
-    function = stack.only_id("AWS::Lambda::Function")
+    # The function's (the forwarder stack has none).
+    functions = {
+        ("Resources", logical_id) for logical_id in stack.resources("AWS::Lambda::Function")
+    }
     unexpected = [
-        str(m)
-        for m in matches
-        if not (m.rule.id == "W3005" and m.path[:2] == ["Resources", function])
+        str(m) for m in matches if not (m.rule.id == "W3005" and tuple(m.path[:2]) in functions)
     ]
     assert unexpected == []
 
 
 @pytest.mark.synth
 @pytest.mark.parametrize(
-    ("which", "alarm_rules", "alarm_permissions", "api_gateway_logs_role"),
+    ("which", "alarm_rules", "alarm_permissions", "api_gateway_logs_role", "timers"),
     [
-        # By default no alarm may act: no alarm rule, no alarm-action permission.
-        ("default_stack", 0, 0, 0),
-        # Two alarm names, a prefix and a kill switch; and the account's API Gateway role.
-        ("narrow_stack", 1, 4, 1),
+        # By default no alarm may act: no alarm rule, no alarm-action permission; timers on.
+        ("default_stack", 0, 0, 0, 1),
+        # Two alarm names, a prefix and a kill switch; the account's API Gateway role; no timers.
+        ("narrow_stack", 1, 4, 1, 0),
     ],
 )
 def test_resource_inventory(
@@ -59,6 +62,7 @@ def test_resource_inventory(
     alarm_rules: int,
     alarm_permissions: int,
     api_gateway_logs_role: int,
+    timers: int,
     request: pytest.FixtureRequest,
 ) -> None:
     stack: Synthesized = request.getfixturevalue(which)
@@ -68,17 +72,27 @@ def test_resource_inventory(
     assert counts["AWS::SQS::Queue"] == 3
     assert counts["AWS::KMS::Key"] == 1
     assert counts["AWS::DynamoDB::Table"] == 1
-    assert counts["AWS::Events::Rule"] == 2 + alarm_rules
+    # Commands and the sweep schedule; the alarm rule; Device Farm's calls (timers).
+    assert counts["AWS::Events::Rule"] == 2 + alarm_rules + timers
     assert counts["AWS::Events::EventBus"] == 1
     assert counts["AWS::ApiGateway::RestApi"] == 1
     assert counts["AWS::ApiGateway::GatewayResponse"] == 3
-    # One ops alarm per rule's failed invocations, so one more with an alarm rule.
-    assert counts["AWS::CloudWatch::Alarm"] == 8 + alarm_rules
+    # POST /sessions/stop and /sweeps, and /sessions/extend with timers.
+    assert counts["AWS::ApiGateway::Method"] == 2 + timers
+    # One ops alarm per rule's failed invocations, so one more with an alarm rule; with timers
+    # one for their rule and one for timers Scheduler dropped.
+    assert counts["AWS::CloudWatch::Alarm"] == 8 + alarm_rules + 2 * timers
     assert counts["AWS::CloudWatch::Dashboard"] == 1
-    # Two API methods and one per rule, plus one per alarm (or prefix) that may act.
-    assert counts["AWS::Lambda::Permission"] == 2 + 2 + alarm_rules + alarm_permissions
-    # The function's; by default the stack leaves API Gateway's account-wide role alone.
-    assert counts["AWS::IAM::Role"] == 1 + api_gateway_logs_role
+    # One per API method and per rule, plus one per alarm (or prefix) that may act. The timers
+    # need none: Scheduler invokes with the timer role, not a resource policy.
+    assert counts["AWS::Lambda::Permission"] == (
+        (2 + timers) + (2 + alarm_rules + timers) + alarm_permissions
+    )
+    # The function's and the timers'; by default the stack leaves API Gateway's account-wide
+    # role alone.
+    assert counts["AWS::IAM::Role"] == 1 + timers + api_gateway_logs_role
+    assert counts["AWS::Scheduler::ScheduleGroup"] == timers
+    assert counts["AWS::Scheduler::Schedule"] == 0  # the function makes them, per session
     assert counts["AWS::ApiGateway::Account"] == api_gateway_logs_role
     assert counts["AWS::IAM::ManagedPolicy"] == 2  # caller and operator
     # The function's, the API's access logs, and the API's execution logs.
@@ -88,7 +102,11 @@ def test_resource_inventory(
 @pytest.mark.synth
 @pytest.mark.parametrize(
     ("which", "stack_name"),
-    [("default_stack", "SessionStopper-dev"), ("narrow_stack", "SessionStopper-prod")],
+    [
+        ("default_stack", "SessionStopper-dev"),
+        ("narrow_stack", "SessionStopper-prod"),
+        ("forwarder_stack", "SessionStopper-qa-DeviceFarmCalls"),
+    ],
 )
 def test_every_acknowledgment_gives_a_specific_reason(
     which: str, stack_name: str, request: pytest.FixtureRequest
