@@ -23,6 +23,7 @@ from local.api_server import INVOKE_ALIAS
 from local.demo_report import (
     StepResult,
     mismatches,
+    notice_summary,
     outcome_row,
     outcome_table,
     refusal_row,
@@ -78,6 +79,8 @@ def run_step(stack: LocalStack, world: SeededWorld, step: Step) -> StepResult:
     for delivered in drain(stack.sqs(), _tap_url(stack)):
         if delivered.is_summary:
             result.summaries.append(delivered.body)
+        elif delivered.is_notice:
+            result.notices.append(delivered.body)
         else:
             result.rows.append(outcome_row(step, delivered, world, send))
     if _is_refusal(send, answer):
@@ -136,6 +139,9 @@ def report(result: DemoResult, write: Write = print) -> None:
     write("")
     write("Sweep summaries:")
     write(summary_table(result.steps))
+    write("")
+    write("Timer notices (sessions the sweeps found without a timer get one):")
+    write(notice_summary(result.steps))
     write("")
     if result.ok:
         count = sum(len(step.rows) for step in result.steps)

@@ -30,6 +30,8 @@ class StepResult:
     answer: Any
     rows: list[Row] = field(default_factory=list)
     summaries: list[dict[str, Any]] = field(default_factory=list)
+    # Timer notices (armed, warning, extended): the story checks outcomes, these are reported.
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
 
 def outcome_row(step: Step, delivered: Delivered, world: SeededWorld, send: Send) -> Row:
@@ -105,6 +107,20 @@ def summary_table(results: list[StepResult]) -> str:
                 )
             )
     return _table(columns, rows)
+
+
+def notice_summary(results: list[StepResult]) -> str:
+    """Timer notices per step, counted by kind and status ("6: timer ARMED 2")."""
+    lines = []
+    for result in results:
+        counts = Counter(
+            f"{body.get('messageType')} {body.get('status') or ''}".rstrip()
+            for body in result.notices
+        )
+        if counts:
+            listed = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+            lines.append(f"  {result.step.number}: {listed}")
+    return "\n".join(lines) or "  none"
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

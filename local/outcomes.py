@@ -1,4 +1,8 @@
-"""Reading outcome messages back from the tap queue, as an SNS subscriber receives them."""
+"""Reading outcome messages back from the tap queue, as an SNS subscriber receives them.
+
+Besides outcomes and sweep summaries the topic carries timer notices (`messageType` `timer`,
+`warning`, `extended`): what the function did about a session's deadline, not an outcome.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SUMMARY = "sweepSummary"
+OUTCOME = "outcome"
 POLL_SECONDS = 0.2
 
 
@@ -20,8 +25,18 @@ class Delivered:
     attributes: dict[str, str]
 
     @property
+    def message_type(self) -> str:
+        """The body's messageType (its attribute too); outcomes from before it existed had none."""
+        return str(self.body.get("messageType") or self.attributes.get("messageType") or OUTCOME)
+
+    @property
     def is_summary(self) -> bool:
-        return self.body.get("messageType") == SUMMARY
+        return self.message_type == SUMMARY
+
+    @property
+    def is_notice(self) -> bool:
+        """A timer notice: neither an outcome nor a sweep summary."""
+        return self.message_type not in (OUTCOME, SUMMARY)
 
     @property
     def outcome(self) -> str:
@@ -78,10 +93,24 @@ def describe(delivered: Delivered) -> str:
     """One compact line per message."""
     if delivered.is_summary:
         return describe_summary(delivered.body)
+    if delivered.is_notice:
+        return describe_notice(delivered)
     arn = delivered.body.get("sessionArn") or "-"
     return (
         f"{delivered.outcome:<13} {delivered.trigger_kind:<11} "
         f"{delivered.session_label:<22} {delivered.detail:<20} {arn}"
+    )
+
+
+def describe_notice(delivered: Delivered) -> str:
+    """A timer notice: its kind, status (ARMED, ...), session and deadline."""
+    body = delivered.body
+    status = str(body.get("status") or "-")
+    deadline = str(body.get("deadline") or "-")
+    arn = body.get("sessionArn") or "-"
+    return (
+        f"{delivered.message_type.upper():<13} {status:<11} {delivered.session_label:<22} "
+        f"deadline {deadline:<20} {arn}"
     )
 
 
@@ -126,7 +155,8 @@ class TapPrinter:
                     self._stopping.wait(1.0)
                 continue
             for delivered in batch:
-                self._write(f"[outcome] {describe(delivered)}")
+                label = "timer" if delivered.is_notice else "outcome"
+                self._write(f"[{label}] {describe(delivered)}")
             if not batch:
                 # Short polls rather than SQS long polling: Ctrl-C must not wait for one.
                 self._stopping.wait(POLL_SECONDS)

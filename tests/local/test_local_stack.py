@@ -143,6 +143,24 @@ def test_the_tap_prints_one_line_per_outcome_and_summary() -> None:
     assert sqs.deleted == 2
 
 
+def test_the_tap_prints_timer_notices_apart_from_outcomes() -> None:
+    notice = {
+        "messageType": "timer",
+        "status": "ARMED",
+        "sessionArn": "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000",
+        "deadline": "2026-11-28T03:04:05Z",
+    }
+    sqs, lines = _StubSqs([notice]), Queue[str]()
+    tap = TapPrinter(sqs, "queue-url", lines.put).start()
+    try:
+        line = lines.get(timeout=5)
+    finally:
+        tap.stop()
+    assert line.split()[:3] == ["[timer]", "TIMER", "ARMED"]
+    assert line.endswith(notice["sessionArn"])
+    assert "deadline 2026-11-28T03:04:05Z" in line
+
+
 def test_ctrl_c_in_the_middle_of_the_demo_frees_its_servers_and_ports() -> None:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda_src'}{os.pathsep}{ROOT}"}
     process = subprocess.Popen(
