@@ -15,10 +15,13 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from local.environment import Resources
-from local.sample_events import IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME
+from local.sample_events import ACCOUNT_ID, IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME
 
 PREFIX = "session-stopper-local"
 TABLE_NAME = f"{PREFIX}-idempotency"
+TIMER_GROUP = f"{PREFIX}-timers"
+# Named for the contract only: moto's Scheduler assumes no role, so none is created.
+TIMER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/{PREFIX}-timers"
 Service = Literal["sns", "sqs", "dynamodb", "cloudwatch", "scheduler"]
 
 
@@ -66,7 +69,8 @@ def aws_client(service: Service, endpoint_url: str, region: str) -> Any:
 
 
 def create_resources(endpoint_url: str, region: str) -> Resources:
-    """The outcome topic, a queue subscribed to it (the tap), the outcome DLQ, the table."""
+    """The outcome topic, a queue subscribed to it (the tap), the outcome DLQ, the table, the
+    alarms and the timers' schedule group."""
     sns = aws_client("sns", endpoint_url, region)
     sqs = aws_client("sqs", endpoint_url, region)
     topic_arn = sns.create_topic(Name=f"{PREFIX}-outcomes")["TopicArn"]
@@ -78,7 +82,8 @@ def create_resources(endpoint_url: str, region: str) -> Resources:
     cloudwatch = aws_client("cloudwatch", endpoint_url, region)
     for name in (IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME):
         create_alarm(cloudwatch, name)
-    return Resources(topic_arn, tap_url, dlq_url, TABLE_NAME)
+    aws_client("scheduler", endpoint_url, region).create_schedule_group(Name=TIMER_GROUP)
+    return Resources(topic_arn, tap_url, dlq_url, TABLE_NAME, TIMER_GROUP, TIMER_ROLE_ARN)
 
 
 def create_alarm(

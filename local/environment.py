@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from local.lambda_runtime import function_arn
 from local.sample_events import ACCOUNT_ID, IDLE_ALARM_NAME, KILL_SWITCH_ALARM_NAME
 from session_stopper.config import SETTING_VARIABLES
 
@@ -50,6 +51,8 @@ class Resources:
     tap_queue_url: str
     dlq_url: str
     table_name: str
+    timer_group: str
+    timer_role_arn: str
 
 
 def function_environment(
@@ -70,6 +73,7 @@ def function_environment(
         "AWS_ENDPOINT_URL_SQS": endpoints.moto,
         "AWS_ENDPOINT_URL_DYNAMODB": endpoints.moto,
         "AWS_ENDPOINT_URL_CLOUDWATCH": endpoints.moto,
+        "AWS_ENDPOINT_URL_SCHEDULER": endpoints.moto,
         # Safety net: a service the function might call one day lands on moto, never on AWS.
         "AWS_ENDPOINT_URL": endpoints.moto,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -96,6 +100,10 @@ def function_environment(
         "KILL_SWITCH_ALARM_NAMES": KILL_SWITCH_ALARM_NAME,
         # The printed example alarm events stay usable for a day, not ten minutes.
         "ALARM_MAX_AGE_MINUTES": "1440",
+        # Timers on: schedules land in moto, and the stack's runner fires them.
+        "TIMER_SCHEDULE_GROUP": resources.timer_group,
+        "TIMER_ROLE_ARN": resources.timer_role_arn,
+        "TIMER_TARGET_ARN": function_arn(region),
         "NO_PROXY": "127.0.0.1,localhost",
     }
     environment.update(extra or {})

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from local.devicefarm_emulator.catalogue import default_device_arn
+from local.devicefarm_emulator.server import TARGET_PREFIX
 from local.sample_events import alarm_action_event, stop_command_event
 from local.world import SeededWorld
 
@@ -14,6 +16,16 @@ def _curl(url: str, payload: Any) -> str:
     return (
         f"  curl -s -X POST {url} -H 'content-type: application/json' \\\n"
         f"       -d '{json.dumps(payload)}'"
+    )
+
+
+def _create_session_curl(emulator_url: str, project_arn: str) -> str:
+    """A raw Device Farm call, so the emulator's CloudTrail records it (seeded sessions are not)."""
+    body = {"projectArn": project_arn, "deviceArn": default_device_arn(), "name": "timer-demo"}
+    return (
+        f"  curl -s -X POST {emulator_url}/ -H 'X-Amz-Target: "
+        f"{TARGET_PREFIX}CreateRemoteAccessSession' \\\n"
+        f"       -H 'content-type: application/x-amz-json-1.1' -d '{json.dumps(body)}'"
     )
 
 
@@ -55,6 +67,9 @@ def local_help(
         _curl(invoke, alarm_action_event(world.arn(examples.alarm))),
         "Make Device Farm throttle every call (then FAILED / 429; set 0 to undo):",
         _curl(f"{emulator_url}/_emulator/faults", {"throttleRate": 1.0}),
+        "Expiry timer: create a session (CloudTrail arms its schedules), then move time on:",
+        _create_session_curl(emulator_url, next(iter(world.projects.values()))),
+        _curl(f"{emulator_url}/_emulator/clock/advance", {"minutes": 61}),
         "",
         "Each outcome published to SNS is printed below as it arrives:",
     ]

@@ -16,11 +16,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from local.sample_events import ACCOUNT_ID
 
 FUNCTION_NAME = "session-stopper-local"
 Handler = Callable[[Any, Any], Any]
 EMF_PREFIX = '{"_aws":'
+
+
+def function_arn(region: str) -> str:
+    """The ARN the local function is invoked as (its context's invoked_function_arn)."""
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
 
 
 @dataclass
@@ -30,7 +38,7 @@ class LocalLambdaContext:
     function_name: str = FUNCTION_NAME
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}"
+    invoked_function_arn: str = field(default_factory=lambda: function_arn("eu-west-1"))
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = f"/aws/lambda/{FUNCTION_NAME}"
     log_stream_name: str = "local"
@@ -46,6 +54,18 @@ def real_handler() -> Handler:
     # Imported by name, on first use: after the local stack has set the environment.
     handler: Handler = importlib.import_module("session_stopper.handler").lambda_handler
     return handler
+
+
+def bind_function_clock(now: Callable[[], float]) -> None:
+    """Make the function read "now" from `now` (epoch seconds), e.g. the emulator's clock, so
+    moving that clock moves the function's deadlines and ages with it."""
+    source = importlib.import_module("session_stopper.clock")  # after the environment is set
+    source.use(lambda: datetime.fromtimestamp(now(), UTC))
+
+
+def unbind_function_clock() -> None:
+    """Back to the wall clock."""
+    importlib.import_module("session_stopper.clock").use(None)
 
 
 def reset_function_caches() -> None:
@@ -80,8 +100,9 @@ class LambdaInvoker:
         self._closed = False
 
     def context(self) -> LocalLambdaContext:
-        arn = f"arn:aws:lambda:{self._region}:123456789012:function:{FUNCTION_NAME}"
-        return LocalLambdaContext(invoked_function_arn=arn, timeout_seconds=self._timeout_seconds)
+        return LocalLambdaContext(
+            invoked_function_arn=function_arn(self._region), timeout_seconds=self._timeout_seconds
+        )
 
     def invoke(self, event: Any) -> Any:
         # Lambda never runs two events at once in one environment; the function's module

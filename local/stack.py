@@ -5,6 +5,12 @@ a context manager, for the demo and the tests:
 
     with LocalStack(LocalStackConfig(), emulator) as stack:
         urllib.request.urlopen(f"{stack.api_url}/sessions/stop", ...)
+        stack.advance(minutes=60)  # CloudTrail delivered, due schedules fired, on the way
+
+The function's clock is the emulator's while the stack runs. Its timers work as in AWS: the
+emulator's CloudTrail events reach it through the timer rule's pattern, and the scheduler
+runner fires the schedules it leaves in moto. Both run in the background under `make local`;
+tests and the demo drive them with `deliver_cloudtrail`, `fire_due_schedules` and `advance`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any, TypeVar
 
 from local.api_server import LocalApiServer
 from local.aws_resources import MotoServer, aws_client, create_alarm, create_resources
+from local.cloudtrail_delivery import CloudTrailDelivery, Delivery
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from local.environment import (
     CREDENTIAL_VARIABLES,
@@ -31,9 +38,16 @@ from local.environment import (
     function_environment,
 )
 from local.help_text import Examples, local_help
-from local.lambda_runtime import LambdaInvoker, reset_function_caches
+from local.lambda_runtime import (
+    LambdaInvoker,
+    bind_function_clock,
+    reset_function_caches,
+    unbind_function_clock,
+)
 from local.outcomes import TapPrinter
 from local.sample_events import IDLE_ALARM_NAME
+from local.scheduler_runner import Fired, SchedulerRunner
+from local.timer_driver import Advanced, TimerDriver
 from local.world import SessionSeed, new_emulator, seed_world
 
 Running = TypeVar("Running")
@@ -60,6 +74,10 @@ class LocalStackConfig:
     region: str = DEFAULT_REGION
     verbose: bool = False
     function_env: Mapping[str, str] = field(default_factory=dict)  # e.g. PROTECTED_NAME_PATTERN
+    # CloudTrail delivery and schedule firing on background threads (make local); off, the
+    # caller drives them, so a test sees exactly what it asked for.
+    background_timers: bool = False
+    timer_interval_seconds: float = 1.0
 
 
 class LocalStack:
@@ -72,6 +90,7 @@ class LocalStack:
         self._moto: MotoServer | None = None
         self._devicefarm: EmulatorServer | None = None
         self._api: LocalApiServer | None = None
+        self._timers: TimerDriver | None = None
         self.resources: Resources | None = None
         self.invoker = LambdaInvoker(region=config.region, drop_metric_lines=not config.verbose)
 
@@ -99,10 +118,26 @@ class LocalStack:
         self._exit.callback(self._devicefarm.stop)
         self.resources = create_resources(self._moto.url, config.region)
         self._apply_function_environment(self._devicefarm.url, self._moto.url, self.resources)
+        bind_function_clock(self.emulator.clock.now)
+        self._exit.callback(unbind_function_clock)
         # On exit: no new invocation, and the one in flight ends before anything else stops.
         self._exit.callback(self.invoker.close)
         self._api = LocalApiServer(self.invoker, config.host, config.api_port).start()
         self._exit.callback(self._api.stop)
+        self._timers = self._timer_driver(self.resources)
+        if config.background_timers:
+            self._timers.start(config.timer_interval_seconds)
+        self._exit.callback(self._timers.stop)  # before the invoker closes
+
+    def _timer_driver(self, resources: Resources) -> TimerDriver:
+        """Every delivery and every fired schedule goes through the one invoker, one event at a
+        time, like everything else the function receives here."""
+        scheduler = aws_client("scheduler", self.moto_url, self.config.region)
+        runner = SchedulerRunner(
+            scheduler, resources.timer_group, self.emulator.clock.now, self.invoker.invoke
+        )
+        delivery = CloudTrailDelivery(self.emulator.cloudtrail, self.invoker.invoke)
+        return TimerDriver(self.emulator.clock, delivery, runner)
 
     def _apply_function_environment(
         self, devicefarm_url: str, moto_url: str, resources: Resources
@@ -151,6 +186,23 @@ class LocalStack:
         """A direct invoke, in this process (the HTTP way is POST {api_url}/_local/invoke)."""
         return self.invoker.invoke(event)
 
+    def scheduler(self) -> Any:
+        """A Scheduler client on moto, where the function keeps its timers."""
+        return aws_client("scheduler", self.moto_url, self.config.region)
+
+    def deliver_cloudtrail(self) -> list[Delivery]:
+        """Deliver the emulator's due CloudTrail events the timer rule matches to the function."""
+        return _running(self._timers).deliver_cloudtrail()
+
+    def fire_due_schedules(self) -> list[Fired]:
+        """Fire the timer schedules due on the emulator's clock."""
+        return _running(self._timers).fire_due_schedules()
+
+    def advance(self, *, minutes: float = 0.0, seconds: float = 0.0) -> Advanced:
+        """Move the emulator's (and so the function's) clock forward, delivering CloudTrail and
+        firing schedules at the moments they fall due on the way."""
+        return _running(self._timers).advance(minutes=minutes, seconds=seconds)
+
 
 def _running(server: Running | None) -> Running:
     if server is None:
@@ -197,6 +249,7 @@ def serve(args: argparse.Namespace) -> None:
         moto_port=args.moto_port,
         region=args.region,
         verbose=args.verbose,
+        background_timers=True,
         function_env={
             **({"PROTECTED_NAME_PATTERN": args.protected} if args.protected else {}),
             **({"SWEEP_DRY_RUN": "true"} if args.dry_run else {}),
