@@ -1,9 +1,13 @@
 """A seeded Device Farm account whose sessions already have the ages a story needs.
 
-The function measures a session's age with the real clock, so advancing the emulator's clock
-after creating sessions would not age them in its eyes. Instead the emulator runs on a clock
-that starts in the past: each session is created at the moment that gives it its age, then the
-clock catches up with the present and from there flows with wall time.
+The emulator runs on a clock that starts in the past: each session is created at the moment
+that gives it its age, then the clock catches up with the present and from there flows with
+wall time (the local stack binds the function's clock to it, so both agree, and timestamps in
+the printed examples are today's).
+
+Seeded sessions are arranged, not created through the API: the emulator's CloudTrail records
+nothing for them. They stand for sessions that predate the deploy, which have no timer until a
+sweep finds them.
 """
 
 from __future__ import annotations
