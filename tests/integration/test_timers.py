@@ -561,3 +561,24 @@ def test_schedule_names_fit_schedulers_limit_and_differ_per_session() -> None:
     assert len(warning) <= 64
     assert expiry != warning
     assert schedule_names(long_arn.replace("/b/", "/c/")) != (expiry, warning)
+
+
+def test_an_expiry_event_long_before_its_deadline_stops_nothing(
+    world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
+) -> None:
+    invoke(created_event(session))
+    expiry, _ = schedules.of(session["arn"])
+    assert expiry is not None
+    answer = fire(expiry, at=expiry.at - minutes(45))
+    assert answer["outcome"] == "REJECTED"
+    assert answer["error"]["code"] == "TOO_EARLY"
+    assert world.status(session["arn"]) == "RUNNING"
+    # Within Scheduler's minute of precision it is the timer firing.
+    assert fire(expiry, at=expiry.at - timedelta(seconds=30))["outcome"] == "STOPPED"
+
+
+@pytest.mark.parametrize("action", [[], {}, ["expire"], None, 1])
+def test_an_action_of_any_json_type_is_answered_not_raised(
+    schedules: Schedules, action: Any
+) -> None:
+    assert invoke({"action": action})["outcome"] == "REJECTED"

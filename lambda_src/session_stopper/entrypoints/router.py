@@ -55,6 +55,11 @@ def _is_alarm_action(event: dict[str, Any]) -> bool:
     return event.get("source") == "aws.cloudwatch" and "alarmData" in event
 
 
+def _is_timer(event: dict[str, Any]) -> bool:
+    action = event.get("action")
+    return isinstance(action, str) and action in TIMER_ACTIONS
+
+
 def _eventbridge(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Any detail-type but the known ones is a stop command; its detail names the session.
     handler: Handler = _BY_DETAIL_TYPE.get(str(event["detail-type"]), events.handle_stop_event)
@@ -67,7 +72,7 @@ _BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
     (_is_alarm_action, alarms.handle_alarm_action),
     # Constant input names its action: a session's schedule says expire or warn; the sweep
     # command refuses any other action but "sweep".
-    (lambda event: event.get("action") in TIMER_ACTIONS, timers.handle_timer),
+    (_is_timer, timers.handle_timer),
     (lambda event: "action" in event, sweeps.handle_constant_input),
     (lambda event: "arn" in event, events.handle_direct_stop),
 ]

@@ -6,12 +6,14 @@ Like every event, a malformed one is published as REJECTED and returned, not rai
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from session_stopper import clock
 from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
@@ -30,6 +32,10 @@ from session_stopper.models.timer import TimerAction, TimerInput
 from session_stopper.observability import logger
 
 TIMERS_OFF = "TIMERS_OFF"
+TOO_EARLY = "TOO_EARLY"
+# Scheduler fires at or after a schedule's time, to the minute: anything earlier than this
+# before the deadline is not a timer firing (a stale copy, a hand-made invoke) and stops nothing.
+EARLY_TOLERANCE = timedelta(seconds=60)
 _SCHEDULE_ARN_PREFIX = "arn:aws:scheduler:"
 
 
@@ -100,6 +106,10 @@ def handle_timer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     timers = expiry()
     if timers is None:
         return _timers_off(origin)
+    early = timer.deadline_at - clock.now()
+    if timer.action == TimerAction.EXPIRE.value and early > EARLY_TOLERANCE:
+        message = f"the deadline {timer.deadline} is {early} away: a timer never fires early"
+        return reject(origin, Rejection(code=TOO_EARLY, message=message), timer.arn)
     if timer.action == TimerAction.WARN.value:
         warning = timers.warn(timer, origin)
         return warning.model_dump(mode="json") if warning else _ignored("the session ended")
