@@ -12,11 +12,13 @@ from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
     INTERACTIVE,
     CallBudget,
+    extend_calls,
     stop_calls,
     total_seconds,
 )
 from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
+from session_stopper.gateways.scheduler import scheduler_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
 from tests.unit.test_config import REQUIRED
 
@@ -56,6 +58,7 @@ def test_the_device_farm_region_and_attempts_are_configurable(
         (sns_client, INTERACTIVE.sns),
         (sqs_client, INTERACTIVE.sqs),
         (dynamodb_client, INTERACTIVE.dynamodb),
+        (scheduler_client, INTERACTIVE.scheduler),
     ],
 )
 def test_every_client_of_the_api_path_is_built_on_the_api_budget(
@@ -81,6 +84,11 @@ def test_the_idempotency_store_of_the_api_path_is_on_the_api_budget() -> None:
 
 def test_an_api_stop_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
     worst = total_seconds(stop_calls(INTERACTIVE))
+    assert worst + COLD_START_MARGIN_SECONDS < API_GATEWAY_TIMEOUT_SECONDS
+
+
+def test_an_api_extension_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
+    worst = total_seconds(extend_calls(INTERACTIVE))
     assert worst + COLD_START_MARGIN_SECONDS < API_GATEWAY_TIMEOUT_SECONDS
 
 

@@ -81,3 +81,47 @@ def test_bad_values_are_refused(
     env.setenv(name, value)
     with pytest.raises(ConfigurationError, match=message):
         load_settings()
+
+
+TIMERS = {
+    "TIMER_SCHEDULE_GROUP": "session-stopper-dev-timers",
+    "TIMER_ROLE_ARN": "arn:aws:iam::123456789012:role/timers",
+    "TIMER_TARGET_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:stopper",
+}
+
+
+def test_timers_are_off_without_a_schedule_group_and_on_with_one(env: pytest.MonkeyPatch) -> None:
+    assert load_settings().timers is None
+    for name, value in TIMERS.items():
+        env.setenv(name, value)
+    timers = load_settings().timers
+    assert timers is not None
+    assert (timers.schedule_group, timers.role_arn) == (
+        TIMERS["TIMER_SCHEDULE_GROUP"],
+        TIMERS["TIMER_ROLE_ARN"],
+    )
+    assert (timers.warning_lead_minutes, timers.max_extension_minutes) == (5, 60)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TIMER_SCHEDULE_GROUP", "has spaces", "not a schedule group name"),
+        ("TIMER_SCHEDULE_GROUP", "g" * 65, "not a schedule group name"),
+        ("TIMER_ROLE_ARN", "", "TIMER_ROLE_ARN is required"),
+        ("TIMER_TARGET_ARN", " ", "TIMER_TARGET_ARN is required"),
+        ("WARNING_LEAD_MINUTES", "60", "less than SWEEP_MAX_AGE_MINUTES"),
+        ("WARNING_LEAD_MINUTES", "61", "at most 60"),
+        ("WARNING_LEAD_MINUTES", "\uff15", "whole number"),
+        ("MAX_EXTENSION_MINUTES", "151", "at most 150"),
+        ("MAX_EXTENSION_MINUTES", "-1", "whole number"),
+    ],
+)
+def test_bad_timer_settings_are_refused(
+    env: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    for key, setting in TIMERS.items():
+        env.setenv(key, setting)
+    env.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings()
