@@ -90,3 +90,22 @@ def test_a_dry_run_sweep_answers_with_a_summary() -> None:
     assert status == 200
     assert summary["messageType"] == "sweepSummary"
     assert summary["dryRun"] is True
+
+
+def test_extending_an_unknown_session_is_not_found() -> None:
+    status, body = signed_post(
+        "/sessions/extend", {"arn": UNKNOWN_SESSION.format(account=account()), "minutes": 5}
+    )
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+
+
+def test_a_timer_event_long_before_its_deadline_stops_nothing() -> None:
+    result = invoke(
+        {
+            "action": "expire",
+            "arn": UNKNOWN_SESSION.format(account=account()),
+            "deadline": "2099-01-01T00:00:00Z",
+            "budgetMinutes": 60,
+        }
+    )
+    assert (result["outcome"], result["error"]["code"]) == ("REJECTED", "TOO_EARLY")
