@@ -1,8 +1,9 @@
 """The function's HTTP API on loopback: each request becomes an API Gateway REST proxy event.
 
 What `sam local start-api` does, without Docker: the routes are the stack's (POST /sessions/stop,
-POST /sweeps), anything else gets API Gateway's own 403. Signatures are not checked (AWS_IAM
-auth is API Gateway's job), nor are bodies checked against the gateway's request models.
+POST /sessions/extend, POST /sweeps), anything else gets API Gateway's own 403. Signatures are
+not checked (AWS_IAM auth is API Gateway's job), nor are bodies checked against the gateway's
+request models.
 
 Other triggers go through the Lambda Invoke API's path (so `aws lambda invoke --endpoint-url`
 works) or its short alias POST /_local/invoke: the body is the raw event.
@@ -21,7 +22,8 @@ from local.apigw_events import Headers, HttpRequest, api_gateway_event, proxy_re
 from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
 from local.lambda_runtime import LambdaInvoker
 
-ROUTES = frozenset({("POST", "/sessions/stop"), ("POST", "/sweeps")})
+# The stack's routes (infra/constructs/api.py); extend exists with timers, always on locally.
+ROUTES = frozenset({("POST", "/sessions/stop"), ("POST", "/sessions/extend"), ("POST", "/sweeps")})
 INVOKE_ALIAS = "/_local/invoke"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/[^/]+/invocations$")
 
