@@ -582,3 +582,11 @@ def test_an_action_of_any_json_type_is_answered_not_raised(
     schedules: Schedules, action: Any
 ) -> None:
     assert invoke({"action": action})["outcome"] == "REJECTED"
+
+
+def test_a_session_that_ended_before_its_creation_was_reported_gets_no_timer(
+    world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
+) -> None:
+    world.emulator.stop_session(session["arn"])
+    assert "ignored" in invoke(created_event(session, with_arn=True))
+    assert schedules.names() == []

@@ -92,13 +92,12 @@ class Expiry:
         self, record: CloudTrailRecord, origin: Origin
     ) -> TimerMessage | OutcomeMessage | None:
         """Arm the timer of the session a CreateRemoteAccessSession record created; None for a
-        session outside this deployment's scope (another team's project, say)."""
+        session outside this deployment's scope (another team's project, say) or already over."""
         session = self._created_session(record, origin)
         if session is None or isinstance(session, TimerMessage):
             return self._announce(session) if session else None
-        refusal = self._authority.session_refusal(session.arn)
-        if refusal:
-            logger.info("not ours to time", extra={"rejection": refusal.model_dump()})
+        if session.status in ENDED_STATUSES:
+            logger.info("no timer: the session ended before its creation was reported")
             return None
         return self.arm(session, origin)
 
