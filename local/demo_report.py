@@ -77,14 +77,19 @@ def _summary_mismatches(result: StepResult) -> list[str]:
 COLUMNS = ("step", "outcome", "trigger", "session", "error / reason", "published")
 
 
-def outcome_table(results: list[StepResult]) -> str:
-    rows = [
-        (r.step, r.outcome, r.trigger, r.session, r.detail, "yes" if r.published else "no (API)")
+def outcome_table(results: list[StepResult], later: Sequence[Row] = ()) -> str:
+    """The steps' outcome rows, then `later` ones (the timer scene's) as they are."""
+    ordered = [
+        row
         for result in results
         # Sweeps publish in completion order; sorted, the table reads the same every run.
-        for r in sorted(result.rows, key=lambda row: (not row.published, row.outcome, row.session))
+        for row in sorted(result.rows, key=lambda r: (not r.published, r.outcome, r.session))
     ]
-    return _table(COLUMNS, rows)
+    rows = [
+        (r.step, r.outcome, r.trigger, r.session, r.detail, "yes" if r.published else "no (API)")
+        for r in [*ordered, *later]
+    ]
+    return table(COLUMNS, rows)
 
 
 def summary_table(results: list[StepResult]) -> str:
@@ -106,7 +111,7 @@ def summary_table(results: list[StepResult]) -> str:
                     str(body.get("estimatedSavingsUsd")),
                 )
             )
-    return _table(columns, rows)
+    return table(columns, rows)
 
 
 def notice_summary(results: list[StepResult]) -> str:
@@ -123,7 +128,7 @@ def notice_summary(results: list[StepResult]) -> str:
     return "\n".join(lines) or "  none"
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)]
     lines = [_line(columns, widths), _line(tuple("-" * w for w in widths), widths)]
     lines.extend(_line(row, widths) for row in rows)
