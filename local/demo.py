@@ -3,23 +3,24 @@
 Starts the local stack on free ports (Device Farm emulator, moto, the function behind a real
 HTTP API), seeds two projects of sessions with chosen ages, sends each trigger over HTTP, reads
 every outcome back from SNS through the tap queue, prints them, and exits 0 only when each one
-is the one the story expects.
+is the one the story expects. Then the timer scene (local/demo_scene.py): a session created
+through Device Farm's API is armed, warned, extended and stopped at its new deadline, on the
+emulator's clock moved forward; each of its messages is checked as strictly.
 """
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
+import textwrap
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
 from local.api_server import INVOKE_ALIAS
+from local.demo_http import post_json
 from local.demo_report import (
     StepResult,
     mismatches,
@@ -30,12 +31,23 @@ from local.demo_report import (
     summary_table,
 )
 from local.demo_scenario import (
+    BUDGET_TAG,
     METERED_CONCURRENCY,
     PROTECTED_NAME_PATTERN,
     SEEDS,
     STEPS,
+    TIMER_BUDGET_MINUTES,
+    TIMER_SESSION,
+    WARNING_LEAD_MINUTES,
     Send,
     Step,
+)
+from local.demo_scene import SceneResult, SceneRun, run_scene
+from local.demo_scene_report import (
+    scene_message_count,
+    scene_mismatches,
+    scene_outcome_rows,
+    scene_table,
 )
 from local.outcomes import drain
 from local.sample_events import IDLE_ALARM_NAME
@@ -50,23 +62,11 @@ class DemoResult:
     steps: list[StepResult]
     problems: list[str]
     seconds: float
+    scene: SceneRun | None = None  # the timer scene, after the steps
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def post_json(url: str, payload: Any) -> tuple[int, Any]:
-    """A real HTTP POST; error statuses are answers too."""
-    data = json.dumps(payload).encode()
-    request = urllib.request.Request(  # noqa: S310 (the local stack's loopback URL)
-        url, data=data, method="POST", headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
-            return answer.status, json.loads(answer.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 def run_step(stack: LocalStack, world: SeededWorld, step: Step) -> StepResult:
@@ -108,23 +108,42 @@ def run_demo(write: Write = print) -> DemoResult:
     started = time.monotonic()
     emulator, clock = new_emulator(metered_concurrency=METERED_CONCURRENCY)
     world = seed_world(emulator, clock, SEEDS)
-    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": PROTECTED_NAME_PATTERN})
+    config = LocalStackConfig(
+        function_env={
+            "PROTECTED_NAME_PATTERN": PROTECTED_NAME_PATTERN,
+            "WARNING_LEAD_MINUTES": str(WARNING_LEAD_MINUTES),
+        }
+    )
     with LocalStack(config, emulator) as stack:
         _intro(write, stack, world)
         results = []
         for step in STEPS:
             result = run_step(stack, world, step)
             request = f"POST {result.send.path}"
-            write(f"  {step.number:<3} {step.title:<56} {request:<21} -> {result.http_status}")
+            _step_line(write, step.number, step.title, request, str(result.http_status))
             results.append(result)
+        _scene_intro(write)
+        scene = run_scene(stack, world, lambda done: _scene_step_line(write, done))
     problems = [problem for result in results for problem in mismatches(result)]
-    return DemoResult(results, problems, time.monotonic() - started)
+    problems += scene_mismatches(scene)
+    return DemoResult(results, problems, time.monotonic() - started, scene)
+
+
+def _step_line(write: Write, number: str, title: str, request: str, answer: str) -> None:
+    write(f"  {number:<3} {title:<56} {request:<21} -> {answer}")
+
+
+def _scene_step_line(write: Write, result: SceneResult) -> None:
+    step = result.step
+    _step_line(write, step.number, step.title, result.request, result.status)
+    for line in textwrap.wrap(step.note, width=92):
+        write(f"      {line}")
 
 
 def _intro(write: Write, stack: LocalStack, world: SeededWorld) -> None:
     write("Device Farm Session Stopper - local demo (no AWS account involved)")
     write(f"  function API {stack.api_url}   Device Farm emulator {stack.emulator_url}")
-    write(f"  moto (SNS, SQS, DynamoDB, CloudWatch) {stack.moto_url}")
+    write(f"  moto (SNS, SQS, DynamoDB, CloudWatch, Scheduler) {stack.moto_url}")
     ages = ", ".join(f"{seed.name} {seed.age_minutes:g}m" for seed in SEEDS)
     write(f"  {len(world.sessions)} sessions in {len(world.projects)} projects: {ages}")
     write(f"  nightly-regression already ended; protected names: {PROTECTED_NAME_PATTERN}")
@@ -132,20 +151,39 @@ def _intro(write: Write, stack: LocalStack, world: SeededWorld) -> None:
     write("Steps (every request is real HTTP to the local API):")
 
 
+def _scene_intro(write: Write) -> None:
+    write("")
+    write(
+        f"Timer scene (issue 9): {TIMER_SESSION}, in a new project tagged "
+        f"{BUDGET_TAG}={TIMER_BUDGET_MINUTES}."
+    )
+    write("The local stack plays CloudTrail and Scheduler; the clock is the emulator's, moved on:")
+
+
 def report(result: DemoResult, write: Write = print) -> None:
+    scene_rows = scene_outcome_rows(result.scene) if result.scene else []
     write("")
     write("Outcomes received from SNS (via the tap queue), plus the API's refusal:")
-    write(outcome_table(result.steps))
+    write(outcome_table(result.steps, scene_rows))
     write("")
     write("Sweep summaries:")
     write(summary_table(result.steps))
     write("")
-    write("Timer notices (sessions the sweeps found without a timer get one):")
+    write("Timer notices of steps 0-7b (sessions the sweeps found without a timer get one):")
     write(notice_summary(result.steps))
+    if result.scene:
+        write("")
+        write(f"Timer scene: every message about {TIMER_SESSION}, in order (times UTC):")
+        write(scene_table(result.scene))
     write("")
     if result.ok:
-        count = sum(len(step.rows) for step in result.steps)
-        write(f"OK: all {count} outcomes as expected ({result.seconds:.1f} s).")
+        count = sum(len(step.rows) for step in result.steps) + len(scene_rows)
+        scene = (
+            f" and the timer scene's {scene_message_count(result.scene)} messages"
+            if result.scene
+            else ""
+        )
+        write(f"OK: all {count} outcomes{scene} as expected ({result.seconds:.1f} s).")
         return
     write("MISMATCH: the demo did not go as expected:")
     for problem in result.problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from local import sample_events
@@ -140,5 +141,134 @@ STEPS = [
         200,
         [("STOPPED", "idle-pixel"), ("SKIPPED", "keep-perf-baseline")],
         summary={"STOPPED": 1, "SKIPPED": 1},
+    ),
+]
+
+
+# -- the timer scene (issue 9) -------------------------------------------------------------
+# A tester creates a session through Device Farm's API (so CloudTrail records it), its timer is
+# armed, the warning comes, the owner extends it, and the timer stops it at the new deadline.
+# The scene starts after step 7b, when no other session has a timer: the sweep of step 6 armed
+# idle-pixel's and idle-ipad's, and their stops (7a, 7b) deleted them; keep-perf-baseline is
+# protected, so every sweep selects it (SKIPPED) and none arms it (it reaches Device Farm's own
+# 150-minute limit while the scene moves the clock 40 minutes: no timer, no message). The scene
+# checks that the group is empty before it starts and that every schedule fired is the scene's.
+
+TIMER_PROJECT = "checkout-team"  # a new project: its tags are read fresh, not from a cache
+TIMER_SESSION = "timer-demo"
+BUDGET_TAG = "session-stopper:max-minutes"  # docs/timers.md
+TIMER_BUDGET_MINUTES = 30
+WARNING_LEAD_MINUTES = 5  # the function's WARNING_LEAD_MINUTES in the demo
+EXTEND_MINUTES = 10
+EXTENDED_DEADLINE_MINUTES = TIMER_BUDGET_MINUTES + EXTEND_MINUTES
+# Locally the runner fires a schedule at its second on the emulator's clock, which flows with
+# wall time: what an expiry overshoots by is the runner's and the function's own latency.
+MAX_LOCAL_OVERSHOOT_SECONDS = 2.0
+
+# The sessions steps 0-7b stop: the function's own StopRemoteAccessSession calls, which the
+# emulator's CloudTrail holds until the scene delivers them.
+STOPPED_BEFORE_THE_SCENE = [
+    name for step in STEPS for outcome, name in step.published if outcome == "STOPPED"
+]
+
+
+class Act(StrEnum):
+    """What a scene step does (local/demo_scene.py carries it out)."""
+
+    CATCH_UP = "catch up"  # deliver the CloudTrail records waiting since steps 1-7b
+    CREATE = "create"  # tag a new project, create the session over the emulator's HTTP API
+    DELIVER = "deliver"  # deliver the session's CreateRemoteAccessSession record
+    TO_WARNING = "to warning"  # move the clock to the warning time
+    EXTEND = "extend"  # POST /sessions/extend over the local API
+    PAST_OLD_DEADLINE = "past old deadline"  # the clock to a minute after the first deadline
+    TO_DEADLINE = "to deadline"  # the clock to the deadline in force
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One message about the scene's session: its messageType, its status (timer) or outcome
+    (outcome), the trigger kind, and its deadline in minutes after the session's creation."""
+
+    message_type: str
+    status: str
+    trigger: str
+    deadline_minutes: int
+
+
+@dataclass(frozen=True)
+class SceneStep:
+    number: str
+    title: str
+    act: Act
+    http_status: int | None = None  # for the steps that make an HTTP call
+    # every message the step must publish, in the order they are published
+    messages: list[Expect] = field(default_factory=list)
+    # (action, session) of every schedule that must fire, in order
+    fired: list[tuple[str, str]] = field(default_factory=list)
+    # (eventName, session) of every CloudTrail record that must be delivered, in any order (a
+    # sweep's stops are concurrent)
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+    # the scene session's status in Device Farm once the step is done (any of these)
+    status_after: tuple[str, ...] = ()
+    note: str = ""  # printed under the step's line
+
+
+SCENE = [
+    SceneStep(
+        "8a",
+        "CloudTrail catches up: the stops of steps 1-7b disarm",
+        Act.CATCH_UP,
+        delivered=[("StopRemoteAccessSession", name) for name in STOPPED_BEFORE_THE_SCENE],
+    ),
+    SceneStep(
+        "8b",
+        f"a tester creates {TIMER_SESSION} (project tagged {TIMER_BUDGET_MINUTES} min)",
+        Act.CREATE,
+        http_status=200,
+    ),
+    SceneStep(
+        "8c",
+        "CloudTrail delivers the create: the timer is armed",
+        Act.DELIVER,
+        note="(the record has no ARN in responseElements, the emulator's default as no public "
+        "sample shows one: the function finds the session by listing its project's sessions, "
+        "by device, name and creation time)",
+        messages=[Expect("timer", "ARMED", "cloudtrail", TIMER_BUDGET_MINUTES)],
+        delivered=[("CreateRemoteAccessSession", TIMER_SESSION)],
+    ),
+    SceneStep(
+        "8d",
+        f"clock to the warning, {WARNING_LEAD_MINUTES} min before the deadline",
+        Act.TO_WARNING,
+        messages=[Expect("warning", "", "expiry", TIMER_BUDGET_MINUTES)],
+        fired=[("warn", TIMER_SESSION)],
+        status_after=("RUNNING",),
+    ),
+    SceneStep(
+        "8e",
+        f"the owner extends the deadline by {EXTEND_MINUTES} minutes",
+        Act.EXTEND,
+        http_status=200,
+        messages=[Expect("extended", "", "api", EXTENDED_DEADLINE_MINUTES)],
+    ),
+    SceneStep(
+        "8f",
+        "clock past the old deadline: nothing fires",
+        Act.PAST_OLD_DEADLINE,
+        status_after=("RUNNING",),
+    ),
+    SceneStep(
+        "8g",
+        "clock to the new deadline: moved warning, then expiry",
+        Act.TO_DEADLINE,
+        messages=[
+            Expect("warning", "", "expiry", EXTENDED_DEADLINE_MINUTES),
+            Expect("outcome", "STOPPED", "expiry", EXTENDED_DEADLINE_MINUTES),
+        ],
+        fired=[("warn", TIMER_SESSION), ("expire", TIMER_SESSION)],
+        # the function's own stop comes back through CloudTrail and disarms (nothing left)
+        delivered=[("StopRemoteAccessSession", TIMER_SESSION)],
+        # Device Farm takes seconds to stop a session (the emulator 5, on a clock that flows)
+        status_after=("STOPPING", "COMPLETED"),
     ),
 ]
