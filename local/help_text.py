@@ -45,7 +45,7 @@ def local_help(
     sessions = "\n".join(f"  {name:<20} {arn}" for name, arn in world.sessions.items())
     lines = [
         "Local stack running (Ctrl-C stops it).",
-        f"  function API       {api_url}   (POST /sessions/stop, POST /sweeps)",
+        f"  function API       {api_url}   (POST /sessions/stop, /sessions/extend, /sweeps)",
         f"  raw invoke         POST {invoke}   (any event; also aws lambda invoke "
         f"--endpoint-url {api_url})",
         f"  Device Farm        {emulator_url}   (admin: {emulator_url}/_emulator/health)",
@@ -70,6 +70,8 @@ def local_help(
         "Expiry timer: create a session (CloudTrail arms its schedules), then move time on:",
         _create_session_curl(emulator_url, next(iter(world.projects.values()))),
         _curl(f"{emulator_url}/_emulator/clock/advance", {"minutes": 61}),
+        "Extend a session's deadline (its ARN is on its [timer] ARMED line):",
+        _curl(f"{api_url}/sessions/extend", {"arn": "<session ARN>", "minutes": 10}),
         "",
         "Each outcome published to SNS is printed below as it arrives:",
     ]
