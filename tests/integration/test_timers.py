@@ -590,3 +590,16 @@ def test_a_session_that_ended_before_its_creation_was_reported_gets_no_timer(
     world.emulator.stop_session(session["arn"])
     assert "ignored" in invoke(created_event(session, with_arn=True))
     assert schedules.names() == []
+
+
+def test_a_tag_changed_after_the_cache_window_is_read_again(
+    world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
+) -> None:
+    invoke(created_event(session))  # reads alpha's tags: no budget tag
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "30"})
+    later = world.populate([SessionSpec("alpha", 2, "later")])[0]
+    with frozen_clock(created_at(later) + minutes(6)):
+        invoke(created_event(later))
+    expiry, _ = schedules.of(later["arn"])
+    assert expiry is not None
+    assert expiry.input["budgetMinutes"] == 30

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from session_stopper import clock
 from session_stopper.config import SESSION_LIMIT_MINUTES
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.models.arn import project_arn_of
@@ -60,18 +60,20 @@ class ProjectBudgets:
         gateway: DeviceFarmGateway,
         default_minutes: int,
         *,
-        monotonic: Callable[[], float] = time.monotonic,
+        seconds: Callable[[], float] = lambda: clock.now().timestamp(),
     ) -> None:
         self._gateway = gateway
         self._default = default_minutes
-        self._monotonic = monotonic
+        # The function's clock, which the local stack moves: a tag changed "ten minutes ago"
+        # there is read again, as it would be in AWS.
+        self._seconds = seconds
         self._cache: dict[str, tuple[float, Budget]] = {}
         self._lock = threading.Lock()
 
     def of_project(self, project_arn: str) -> Budget:
         """Raises DeviceFarmError when the tags cannot be read: an unknown exemption must not be
         guessed either way."""
-        now = self._monotonic()
+        now = self._seconds()
         with self._lock:
             cached = self._cache.get(project_arn)
         if cached and now - cached[0] < TAG_CACHE_SECONDS:
