@@ -1,0 +1,168 @@
+"""The timer benchmark (bench/timers.py) on a small plan: what it measures holds by construction.
+
+Ten forgotten sessions through the real function on the local stack, once per run of the bench.
+The assertions are structural (every session stopped, by whom, within which bounds on the
+emulator's clock), never wall-clock limits. One set of runs serves the module: each run starts
+a local stack and walks four hours of emulator time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from bench import timers
+from local.devicefarm_emulator import Timings
+from local.scheduler_runner import _Schedule
+
+SESSIONS = 10
+SEED = timers.SEED
+MAX_DELAY = timers.FIRING_DELAY_MAX_SECONDS
+# The sweep's age counts from `started`, which the emulator sets this long after `created`.
+START_DELAY = 60.0
+SWEEP_INTERVAL = timers.SWEEP_INTERVAL_MINUTES * 60
+
+
+@pytest.fixture(scope="module")
+def plan() -> timers.Plan:
+    return timers.make_plan(SESSIONS, SEED, MAX_DELAY)
+
+
+@pytest.fixture(scope="module")
+def records(plan: timers.Plan) -> dict[str, timers.RunRecord]:
+    return {mode.key: timers.run_mode(plan, mode) for mode in timers.MODES}
+
+
+def test_the_plan_is_seeded_and_spans_budgets_on_both_sides_of_the_default(
+    plan: timers.Plan,
+) -> None:
+    assert timers.make_plan(SESSIONS, SEED, MAX_DELAY) == plan
+    assert timers.make_plan(SESSIONS, SEED + 1, MAX_DELAY) != plan
+    budgets = {session.budget_minutes for session in plan.sessions}
+    assert min(budgets) < timers.DEFAULT_BUDGET_MINUTES < max(budgets)
+    offsets = [session.created_offset_seconds for session in plan.sessions]
+    assert len(set(offsets)) == len(offsets)
+    assert all(0 < offset < timers.SPREAD_MINUTES * 60 for offset in offsets)
+
+
+def test_every_run_stops_every_session_and_its_records_agree(
+    records: dict[str, timers.RunRecord],
+) -> None:
+    for record in records.values():
+        assert len(record.sessions) == SESSIONS, record.mode.key
+        assert all(s.stop_called is not None for s in record.sessions), record.mode.key
+        assert record.failures == []
+        # The stop the outcome reports is the one the emulator recorded.
+        assert record.stop_mismatches == []
+        # Timers are armed for every session when they are on, and for none when off.
+        assert record.armed == (SESSIONS if record.mode.timers else 0), record.mode.key
+        assert record.deadline_mismatches == []
+
+
+def test_the_timer_stops_each_session_within_the_modelled_firing_delay(
+    records: dict[str, timers.RunRecord],
+) -> None:
+    record = records[timers.TIMERS.key]
+    assert {s.stopped_by for s in record.sessions} == {"expiry"}
+    assert record.sweeps == 0
+    # Warning and expiry for each session, no other firing.
+    assert record.fired == 2 * SESSIONS
+    for session in record.sessions:
+        assert 0 <= session.overshoot_seconds < MAX_DELAY, session.name
+        # Billed until the stop call plus the emulator's STOPPING phase, nothing more.
+        billed_past = session.minutes_billed_past(session.deadline) * 60
+        stopping = Timings().stopping
+        assert billed_past == pytest.approx(session.overshoot_seconds + stopping, abs=0.7)
+
+
+def test_the_sweep_alone_stops_each_session_within_one_interval_of_its_max_age(
+    records: dict[str, timers.RunRecord], plan: timers.Plan
+) -> None:
+    record = records[timers.SWEEP_ONLY.key]
+    assert {s.stopped_by for s in record.sessions} == {"schedule"}
+    assert record.fired == 0
+    for session in record.sessions:
+        late = session.overshoot_against(
+            timers.deadline_of(session.created, timers.DEFAULT_BUDGET_MINUTES)
+        )
+        assert START_DELAY < late <= START_DELAY + SWEEP_INTERVAL, session.name
+        # On a sweep tick of the emulator's clock.
+        assert session.stop_called is not None
+        ticks_from_start = session.stop_called - (
+            session.created - plan.by_name()[session.name].created_offset_seconds
+        )
+        assert (ticks_from_start - plan.sweep_phase_seconds) % SWEEP_INTERVAL == 0
+
+
+def test_with_the_sweep_as_backstop_no_session_is_stopped_late(
+    records: dict[str, timers.RunRecord],
+) -> None:
+    record = records[timers.TIMERS_WITH_SWEEP.key]
+    for session in record.sessions:
+        assert session.overshoot_seconds < MAX_DELAY, session.name
+        if session.stopped_by == "expiry":
+            assert session.overshoot_seconds >= 0, session.name
+
+
+def test_the_report_compares_the_timer_with_the_sweep_alone(
+    plan: timers.Plan, records: dict[str, timers.RunRecord]
+) -> None:
+    report = timers.report(plan, records)
+    json.dumps(report)  # printable as `make bench` prints it
+    assert report["seed"] == SEED
+    assert report["target_met"] is True
+    assert report["target_misses"] == 0
+    for key, mode in (
+        ("timers", timers.TIMERS),
+        ("sweep_only", timers.SWEEP_ONLY),
+        ("timers_with_sweep", timers.TIMERS_WITH_SWEEP),
+    ):
+        run = report["runs"][key]
+        assert run["explained"] == mode.explained
+        assert run["stopped"] == SESSIONS
+        figures = run["against_each_sessions_deadline"]
+        spread = figures["overshoot_s"]
+        assert spread["min"] <= spread["median"] <= spread["p90"] <= spread["p99"]
+        assert spread["p99"] <= spread["max"]
+    timer_run = report["runs"]["timers"]["against_each_sessions_deadline"]
+    assert timer_run["share_within_60s"] == 1.0
+    assert timer_run["stopped_early"] == 0
+    same = report["sweep_minus_timer_same_budget"]
+    assert same["device_minutes_per_forgotten_session"] > 0
+    assert same["median_overshoot_ratio_sweep_over_timer"] > 1
+    assert same[f"usd_per_{SESSIONS}_sessions"] == pytest.approx(
+        same["device_minutes_per_forgotten_session"] * timers.PRICE_PER_DEVICE_MINUTE * SESSIONS,
+        abs=0.01 * SESSIONS,
+    )
+    assert report["sweep_minus_timer_project_budgets"]["baseline"]
+
+
+def test_the_firing_delay_is_seeded_per_session_and_action_and_bounded() -> None:
+    delay = timers.FiringDelay(seed=7, max_seconds=MAX_DELAY)
+    delay.session_names["arn:1"] = "forgotten-001"
+    same = timers.FiringDelay(seed=7, max_seconds=MAX_DELAY)
+    same.session_names["arn:other-run"] = "forgotten-001"
+
+    def schedule(arn: str, action: str) -> _Schedule:
+        return _Schedule(
+            name="expiry-x",
+            arn="arn:s",
+            expression="at(2026-11-28T03:04:05)",
+            at=0.0,
+            state="ENABLED",
+            input=json.dumps({"action": action, "arn": arn}),
+            action_after_completion="DELETE",
+        )
+
+    first = delay.seconds(schedule("arn:1", "expire"))
+    assert first == same.seconds(schedule("arn:other-run", "expire"))
+    assert first != delay.seconds(schedule("arn:1", "warn"))
+    assert timers.FiringDelay(seed=7, max_seconds=0).seconds(schedule("arn:1", "expire")) == 0
+    draws = [
+        timers.FiringDelay(seed, MAX_DELAY).seconds(schedule("arn:1", "expire"))
+        for seed in random.Random(1).sample(range(10**6), 200)
+    ]
+    assert all(0 <= d < MAX_DELAY for d in draws)
+    assert max(draws) - min(draws) > MAX_DELAY / 2
