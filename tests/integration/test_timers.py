@@ -512,7 +512,8 @@ def test_the_sweep_arms_missing_timers_and_stops_sessions_past_their_tag_budget(
 
     summary = invoke(load_event("scheduled_event.json"))
 
-    assert summary["timers"] == {"armed": 1, "failed": 0, "stoppedOverdue": 1}
+    # The overdue session is past its deadline, so the sweep itself selects it.
+    assert summary["timers"] == {"armed": 1, "failed": 0, "stoppedOverdue": 0}
     assert summary["outcomes"] == {"STOPPED": 1}
     expiry, _ = schedules.of(young["arn"])
     assert expiry is not None
@@ -603,3 +604,76 @@ def test_a_tag_changed_after_the_cache_window_is_read_again(
     expiry, _ = schedules.of(later["arn"])
     assert expiry is not None
     assert expiry.input["budgetMinutes"] == 30
+
+
+# -- the sweep keeps each session's deadline ---------------------------------------------------
+
+
+def test_a_default_sweep_stops_by_each_sessions_deadline_not_by_one_age(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    load_event: Callable[[str], dict[str, Any]],
+) -> None:
+    long_budget, past_long, short_budget = world.populate(
+        [
+            SessionSpec("perf", 90, "profiling"),
+            SessionSpec("perf", 125, "profiling-forgotten"),
+            SessionSpec("checkout", 20, "quick-check"),
+        ]
+    )
+    world.emulator.tag_resource(world.project("perf"), {"session-stopper:max-minutes": "120"})
+    world.emulator.tag_resource(world.project("checkout"), {"session-stopper:max-minutes": "15"})
+
+    summary = invoke(load_event("scheduled_event.json"))
+
+    assert summary["selection"] == "deadline"
+    assert world.status(long_budget["arn"]) == "RUNNING", "90 minutes of a 120-minute budget"
+    assert world.status(past_long["arn"]) in {"STOPPING", "COMPLETED"}
+    assert world.status(short_budget["arn"]) in {"STOPPING", "COMPLETED"}
+    assert summary["outcomes"] == {"STOPPED": 2}
+
+
+def test_a_default_sweep_leaves_an_extended_session_to_its_new_deadline(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    api_event: Callable[..., dict[str, Any]],
+    load_event: Callable[[str], dict[str, Any]],
+) -> None:
+    near = world.populate([SessionSpec("alpha", 50, "needs-more-time")])[0]
+    invoke(created_event(near, with_arn=True))
+    assert extend(api_event, {"arn": near["arn"], "minutes": 30})[0] == 200
+
+    with frozen_clock(created_at(near) + minutes(75)):
+        summary = invoke(load_event("scheduled_event.json"))
+    assert summary["outcomes"] == {}
+    assert world.status(near["arn"]) == "RUNNING"
+
+    with frozen_clock(created_at(near) + minutes(91)):
+        summary = invoke(load_event("scheduled_event.json"))
+    assert summary["outcomes"] == {"STOPPED": 1}
+
+
+def test_a_sweep_that_names_an_age_stops_by_that_age_whatever_the_budgets(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    [session] = world.populate([SessionSpec("perf", 90, "profiling")])
+    world.emulator.tag_resource(world.project("perf"), {"session-stopper:max-minutes": "120"})
+    answer = invoke(api_event({"maxAgeMinutes": 60}, path="/sweeps", resource="/sweeps"))
+    body = json.loads(answer["body"])
+    assert (body["selection"], body["outcomes"]) == ("age", {"STOPPED": 1})
+    assert world.status(session["arn"]) in {"STOPPING", "COMPLETED"}
+
+
+def test_a_sweep_by_age_stops_a_session_without_a_timer_that_is_past_its_deadline(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    [overdue] = world.populate([SessionSpec("beta", 40, "overdue")])
+    world.emulator.tag_resource(world.project("beta"), {"session-stopper:max-minutes": "30"})
+    answer = invoke(api_event({"maxAgeMinutes": 90}, path="/sweeps", resource="/sweeps"))
+    body = json.loads(answer["body"])
+    assert body["timers"] == {"armed": 0, "failed": 0, "stoppedOverdue": 1}
+    assert world.status(overdue["arn"]) in {"STOPPING", "COMPLETED"}

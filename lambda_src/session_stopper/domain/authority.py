@@ -83,6 +83,7 @@ class Authority:
             max_age_minutes=max_age,
             project_arns=tuple(dict.fromkeys(command.project_arns or self.projects)),
             dry_run=self.dry_run or command.dry_run is True,
+            by_deadline=command.max_age_minutes is None,
         )
 
     def kill_switch_policy(self) -> SweepPolicy:

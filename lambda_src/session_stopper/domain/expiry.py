@@ -137,6 +137,17 @@ class Expiry:
             return self._announce(self._not_armed(session.arn, origin, error.code, error))
         return None if armed else self.arm(session, origin)
 
+    def armed_deadline(self, session_arn: str) -> datetime | None:
+        """The deadline the session's timer holds, None without one. When Scheduler cannot say,
+        None too: the budget's deadline has passed, and the sweep is the backstop for exactly
+        the times Scheduler fails."""
+        try:
+            armed = self._timers.current(session_arn)
+        except SchedulerError as error:
+            logger.warning("cannot read a timer; its budget applies", extra={"code": error.code})
+            return None
+        return armed.deadline_at if armed else None
+
     def on_stopped(self, session_arn: str) -> None:
         """Someone (we included) stopped the session: its timers have nothing left to do."""
         self._timers.disarm(session_arn)

@@ -26,7 +26,8 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
-from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
+from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
+from session_stopper.domain.timers import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
@@ -115,6 +116,7 @@ class _Report:
             dry_run=policy.dry_run,
             kill_switch=policy.kill_switch,
             max_age_minutes=None if policy.kill_switch else policy.max_age_minutes,
+            selection=policy.selection,
             scope=list(policy.project_arns),
             inventory=self.inventory.counts(),
             outcomes=dict(tally.outcomes),
@@ -237,35 +239,57 @@ class Sweeper:
             if sessions is None:
                 inventory.projects_not_reached = projects[index:]
                 break
-            exempt = self._project_exempt(project_arn, origin, inventory, tally)
-            if exempt is None:
+            budget = self._project_budget(project_arn, origin, inventory, tally)
+            if budget is None:
                 continue
             inventory.projects_listed += 1
             inventory.sessions_seen += len(sessions)
             active = [session for session in sessions if selection.is_active(session)]
             inventory.sessions_active += len(active)
-            chosen = selection.select(active, policy, now)
+            chosen = self._choose(active, policy, budget, now)
             for session in chosen:
                 inventory.selected.setdefault(session.arn, session)
-                if exempt:
+                if budget.exempt:
                     inventory.exempt.add(session.arn)
-            if not exempt:
+            if not budget.exempt:
                 picked = {session.arn for session in chosen}
                 inventory.unselected += [s for s in active if s.arn not in picked]
         return inventory
 
-    def _project_exempt(
+    def _project_budget(
         self, project_arn: str, origin: Origin, inventory: _Inventory, tally: _Tally
-    ) -> bool | None:
-        """Whether the project is tagged exempt; None (reported) when its tags cannot be read:
+    ) -> Budget | None:
+        """The project's session budget (tags); None (reported) when its tags cannot be read:
         a sweep must not guess an exemption either way."""
         if self._budgets is None:
-            return False
+            return Budget(self._settings.sweep_max_age_minutes, "default")
         try:
-            return self._budgets.of_project(project_arn).exempt
+            return self._budgets.of_project(project_arn)
         except DeviceFarmError as error:
             self._report_unlisted(project_arn, error, origin, inventory, tally)
             return None
+
+    def _choose(
+        self,
+        active: list[RemoteAccessSession],
+        policy: SweepPolicy,
+        budget: Budget,
+        now: datetime,
+    ) -> list[RemoteAccessSession]:
+        """By deadline for a sweep that names no age; by age for one that does (and for an
+        exempt project, whose sessions are then reported as SKIPPED, like protected names)."""
+        if budget.minutes is None or not policy.by_deadline:
+            return selection.select(active, policy, now)
+        minutes = budget.minutes
+        return [session for session in active if self._past_deadline(session, minutes, now)]
+
+    def _past_deadline(self, session: RemoteAccessSession, minutes: int, now: datetime) -> bool:
+        created = session.created or session.started
+        if created is None or deadline_of(created, minutes) > now:
+            return False
+        # Its owner may have moved the deadline: then the armed timer has the last word.
+        moved = self._expiry.armed_deadline(session.arn) if self._expiry else None
+        return moved is None or moved <= now
 
     def _sessions_in_time(
         self, project_arn: str, deadline: Deadline

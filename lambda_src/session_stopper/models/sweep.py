@@ -41,6 +41,18 @@ class SweepPolicy(BaseModel):
     project_arns: tuple[str, ...]
     dry_run: bool
     kill_switch: bool = False
+    # A sweep that names no age stops what is past its deadline: created + its project's budget,
+    # or later if its owner extended it. One that names an age stops by that age.
+    by_deadline: bool = False
+
+    @property
+    def selection(self) -> Selection:
+        if self.kill_switch:
+            return "killSwitch"
+        return "deadline" if self.by_deadline else "age"
+
+
+Selection = Literal["deadline", "age", "killSwitch"]
 
 
 class SweepCounts(ContractModel):
@@ -91,6 +103,11 @@ class SweepSummary(ContractModel):
     dry_run: bool = Field(alias="dryRun")
     kill_switch: bool = Field(alias="killSwitch")
     max_age_minutes: float | None = Field(alias="maxAgeMinutes")
+    selection: Selection = Field(
+        "age",
+        description="deadline: past created + the project's budget (or the extended deadline); "
+        "age: older than maxAgeMinutes; killSwitch: every active session",
+    )
     scope: list[SafeText] = Field(description="project ARNs swept; empty means every project")
     inventory: SweepCounts
     outcomes: dict[str, int] = Field(description="count of outcome messages by outcome")
