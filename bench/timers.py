@@ -21,23 +21,25 @@ rule's own firing jitter is not modelled: its ticks are exact, which flatters th
 The runs (the same sessions, created at the same moments):
 - `timers`: sessionTimers on, no sweep invoked: the timer alone, which the issue's target is
   about (every session stopped within 60 s of its deadline).
-- `sweep_only`: sessionTimers off (TIMER_SCHEDULE_GROUP empty, as `sessionTimers: false`
-  deploys it), the default sweep (`rate(15 minutes)`, first tick at a seeded phase, max age =
-  the default budget, age counted from `started`). The sweep knows no per-project budget, so it
-  is measured twice: against each session's deadline (what the tags ask for, which only timers
-  can honour) and against the deadline a timer would give every session under the default
-  budget, `created` + 60 min (like for like: what remains is the sweep's granularity, plus the
-  minute from `created` to `started`, where its age starts).
+- `sweep_only`, the baseline: sessionTimers off (TIMER_SCHEDULE_GROUP empty, as
+  `sessionTimers: false` deploys it), the default sweep alone (`rate(15 minutes)`, first tick at
+  a seeded phase). A sweep that names no `maxAgeMinutes` (the scheduled one) selects each active
+  session past its deadline, `created` + its project's budget (the tag, else the default), and
+  reads the tags with timers off too: the same deadlines as the timers, met at the next tick
+  instead (0 to 15 min late). Each sweep's summary is checked to say `selection: deadline`.
 - `timers_with_sweep`: both, as a default deploy runs them: the sweep stays as the backstop.
+
+Every run is measured against each session's own deadline; nothing may be stopped before it.
 
 Sources: the stop moment of a session is the `occurredAt` of the function's STOPPED outcome for
 it, read back from the outcome topic (the function's clock is the emulator's), checked against
 the emulator's record (`stopped` = the stop call + the STOPPING phase); billing comes from the
 emulator's `deviceMinutes.metered`: the minutes past a deadline are those billed after it
-(the STOPPING phase included), 0 for a session stopped before it, and cost $0.17 each. In the
-timer runs each deadline is also checked against the one the function armed (its `timer` ARMED
-message). Every session is metered, and the emulator's metered slots are as many as the sessions:
-the account's concurrency queue is not what is measured.
+(the STOPPING phase included), and cost $0.17 each. In the timer runs each deadline is also
+checked against the one the function armed (its `timer` ARMED message). Every session is
+metered, and the emulator's metered slots are as many as the sessions: the account's
+concurrency queue is not what is measured. The output is the same on every run of a seed,
+except `wall_s` (the run's wall-clock time).
 """
 
 from __future__ import annotations
@@ -265,8 +267,9 @@ SWEEP_ONLY = Mode(
     timers=False,
     sweeps=True,
     explained=(
-        "baseline: sessionTimers off, the default sweep alone (rate(15 minutes), stops sessions "
-        f"whose age from `started` exceeds {DEFAULT_BUDGET_MINUTES} min; project tags unused)"
+        "baseline: sessionTimers off, the default sweep alone (rate(15 minutes)), which stops "
+        "each session past created + its project's budget (the tag, else the default "
+        f"{DEFAULT_BUDGET_MINUTES} min): the timers' deadlines, met at the sweep's next tick"
     ),
 )
 TIMERS_WITH_SWEEP = Mode(
@@ -274,8 +277,9 @@ TIMERS_WITH_SWEEP = Mode(
     timers=True,
     sweeps=True,
     explained=(
-        "as a default deploy runs: timers on, and the default sweep as the backstop (it selects "
-        f"by age > {DEFAULT_BUDGET_MINUTES} min, whatever the project's budget)"
+        "as a default deploy runs: timers on, and the default sweep as the backstop (it stops "
+        "what is past the same deadline, so a tick between a deadline and its timer's firing "
+        "stops the session first)"
     ),
 )
 MODES = (TIMERS, SWEEP_ONLY, TIMERS_WITH_SWEEP)
@@ -296,19 +300,17 @@ class SessionResult:
 
     @property
     def overshoot_seconds(self) -> float:
-        """Stop call minus deadline (the end of the session when nothing stopped it)."""
+        """Stop call minus deadline (the end of the session when nothing stopped it); negative
+        for a stop before the deadline, which no run may make."""
         moment = self.stop_called if self.stop_called is not None else self.completed
         return moment - self.deadline
 
-    def overshoot_against(self, deadline: float) -> float:
-        moment = self.stop_called if self.stop_called is not None else self.completed
-        return moment - deadline
-
-    def minutes_billed_past(self, deadline: float) -> float:
-        """Metered minutes the emulator billed after `deadline` (0 for a stop before it)."""
+    @property
+    def minutes_billed_past_deadline(self) -> float:
+        """Metered minutes the emulator billed after the deadline (0 for a stop before it)."""
         if self.started is None:
             return 0.0
-        allowed = max(0.0, deadline - self.started) / 60.0
+        allowed = max(0.0, self.deadline - self.started) / 60.0
         return max(0.0, self.metered_minutes - allowed)
 
 
@@ -319,6 +321,7 @@ class RunRecord:
     deadline_mismatches: list[str] = field(default_factory=list)  # ARMED deadline != ours
     stop_mismatches: list[str] = field(default_factory=list)  # outcome vs emulator record
     failures: list[str] = field(default_factory=list)  # deliveries or firings that raised
+    sweep_selections: Counter[str] = field(default_factory=Counter)  # summaries' `selection`
     armed: int = 0  # sessions the function announced a timer for (ARMED)
     fired: int = 0
     sweeps: int = 0
@@ -399,8 +402,9 @@ def run_mode(plan: Plan, mode: Mode) -> RunRecord:
                 )
                 delay.session_names[answer["remoteAccessSession"]["arn"]] = session.name
             elif action == "sweep":
-                stack.invoke(scheduled_event())
+                summary = stack.invoke(scheduled_event())
                 record.sweeps += 1
+                record.sweep_selections[str(summary.get("selection"))] += 1
             messages += drain(sqs, tap)
         listed = [
             s
@@ -477,37 +481,27 @@ def distribution(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def figures(
-    sessions: Sequence[SessionResult], deadline: Callable[[SessionResult], float]
-) -> dict[str, Any]:
-    """Overshoot and cost of a run against the deadlines `deadline` gives."""
-    overshoot = [s.overshoot_against(deadline(s)) for s in sessions]
-    past = [s.minutes_billed_past(deadline(s)) for s in sessions]
-    early = [-o / 60 for o in overshoot if o < 0]
-    minutes = statistics.fmean(past)
+def minutes_past_deadline_mean(sessions: Sequence[SessionResult]) -> float:
+    return statistics.fmean(s.minutes_billed_past_deadline for s in sessions)
+
+
+def figures(sessions: Sequence[SessionResult]) -> dict[str, Any]:
+    """Overshoot and cost of a run against each session's own deadline."""
+    overshoot = [s.overshoot_seconds for s in sessions]
+    minutes = minutes_past_deadline_mean(sessions)
     return {
         "overshoot_s": distribution(overshoot),
         "share_within_60s": round(
-            sum(abs(o) <= ON_TIME_SECONDS for o in overshoot) / len(overshoot), 3
+            sum(0 <= o <= ON_TIME_SECONDS for o in overshoot) / len(overshoot), 3
         ),
-        "stopped_early": len(early),
-        "minutes_cut_short_mean": round(statistics.fmean(early), 1) if early else 0.0,
         "device_minutes_past_deadline_mean": round(minutes, 2),
         "usd_past_deadline_mean": round(minutes * PRICE_PER_DEVICE_MINUTE, 2),
     }
 
 
-def _own_deadline(session: SessionResult) -> float:
-    return session.deadline
-
-
-def _default_deadline(session: SessionResult) -> float:
-    return deadline_of(session.created, DEFAULT_BUDGET_MINUTES)
-
-
 def summarize(record: RunRecord) -> dict[str, Any]:
     sessions = record.sessions
-    summary: dict[str, Any] = {
+    return {
         "explained": record.mode.explained,
         "stopped": sum(s.stop_called is not None for s in sessions),
         "stopped_by": dict(Counter(s.stopped_by for s in sessions)),
@@ -515,71 +509,56 @@ def summarize(record: RunRecord) -> dict[str, Any]:
         "schedules_fired": record.fired,
         "sweeps": record.sweeps,
         "checks": {
+            "stopped_before_deadline": sum(s.overshoot_seconds < 0 for s in sessions),
+            "sweeps_not_selecting_by_deadline": record.sweeps - record.sweep_selections["deadline"],
             "armed_deadline_differs": len(record.deadline_mismatches),
             "stop_not_in_emulator_record": len(record.stop_mismatches),
             "invocations_failed": len(record.failures),
         },
         "wall_s": round(record.wall_seconds, 1),
-        "against_each_sessions_deadline": figures(sessions, _own_deadline),
+        "against_each_sessions_deadline": figures(sessions),
     }
-    if not record.mode.timers:
-        summary["against_the_default_budget"] = figures(sessions, _default_deadline)
-    return summary
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 1) if denominator > 0 else None
 
 
-def compare(plan: Plan, records: dict[str, RunRecord]) -> dict[str, Any]:
-    timers, sweep = records[TIMERS.key], records[SWEEP_ONLY.key]
-    count = len(plan.sessions)
-    # Like for like: the timer against each session's deadline, the sweep against the deadline
-    # the default budget gives every session (the sweep's own max age); how late a timer fires
-    # does not depend on the budget.
-    timer_fig = figures(timers.sessions, _own_deadline)
-    sweep_same = figures(sweep.sessions, _default_deadline)
-    sweep_own = figures(sweep.sessions, _own_deadline)
-    timer_minutes = timer_fig["device_minutes_past_deadline_mean"]
-
-    def difference(other: dict[str, Any], baseline: str) -> dict[str, Any]:
-        minutes = other["device_minutes_past_deadline_mean"] - timer_minutes
-        compared = {
-            "baseline": baseline,
-            "device_minutes_per_forgotten_session": round(minutes, 2),
-            "usd_per_forgotten_session": round(minutes * PRICE_PER_DEVICE_MINUTE, 2),
-            f"usd_per_{count}_sessions": round(minutes * PRICE_PER_DEVICE_MINUTE * count, 2),
-            "minutes_past_deadline_ratio_sweep_over_timer": _ratio(
-                other["device_minutes_past_deadline_mean"], timer_minutes
-            ),
-        }
-        if other["stopped_early"] == 0:  # a median over early and late stops means little
-            compared["median_overshoot_ratio_sweep_over_timer"] = _ratio(
-                other["overshoot_s"]["median"], timer_fig["overshoot_s"]["median"]
-            )
-        return compared
-
-    timer_overshoot = [s.overshoot_seconds for s in timers.sessions]
+def compare(records: dict[str, RunRecord]) -> dict[str, Any]:
+    """The sweep-only baseline minus the timers, both against each session's own deadline: the
+    same deadlines now, so what differs is only how late each stop comes."""
+    timers, sweep = records[TIMERS.key].sessions, records[SWEEP_ONLY.key].sessions
+    timer_minutes = minutes_past_deadline_mean(timers)
+    sweep_minutes = minutes_past_deadline_mean(sweep)
+    minutes = sweep_minutes - timer_minutes
+    timer_overshoot = [s.overshoot_seconds for s in timers]
     return {
         "target": (
             f"timers: every session stopped within {ON_TIME_SECONDS:g} s after its deadline "
             "(Scheduler's documented precision)"
         ),
-        "target_met": all(s.stop_called is not None for s in timers.sessions)
+        "target_met": all(s.stop_called is not None for s in timers)
         and all(0 <= o <= ON_TIME_SECONDS for o in timer_overshoot),
         "target_misses": sum(
             s.stop_called is None or not 0 <= o <= ON_TIME_SECONDS
-            for s, o in zip(timers.sessions, timer_overshoot, strict=True)
+            for s, o in zip(timers, timer_overshoot, strict=True)
         ),
-        "sweep_minus_timer_same_budget": difference(
-            sweep_same,
-            f"sweep alone against created + {DEFAULT_BUDGET_MINUTES} min for every session: the "
-            "deadline of the default budget, the sweep's own max age (like for like)",
-        ),
-        "sweep_minus_timer_project_budgets": difference(
-            sweep_own,
-            "sweep alone against each session's project budget, which only timers read",
-        ),
+        "sweep_minus_timer": {
+            "explained": (
+                "the sweep-only baseline minus the timers, per forgotten session and per 100 "
+                "(device-minutes billed past each session's deadline, created + its project's "
+                f"budget, at ${PRICE_PER_DEVICE_MINUTE:g} each)"
+            ),
+            "device_minutes_per_forgotten_session": round(minutes, 2),
+            "usd_per_forgotten_session": round(minutes * PRICE_PER_DEVICE_MINUTE, 2),
+            "device_minutes_per_100_sessions": round(minutes * 100, 1),
+            "usd_per_100_sessions": round(minutes * PRICE_PER_DEVICE_MINUTE * 100, 2),
+            "median_overshoot_ratio_sweep_over_timer": _ratio(
+                statistics.median(s.overshoot_seconds for s in sweep),
+                statistics.median(timer_overshoot),
+            ),
+            "minutes_past_deadline_ratio_sweep_over_timer": _ratio(sweep_minutes, timer_minutes),
+        },
     }
 
 
@@ -616,13 +595,14 @@ def report(plan: Plan, records: dict[str, RunRecord]) -> dict[str, Any]:
         ),
         "sweep_schedule": (
             f"every {SWEEP_INTERVAL_MINUTES} min from +{plan.sweep_phase_seconds} s, exact; "
-            f"max age {DEFAULT_BUDGET_MINUTES} min from `started` (a minute after `created`)"
+            "no maxAgeMinutes, so it stops each active session past created + its project's "
+            "budget (selection: deadline)"
         ),
         "price_per_device_minute_usd": PRICE_PER_DEVICE_MINUTE,
         "runs": {key: summarize(record) for key, record in records.items()},
     }
     if TIMERS.key in records and SWEEP_ONLY.key in records:
-        result.update(compare(plan, records))
+        result.update(compare(records))
     return result
 
 

@@ -20,8 +20,6 @@ from local.scheduler_runner import _Schedule
 SESSIONS = 10
 SEED = timers.SEED
 MAX_DELAY = timers.FIRING_DELAY_MAX_SECONDS
-# The sweep's age counts from `started`, which the emulator sets this long after `created`.
-START_DELAY = 60.0
 SWEEP_INTERVAL = timers.SWEEP_INTERVAL_MINUTES * 60
 
 
@@ -59,6 +57,18 @@ def test_every_run_stops_every_session_and_its_records_agree(
         # Timers are armed for every session when they are on, and for none when off.
         assert record.armed == (SESSIONS if record.mode.timers else 0), record.mode.key
         assert record.deadline_mismatches == []
+        # Every sweep selects by deadline: the scheduled one names no maxAgeMinutes.
+        assert record.sweep_selections == ({"deadline": record.sweeps} if record.sweeps else {})
+        assert record.sweeps > 0 if record.mode.sweeps else record.sweeps == 0
+
+
+def test_no_run_stops_a_session_before_its_deadline(
+    records: dict[str, timers.RunRecord],
+) -> None:
+    for record in records.values():
+        for session in record.sessions:
+            assert session.overshoot_seconds >= 0, (record.mode.key, session.name)
+        assert timers.summarize(record)["checks"]["stopped_before_deadline"] == 0
 
 
 def test_the_timer_stops_each_session_within_the_modelled_firing_delay(
@@ -72,38 +82,42 @@ def test_the_timer_stops_each_session_within_the_modelled_firing_delay(
     for session in record.sessions:
         assert 0 <= session.overshoot_seconds < MAX_DELAY, session.name
         # Billed until the stop call plus the emulator's STOPPING phase, nothing more.
-        billed_past = session.minutes_billed_past(session.deadline) * 60
+        billed_past = session.minutes_billed_past_deadline * 60
         stopping = Timings().stopping
         assert billed_past == pytest.approx(session.overshoot_seconds + stopping, abs=0.7)
 
 
-def test_the_sweep_alone_stops_each_session_within_one_interval_of_its_max_age(
+def test_the_sweep_alone_stops_each_session_at_the_first_tick_past_its_own_deadline(
     records: dict[str, timers.RunRecord], plan: timers.Plan
 ) -> None:
     record = records[timers.SWEEP_ONLY.key]
     assert {s.stopped_by for s in record.sessions} == {"schedule"}
     assert record.fired == 0
+    planned = plan.by_name()
     for session in record.sessions:
-        late = session.overshoot_against(
-            timers.deadline_of(session.created, timers.DEFAULT_BUDGET_MINUTES)
-        )
-        assert START_DELAY < late <= START_DELAY + SWEEP_INTERVAL, session.name
+        # The project's budget, not the default one: the sweep reads the tag with timers off.
+        assert session.deadline == session.created + planned[session.name].budget_minutes * 60
+        # Created on a whole second, so the deadline is exact (no rounding up) and the sweep,
+        # selecting by `created`, stops the session at the first tick at or after it.
+        assert 0 <= session.overshoot_seconds < SWEEP_INTERVAL, session.name
         # On a sweep tick of the emulator's clock.
         assert session.stop_called is not None
-        ticks_from_start = session.stop_called - (
-            session.created - plan.by_name()[session.name].created_offset_seconds
-        )
-        assert (ticks_from_start - plan.sweep_phase_seconds) % SWEEP_INTERVAL == 0
+        start = session.created - planned[session.name].created_offset_seconds
+        assert (session.stop_called - start - plan.sweep_phase_seconds) % SWEEP_INTERVAL == 0
+        # Billed until the stop call plus the emulator's STOPPING phase, nothing more.
+        billed_past = session.minutes_billed_past_deadline * 60
+        stopping = Timings().stopping
+        assert billed_past == pytest.approx(session.overshoot_seconds + stopping, abs=0.7)
 
 
 def test_with_the_sweep_as_backstop_no_session_is_stopped_late(
     records: dict[str, timers.RunRecord],
 ) -> None:
     record = records[timers.TIMERS_WITH_SWEEP.key]
+    assert {s.stopped_by for s in record.sessions} <= {"expiry", "schedule"}
     for session in record.sessions:
-        assert session.overshoot_seconds < MAX_DELAY, session.name
-        if session.stopped_by == "expiry":
-            assert session.overshoot_seconds >= 0, session.name
+        # Whichever stops it (the timer, or a tick before the timer's late firing), in time.
+        assert 0 <= session.overshoot_seconds < MAX_DELAY, session.name
 
 
 def test_the_report_compares_the_timer_with_the_sweep_alone(
@@ -126,17 +140,34 @@ def test_the_report_compares_the_timer_with_the_sweep_alone(
         spread = figures["overshoot_s"]
         assert spread["min"] <= spread["median"] <= spread["p90"] <= spread["p99"]
         assert spread["p99"] <= spread["max"]
+        assert run["checks"] == {
+            "stopped_before_deadline": 0,
+            "sweeps_not_selecting_by_deadline": 0,
+            "armed_deadline_differs": 0,
+            "stop_not_in_emulator_record": 0,
+            "invocations_failed": 0,
+        }
     timer_run = report["runs"]["timers"]["against_each_sessions_deadline"]
+    sweep_run = report["runs"]["sweep_only"]["against_each_sessions_deadline"]
     assert timer_run["share_within_60s"] == 1.0
-    assert timer_run["stopped_early"] == 0
-    same = report["sweep_minus_timer_same_budget"]
-    assert same["device_minutes_per_forgotten_session"] > 0
-    assert same["median_overshoot_ratio_sweep_over_timer"] > 1
-    assert same[f"usd_per_{SESSIONS}_sessions"] == pytest.approx(
-        same["device_minutes_per_forgotten_session"] * timers.PRICE_PER_DEVICE_MINUTE * SESSIONS,
-        abs=0.01 * SESSIONS,
+    assert sweep_run["overshoot_s"]["max"] < SWEEP_INTERVAL
+    headline = report["sweep_minus_timer"]
+    minutes = headline["device_minutes_per_forgotten_session"]
+    assert minutes == pytest.approx(
+        sweep_run["device_minutes_past_deadline_mean"]
+        - timer_run["device_minutes_past_deadline_mean"],
+        abs=0.011,
     )
-    assert report["sweep_minus_timer_project_budgets"]["baseline"]
+    assert minutes > 0
+    assert headline["usd_per_forgotten_session"] == pytest.approx(
+        minutes * timers.PRICE_PER_DEVICE_MINUTE, abs=0.01
+    )
+    assert headline["device_minutes_per_100_sessions"] == pytest.approx(minutes * 100, abs=0.6)
+    assert headline["usd_per_100_sessions"] == pytest.approx(
+        minutes * timers.PRICE_PER_DEVICE_MINUTE * 100, abs=0.1
+    )
+    assert headline["median_overshoot_ratio_sweep_over_timer"] > 1
+    assert headline["minutes_past_deadline_ratio_sweep_over_timer"] > 1
 
 
 def test_the_firing_delay_is_seeded_per_session_and_action_and_bounded() -> None:
