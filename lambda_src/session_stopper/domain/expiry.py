@@ -48,6 +48,8 @@ from session_stopper.models.timer import (
 from session_stopper.observability import logger
 
 TAGS_UNREADABLE = "TAGS_UNREADABLE"
+# The example in a warning's extend hint: a useful step, never more than what is left.
+SUGGESTED_EXTENSION_MINUTES = 15
 
 
 class ExtensionRefusedError(Exception):
@@ -251,7 +253,8 @@ class Expiry:
         if minutes < 1:
             return None
         return ExtendHint(
-            body={"arn": session.arn, "minutes": min(minutes, 15)}, max_minutes=minutes
+            body={"arn": session.arn, "minutes": min(minutes, SUGGESTED_EXTENSION_MINUTES)},
+            max_minutes=minutes,
         )
 
     # -- extending ---------------------------------------------------------------------------
