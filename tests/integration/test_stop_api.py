@@ -162,7 +162,15 @@ def test_repeats_within_the_window_get_the_first_outcome(
     second_event["requestContext"]["requestId"] = "another-request"
     second = lambda_handler(second_event, FakeLambdaContext())
 
-    assert json.loads(second["body"]) == first["json"]
+    replayed = json.loads(second["body"])
+    assert replayed["replay"] is True, "a repeat says it is one"
+    assert replayed["replayedFor"] == {"kind": "api", "id": "another-request"}
+    assert replayed["trigger"] == first["json"]["trigger"], "the trigger that caused it"
+    unchanged = {k: v for k, v in replayed.items() if k not in {"replay", "replayedFor"}}
+    assert unchanged == {
+        k: v for k, v in first["json"].items() if k not in {"replay", "replayedFor"}
+    }
+    assert first["json"]["replay"] is False
     assert len(outcome_sink.published()) == 1
 
 

@@ -140,7 +140,7 @@ class StopService:
                 message = signal.message
             if message.correlation_id != origin.correlation_id:
                 logger.info("repeat inside the idempotency window: first outcome returned")
-                return message
+                return message.model_copy(update={"replay": True, "replayed_for": origin.trigger})
             self.publish(message)
             if self._timers and message.outcome in _ENDED_OUTCOMES:
                 self._timers.disarm(arn)

@@ -27,12 +27,15 @@ from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
+from session_stopper.domain.sweep_listing import MAX_LISTED_SESSIONS, planned_session
 from session_stopper.domain.timers import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import (
+    ListingFailure,
+    PlannedSession,
     RunningSweep,
     SweepCounts,
     SweepPolicy,
@@ -43,6 +46,7 @@ from session_stopper.models.timer import TimerMessage, TimerStatus
 from session_stopper.observability import logger
 
 IN_PROGRESS = "IN_PROGRESS"
+ALL_PROJECTS = "*"  # in projectsFailed: ListProjects itself failed
 UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
 MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
 
@@ -51,6 +55,7 @@ MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
 class _Tally:
     now: Callable[[], datetime]
     outcomes: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
     device_minutes: float = 0.0
     minutes_saved: float = 0.0
 
@@ -59,6 +64,8 @@ class _Tally:
             self.outcomes[IN_PROGRESS] += 1
             return
         self.outcomes[message.outcome.value] += 1
+        if message.outcome is Outcome.SKIPPED:
+            self.skipped[message.reason or "UNKNOWN"] += 1
         if message.outcome is Outcome.STOPPED and message.session:
             minutes = message.session.device_minutes
             self.device_minutes += (minutes.total or 0.0) if minutes else 0.0
@@ -69,6 +76,7 @@ class _Tally:
 class _Inventory:
     projects_listed: int = 0
     projects_failed: list[str] = field(default_factory=list)
+    listing_failures: list[ListingFailure] = field(default_factory=list)
     projects_not_reached: list[str] = field(default_factory=list)
     sessions_seen: int = 0
     sessions_active: int = 0
@@ -100,6 +108,7 @@ class _Report:
     inventory: _Inventory = field(default_factory=_Inventory)
     left_undone: list[str] = field(default_factory=list)
     timers: TimerCounts | None = None
+    planned: list[PlannedSession] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.started_at = self.now()
@@ -128,6 +137,10 @@ class _Report:
             duration_seconds=round(time.monotonic() - self.started, 3),
             yielded_to=yielded_to,
             timers=self.timers,
+            skipped=dict(tally.skipped),
+            sessions=self.planned[:MAX_LISTED_SESSIONS],
+            sessions_not_listed=max(0, len(self.planned) - MAX_LISTED_SESSIONS),
+            listing_failures=self.inventory.listing_failures,
         )
 
 
@@ -191,6 +204,8 @@ class Sweeper:
             _Work(session, EXEMPT if arn in inventory.exempt else exemption.reason(session))
             for arn, session in inventory.selected.items()
         ]
+        now, price = self._now(), self._settings.price_per_device_minute
+        report.planned = [planned_session(w.session, w.skip_reason, now, price) for w in work]
         report.left_undone = self._act_on_all(work, origin, deadline, report.tally)
         if self._expiry and not (policy.dry_run or policy.kill_switch):
             report.timers = self._reconcile(self._expiry, inventory, origin, deadline, report)
@@ -311,7 +326,7 @@ class Sweeper:
         try:
             arns = [project.arn for project in self._gateway.list_projects()]
         except DeviceFarmError as error:
-            self._report_unlisted("*", error, origin, inventory, tally)
+            self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
             return
         yield from arns
 
@@ -325,6 +340,14 @@ class Sweeper:
     ) -> None:
         logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
         inventory.projects_failed.append(project_arn)
+        inventory.listing_failures.append(
+            ListingFailure(
+                operation=error.operation,
+                project_arn=None if project_arn == ALL_PROJECTS else project_arn,
+                code=error.code,
+                message=error.message,
+            )
+        )
         failure = OutcomeError(code=error.code, message=f"{error.operation}: {error.message}")
         message = outcome_message(
             Outcome.FAILED, origin, arn=None, error=failure, project_arn=project_arn

@@ -225,6 +225,19 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
             "description": "the sweep summary (outcomes are published one by one)",
             "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
         },
+        207: {
+            "description": "the summary of a sweep that could not list some projects "
+            "(listingFailures says which and why); the others were swept",
+            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
+        },
+        429: {
+            "description": "Device Farm throttled every listing: nothing was seen (summary)",
+            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
+        },
+        502: {
+            "description": "nothing could be listed (listingFailures says why): the summary",
+            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
+        },
         400: _error_doc("the request is malformed, or below the deployment's minimum age"),
         403: _error_doc("OUT_OF_SCOPE: a project this deployment does not act on"),
         409: _error_doc("SWEEP_IN_PROGRESS: another sweep is running; this one did nothing"),
@@ -245,8 +258,21 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
         )
         raise RefusedError(rejection, HTTPStatus.CONFLICT)
     return Response(
-        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=summary
+        status_code=sweep_status(summary), content_type=content_types.APPLICATION_JSON, body=summary
     )
+
+
+def sweep_status(summary: SweepSummary) -> HTTPStatus:
+    """200 only when every listing worked: a sweep that saw nothing because Device Farm refused
+    is not a sweep that found nothing to do."""
+    failures = summary.listing_failures
+    if not failures:
+        return HTTPStatus.OK
+    if summary.inventory.projects_listed:
+        return HTTPStatus.MULTI_STATUS
+    if all(failure.code == "LimitExceededException" for failure in failures):
+        return HTTPStatus.TOO_MANY_REQUESTS
+    return HTTPStatus.BAD_GATEWAY
 
 
 def _api_deadline() -> Deadline:

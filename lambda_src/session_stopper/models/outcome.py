@@ -126,6 +126,14 @@ class OutcomeMessage(ContractModel):
     reason: SafeText | None = Field(None, description="why a session was SKIPPED")
     sweep_id: SafeText | None = Field(None, alias="sweepId")
     timer: TimerFacts | None = Field(None, description="set when an expiry timer fired")
+    replay: bool = Field(
+        False,
+        description="true: a repeat inside the idempotency window; this is the first outcome, "
+        "and `trigger` is the trigger that caused it",
+    )
+    replayed_for: Trigger | None = Field(
+        None, alias="replayedFor", description="on a replay: the trigger that asked again"
+    )
     occurred_at: datetime = Field(default_factory=clock.now, alias="occurredAt")
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,9 +56,50 @@ class SweepPolicy(BaseModel):
 Selection = Literal["deadline", "age", "killSwitch"]
 
 
+class ListingFailure(ContractModel):
+    """A listing a sweep could not make: its sessions were neither seen nor acted on."""
+
+    operation: SafeText = Field(
+        description="ListProjects, ListRemoteAccessSessions or ListTagsForResource"
+    )
+    project_arn: SafeText | None = Field(
+        None, alias="projectArn", description="null when ListProjects itself failed"
+    )
+    code: SafeText
+    message: SafeText
+
+
+class SweepAction(StrEnum):
+    STOP = "stop"
+    SKIP = "skip"
+
+
+class PlannedSession(ContractModel):
+    """A session the sweep acted on or, in a dry run, would have: what a person judges it by."""
+
+    arn: SafeText
+    name: SafeText | None = None
+    device: SafeText | None = None
+    platform: SafeText | None = None
+    status: SafeText | None = None
+    age_minutes: float = Field(alias="ageMinutes")
+    device_minutes: float | None = Field(None, alias="deviceMinutes")
+    cost_so_far_usd: float = Field(alias="costSoFarUsd", description="0 for unmetered sessions")
+    action: SweepAction
+    reason: SafeText = Field(
+        description="SELECTED (stopped), or why it was skipped: DRY_RUN (would be stopped), "
+        "PROTECTED, EXEMPT"
+    )
+
+
 class SweepCounts(ContractModel):
     projects_listed: int = Field(0, alias="projectsListed")
-    projects_failed: list[SafeText] = Field(default_factory=list, alias="projectsFailed")
+    projects_failed: list[SafeText] = Field(
+        default_factory=list,
+        alias="projectsFailed",
+        description='project ARNs that could not be listed; "*" when ListProjects failed '
+        "(listingFailures says why)",
+    )
     projects_not_reached: list[SafeText] = Field(
         default_factory=list, alias="projectsNotReached", description="not listed: out of time"
     )
@@ -127,4 +169,17 @@ class SweepSummary(ContractModel):
     )
     timers: TimerCounts | None = Field(
         None, description="expiry timers this sweep armed, or could not arm"
+    )
+    skipped: dict[str, int] = Field(
+        default_factory=dict, description="SKIPPED outcomes by reason (PROTECTED, DRY_RUN, ...)"
+    )
+    sessions: list[PlannedSession] = Field(
+        default_factory=list,
+        description="the sessions acted on (in a dry run: would be), the first 100",
+    )
+    sessions_not_listed: int = Field(
+        0, alias="sessionsNotListed", description="acted on, but beyond the first 100"
+    )
+    listing_failures: list[ListingFailure] = Field(
+        default_factory=list, alias="listingFailures", description="what could not be listed, why"
     )
