@@ -57,6 +57,7 @@ class SessionStopperStack(Stack):
             stop_method=api.stop_method,
             extend_method=api.extend_method,
             sweep_method=api.sweep_method,
+            list_method=api.list_method,
             command_bus=triggers.command_bus,
             function=stopper.function,
         )

@@ -23,7 +23,14 @@ from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
 from local.lambda_runtime import LambdaInvoker
 
 # The stack's routes (infra/constructs/api.py); extend exists with timers, always on locally.
-ROUTES = frozenset({("POST", "/sessions/stop"), ("POST", "/sessions/extend"), ("POST", "/sweeps")})
+ROUTES = frozenset(
+    {
+        ("POST", "/sessions/stop"),
+        ("POST", "/sessions/extend"),
+        ("POST", "/sweeps"),
+        ("GET", "/sessions"),
+    }
+)
 INVOKE_ALIAS = "/_local/invoke"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/[^/]+/invocations$")
 

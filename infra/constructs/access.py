@@ -27,6 +27,7 @@ class AccessPolicies(Construct):
         stop_method: apigw.Method,
         extend_method: apigw.Method | None,
         sweep_method: apigw.Method,
+        list_method: apigw.Method,
         command_bus: events.IEventBus,
         function: lambda_.IFunction,
     ) -> None:
@@ -51,9 +52,11 @@ class AccessPolicies(Construct):
             self,
             "OperatorPolicy",
             managed_policy_name=f"{prefix}-operator",
-            description="Sweep Device Farm sessions: POST /sweeps, a sweep command, or an invoke",
+            description="Sweep Device Farm sessions: POST /sweeps, a sweep command, or an invoke; "
+            "see them first: GET /sessions",
             statements=[
                 _invoke(sweep_method, "SweepOverHttp"),
+                _invoke(list_method, "ListSessionsOverHttp"),
                 _put_command(command_bus, SWEEP_DETAIL_TYPE, "SendSweepCommands"),
                 # A direct invoke takes any event the function understands, sweeps included.
                 iam.PolicyStatement(

@@ -111,6 +111,13 @@ class StopperApi(Construct):
         self.sweep_method = self._post(
             self.api.root.add_resource("sweeps"), integration, validator, self._sweep_model()
         )
+        # Read-only: the active sessions and what a sweep would do to them. No body to check.
+        self.list_method = sessions.add_method(
+            "GET",
+            integration,
+            authorization_type=apigw.AuthorizationType.IAM,
+            request_validator=validator,
+        )
         self._answer_like_the_function()
         self.execution_logs = self._execution_log_group(config)
         self._redeploy_when_the_policy_changes()
@@ -118,8 +125,9 @@ class StopperApi(Construct):
         skip_check(
             self.api.deployment_stage,
             "CKV_AWS_120",
-            "Every method is a POST that stops a session or moves its deadline: an answer from "
-            "a cache would skip the action, and a cache cluster is billed by the hour.",
+            "Every POST stops sessions or moves a deadline, and GET /sessions must show them as "
+            "they are now: an answer from a cache would skip the action or show a stale state, "
+            "and a cache cluster is billed by the hour.",
         )
 
     @staticmethod

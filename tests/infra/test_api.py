@@ -1,4 +1,4 @@
-"""The REST API: POST methods only (stop, sweep, and extend with timers), AWS_IAM everywhere,
+"""The REST API: POST stop, sweep (and extend with timers), GET /sessions, AWS_IAM everywhere,
 bodies validated, logged and throttled."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def methods(stack: Synthesized) -> list[dict[str, Any]]:
         ("narrow_stack", {"sessions", "stop", "sweeps"}),
     ],
 )
-def test_only_the_post_methods_exist_and_cors_is_off(
+def test_only_the_documented_methods_exist_and_cors_is_off(
     which: str, paths: set[str], request: pytest.FixtureRequest
 ) -> None:
     stack: Synthesized = request.getfixturevalue(which)
@@ -42,7 +42,10 @@ def test_only_the_post_methods_exist_and_cors_is_off(
         for resource in stack.resources("AWS::ApiGateway::Resource").values()
     }
     assert found == paths
-    assert [method["HttpMethod"] for method in methods(stack)] == ["POST"] * (len(paths) - 1)
+    verbs = sorted(method["HttpMethod"] for method in methods(stack))
+    # Every resource but /sessions takes a POST; /sessions itself answers GET (read-only).
+    assert verbs == ["GET"] + ["POST"] * (len(paths) - 1)
+    assert all(method["AuthorizationType"] == "AWS_IAM" for method in methods(stack))
 
 
 def test_extend_method_requires_aws_iam_and_a_valid_body(default_stack: Synthesized) -> None:
@@ -97,8 +100,12 @@ def test_every_content_type_is_validated_not_only_application_json(
     default_stack: Synthesized,
 ) -> None:
     """`$default` applies the model to any other content type (`text/plain`,
-    `application/merge-patch+json`, ...), so no content type bypasses the size and shape limit."""
+    `application/merge-patch+json`, ...), so no content type bypasses the size and shape limit.
+    GET /sessions reads no body (the function ignores one)."""
     for method in methods(default_stack):
+        if method["HttpMethod"] == "GET":
+            assert "RequestModels" not in method
+            continue
         models = method["RequestModels"]
         assert set(models) == {"application/json", "$default"}
         assert models["$default"] == models["application/json"]

@@ -300,7 +300,7 @@ def managed_policy(stack: Synthesized, name: str) -> dict[str, Any]:
     return policy
 
 
-def method_arn(stack: Synthesized, path: str) -> dict[str, Any]:
+def method_arn(stack: Synthesized, path: str, verb: str = "POST") -> dict[str, Any]:
     return {
         "Fn::Join": [
             "",
@@ -315,7 +315,7 @@ def method_arn(stack: Synthesized, path: str) -> dict[str, Any]:
                 {"Ref": stack.only_id("AWS::ApiGateway::RestApi")},
                 "/",
                 {"Ref": stack.only_id("AWS::ApiGateway::Stage")},
-                f"/POST{path}",
+                f"/{verb}{path}",
             ],
         ]
     }
@@ -372,6 +372,12 @@ def test_operator_policy_sweeps(default_stack: Synthesized) -> None:
             "Effect": "Allow",
             "Action": "execute-api:Invoke",
             "Resource": method_arn(default_stack, "/sweeps"),
+        },
+        {
+            "Sid": "ListSessionsOverHttp",
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": method_arn(default_stack, "/sessions", "GET"),
         },
         put_command(default_stack, "SendSweepCommands", "Sweep Remote Access Sessions"),
         {

@@ -77,8 +77,8 @@ def test_resource_inventory(
     assert counts["AWS::Events::EventBus"] == 1
     assert counts["AWS::ApiGateway::RestApi"] == 1
     assert counts["AWS::ApiGateway::GatewayResponse"] == 3
-    # POST /sessions/stop and /sweeps, and /sessions/extend with timers.
-    assert counts["AWS::ApiGateway::Method"] == 2 + timers
+    # POST /sessions/stop and /sweeps, GET /sessions, and POST /sessions/extend with timers.
+    assert counts["AWS::ApiGateway::Method"] == 3 + timers
     # One ops alarm per rule's failed invocations, so one more with an alarm rule; with timers
     # one for their rule and one for timers Scheduler dropped.
     assert counts["AWS::CloudWatch::Alarm"] == 8 + alarm_rules + 2 * timers
@@ -188,10 +188,13 @@ def test_a_misspelled_context_key_fails_before_any_construct_is_built(tmp_path: 
 @pytest.mark.parametrize(
     ("cli_context", "message"),
     [
-        ({"logRetentionDays": 10}, "error: cdk.json context 'logRetentionDays': must be one of"),
+        (
+            {"logRetentionDays": 10},
+            "error: command-line (-c) context 'logRetentionDays': must be one of",
+        ),
         (
             {"sweepDryrun": "false"},
-            "error: cdk.json context 'sweepDryrun': is not a setting of this app; "
+            "error: command-line (-c) context 'sweepDryrun': is not a setting of this app; "
             "did you mean 'sweepDryRun'?",
         ),
     ],

@@ -152,3 +152,13 @@ def test_failures_look_like_lambdas_and_api_gateways(
     assert (body["errorType"], body["errorMessage"]) == ("RuntimeError", "boom")
     assert _post(f"{api.url}/_local/invoke", b"not json")[0] == 400
     assert "RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_get_sessions_reaches_the_function_as_a_get(
+    api: LocalApiServer, recorder: _Recorder
+) -> None:
+    recorder.answer = {"statusCode": 200, "headers": {}, "body": '{"sessions": []}'}
+    with urllib.request.urlopen(f"{api.url}/sessions", timeout=10) as answer:
+        assert (answer.status, json.loads(answer.read())) == (200, {"sessions": []})
+    (event,) = recorder.events
+    assert (event["httpMethod"], event["path"]) == ("GET", "/sessions")

@@ -14,6 +14,7 @@ from session_stopper.entrypoints.dependencies import (
     expiry,
     project_budgets,
     session_timers,
+    session_viewer,
     stop_service,
     sweeper,
 )
@@ -39,6 +40,7 @@ _CACHED = (
     session_timers,
     project_budgets,
     expiry,
+    session_viewer,
     scheduler_client,
 )
 

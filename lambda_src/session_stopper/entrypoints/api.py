@@ -1,5 +1,5 @@
-"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop, POST /sessions/extend and
-POST /sweeps.
+"""The HTTP API (API Gateway REST, AWS_IAM auth): POST /sessions/stop, POST /sessions/extend,
+POST /sweeps and GET /sessions.
 
 Every answer that reached Device Farm carries the outcome message as its body, with a status
 that says what happened; a request refused before that carries `{"error": {...}}` instead and is
@@ -31,7 +31,12 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.expiry import ExtensionRefusedError
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.entrypoints.dependencies import authority, expiry, stop_service
+from session_stopper.entrypoints.dependencies import (
+    authority,
+    expiry,
+    session_viewer,
+    stop_service,
+)
 from session_stopper.entrypoints.events import direct_origin, reject
 from session_stopper.entrypoints.http_body import Refusal, canonical_request
 from session_stopper.entrypoints.sweeps import run_sweep
@@ -53,9 +58,10 @@ from session_stopper.models.rejection import (
     rejection_of,
 )
 from session_stopper.models.requests import StopCommand
-from session_stopper.models.sweep import SweepCommand, SweepSummary
+from session_stopper.models.sweep import ListingFailure, SweepCommand, SweepSummary
 from session_stopper.models.text import SafeText
 from session_stopper.models.timer import ExtendCommand, ExtendedMessage
+from session_stopper.models.view import SessionsView
 from session_stopper.observability import logger
 
 RETRY_AFTER_SECONDS = "30"
@@ -258,17 +264,51 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
         )
         raise RefusedError(rejection, HTTPStatus.CONFLICT)
     return Response(
-        status_code=sweep_status(summary), content_type=content_types.APPLICATION_JSON, body=summary
+        status_code=listing_status(summary.listing_failures, summary.inventory.projects_listed),
+        content_type=content_types.APPLICATION_JSON,
+        body=summary,
     )
 
 
-def sweep_status(summary: SweepSummary) -> HTTPStatus:
-    """200 only when every listing worked: a sweep that saw nothing because Device Farm refused
-    is not a sweep that found nothing to do."""
-    failures = summary.listing_failures
+@app.get(
+    "/sessions",
+    summary="The active sessions in scope, and what the scheduled sweep would do to each",
+    description="Read-only: age, cost so far, budget and deadline (the timer's, when armed), and "
+    "whether a sweep would stop each one now (reason says why not).",
+    responses={
+        200: {
+            "description": "every active session in scope",
+            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
+        },
+        207: {
+            "description": "some projects could not be listed (listingFailures says why)",
+            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
+        },
+        429: {
+            "description": "Device Farm throttled every listing",
+            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
+        },
+        502: {
+            "description": "nothing could be listed (listingFailures says why)",
+            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
+        },
+    },
+)
+def sessions() -> Response[SessionsView]:
+    view = session_viewer().view(authority().projects, _api_deadline())
+    return Response(
+        status_code=listing_status(view.listing_failures, view.projects_listed),
+        content_type=content_types.APPLICATION_JSON,
+        body=view,
+    )
+
+
+def listing_status(failures: list[ListingFailure], projects_listed: int) -> HTTPStatus:
+    """200 only when every listing worked: a sweep (or view) that saw nothing because Device Farm
+    refused is not one that found nothing."""
     if not failures:
         return HTTPStatus.OK
-    if summary.inventory.projects_listed:
+    if projects_listed:
         return HTTPStatus.MULTI_STATUS
     if all(failure.code == "LimitExceededException" for failure in failures):
         return HTTPStatus.TOO_MANY_REQUESTS

@@ -13,6 +13,7 @@ from session_stopper.domain.authority import Authority
 from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import ProjectBudgets
+from session_stopper.domain.session_view import SessionViewer
 from session_stopper.domain.sweep import Sweeper
 from session_stopper.domain.timers import SessionTimers
 from session_stopper.gateways.alarms import AlarmGateway
@@ -72,6 +73,17 @@ def expiry(interactive: bool = False) -> Expiry | None:
         timers=timers,
         budgets=project_budgets(interactive),
         service=stop_service(interactive),
+    )
+
+
+@functools.cache
+def session_viewer() -> SessionViewer:
+    """Only the API asks for it."""
+    return SessionViewer(
+        settings(),
+        DeviceFarmGateway(interactive=True),
+        project_budgets(interactive=True),
+        expiry(interactive=True),
     )
 
 
