@@ -26,7 +26,12 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.call_route import CallRoute, device_farm_call_route
 from infra.config import StackConfig, load_config
-from infra.context_keys import check_context_keys, read_context_defaults
+from infra.context_keys import (
+    check_context_keys,
+    read_cached_context,
+    read_context_defaults,
+    with_context_source,
+)
 from infra.context_values import ConfigError
 from infra.forwarder_stack import DeviceFarmCallForwarderStack
 from infra.powertools import PowertoolsPinError
@@ -50,9 +55,16 @@ def create_app(
     defaults = read_context_defaults(ROOT / "cdk.json")
     app = App(context={**defaults, **(context or {})}, outdir=outdir)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    # Every key the app was given (cdk.json, -c, tests), so a misspelled one cannot pass unseen.
-    check_context_keys(app.node.get_all_context(), known=defaults)
-    config = load_config(app.node.try_get_context, ROOT / "requirements.txt")
+    final = app.node.get_all_context()
+    try:
+        # Every key the app was given (cdk.json, -c, tests), so a misspelled one cannot pass
+        # unseen.
+        check_context_keys(final, known=defaults)
+        config = load_config(app.node.try_get_context, ROOT / "requirements.txt")
+    except ConfigError as error:
+        # Name where the bad value came from: cdk.json, or -c on top of it (or cdk.context.json).
+        cached = read_cached_context(ROOT / "cdk.context.json")
+        raise with_context_source(error, final, defaults, cached) from None
     stack = SessionStopperStack(
         app,
         f"SessionStopper-{config.stage}",

@@ -196,7 +196,7 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         timeout_seconds=read_int("timeoutSeconds", get("timeoutSeconds"), 120, 900),
         reserved_concurrency=read_int("reservedConcurrency", get("reservedConcurrency"), 0, 1000),
         log_retention_days=_read_retention(get("logRetentionDays")),
-        log_level=read_choice("logLevel", get("logLevel"), LOG_LEVELS),
+        log_level=read_choice("logLevel", get("logLevel"), LOG_LEVELS, fold_case=True),
         powertools_version=_read_powertools_version(get("powertoolsVersion"), requirements),
         powertools_layer_arn=read_str(
             "powertoolsLayerArn",

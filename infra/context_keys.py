@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.context_values import ConfigError
+from infra.context_values import CDK_CONTEXT_JSON, CDK_JSON, COMMAND_LINE, ConfigError
 
 # Keys the CDK CLI itself writes into the context (cdk.context.json) without a ':' or '@'.
 _CDK_OWNED_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
@@ -25,6 +25,45 @@ def read_context_defaults(cdk_json: Path) -> dict[str, Any]:
     if not isinstance(context, dict):
         raise ConfigError("context", "cdk.json 'context' must be an object")
     return context
+
+
+def read_cached_context(cdk_context_json: Path) -> dict[str, Any]:
+    """cdk.context.json, which the CDK CLI also merges into the context; {} if absent or odd."""
+    try:
+        document = json.loads(cdk_context_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def context_source(
+    key: str,
+    context: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    cached: Mapping[str, Any] | None = None,
+) -> str:
+    """Where the final context's value of `key` came from: cdk.json when it is cdk.json's value
+    (or the key is missing), cdk.context.json when it is that file's, else the command line.
+
+    The CDK CLI hands the app one merged context (cdk.json, cdk.context.json, `-c`) and
+    `python app.py` merges cdk.json with what tests pass; either way a value that differs from
+    cdk.json's was given on top of it."""
+    if key not in context or (key in defaults and context[key] == defaults[key]):
+        return CDK_JSON
+    if cached and key in cached and context[key] == cached[key]:
+        return CDK_CONTEXT_JSON
+    return COMMAND_LINE
+
+
+def with_context_source(
+    error: ConfigError,
+    context: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    cached: Mapping[str, Any] | None = None,
+) -> ConfigError:
+    """`error`, saying where its value came from (and cdk.json's value, when overridden)."""
+    source = context_source(error.key, context, defaults, cached)
+    return error.with_source(source, default=defaults.get(error.key))
 
 
 def check_context_keys(keys: Iterable[str], known: Collection[str]) -> None:

@@ -11,14 +11,43 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+# Where a context value came from, as the message names it: the app compares the final context
+# with cdk.json's (infra/context_keys.py, context_source), so a user knows which file or flag
+# to fix.
+CDK_JSON = "cdk.json"
+COMMAND_LINE = "command-line (-c)"
+CDK_CONTEXT_JSON = "cdk.context.json"
+
 
 class ConfigError(ValueError):
-    """A context value cannot be used; synth stops with this message."""
+    """A context value cannot be used; synth stops with this message.
 
-    def __init__(self, key: str, problem: str, value: Any = None) -> None:
-        shown = "" if value is None else f" (got {value!r})"
-        super().__init__(f"cdk.json context '{key}': {problem}{shown}")
+    `source` says where the value came from (CDK_JSON, COMMAND_LINE, CDK_CONTEXT_JSON); readers
+    do not know it, so they leave it to the app (`with_source`), and cdk.json is assumed.
+    `default` is cdk.json's value, shown when another source overrode it."""
+
+    def __init__(
+        self,
+        key: str,
+        problem: str,
+        value: Any = None,
+        *,
+        source: str = CDK_JSON,
+        default: Any = None,
+    ) -> None:
         self.key = key
+        self.problem = problem
+        self.value = value
+        self.source = source
+        self.default = default
+        shown = "" if value is None else f"got {value!r}"
+        if source != CDK_JSON and default is not None:
+            shown += f"{', ' if shown else ''}overriding cdk.json's {default!r}"
+        super().__init__(f"{source} context '{key}': {problem}{f' ({shown})' if shown else ''}")
+
+    def with_source(self, source: str, default: Any = None) -> ConfigError:
+        """The same error, naming where the bad value came from."""
+        return ConfigError(self.key, self.problem, self.value, source=source, default=default)
 
 
 def read_int(key: str, raw: Any, low: int, high: int) -> int:
@@ -64,7 +93,12 @@ def read_str(key: str, raw: Any, pattern: str, hint: str) -> str:
     return raw
 
 
-def read_choice(key: str, raw: Any, choices: Collection[str]) -> str:
+def read_choice(key: str, raw: Any, choices: Collection[str], *, fold_case: bool = False) -> str:
+    """One of `choices`; with `fold_case`, in any case (`debug` reads as `DEBUG`)."""
+    if isinstance(raw, str) and fold_case:
+        folded = {choice.casefold(): choice for choice in choices}
+        if raw.strip().casefold() in folded:
+            return folded[raw.strip().casefold()]
     if not isinstance(raw, str) or raw not in choices:
         raise ConfigError(key, f"must be one of {', '.join(sorted(choices))}", raw)
     return raw
