@@ -101,7 +101,7 @@ def test_the_api_answers_every_request_in_its_own_terms(
     harness: Harness, data: st.DataObject
 ) -> None:
     sessions = harness.fresh()
-    routes = st.sampled_from(["/sessions/stop", "/sessions/stop", "/sweeps"])
+    routes = st.sampled_from(["/sessions/stop", "/sessions/stop", "/sweeps", "/sessions"])
     path = data.draw(mostly(routes, texts, in_ten=1), label="path")
     payload = data.draw(
         sweep_commands(harness.projects) if path == "/sweeps" else stop_bodies(sessions),
@@ -124,7 +124,10 @@ def test_the_api_answers_every_request_in_its_own_terms(
     assert status < 500, answer
     if status >= 400:
         assert isinstance(answer["error"]["code"], str), answer
-    if "outcome" not in answer and "sweepId" not in answer:  # refused before any call
+    if "sessions" in answer and "sweepId" not in answer:  # GET /sessions: looks, never acts
+        assert (method, status) == ("GET", 200)
+        assert (run.changed, run.published, run.stops) == (set(), [], 0)
+    elif "outcome" not in answer and "sweepId" not in answer:  # refused before any call
         assert 400 <= status < 500
         assert answer["error"]["code"] in API_ERROR_CODES, answer
         assert (run.calls, run.published) == (0, [])
