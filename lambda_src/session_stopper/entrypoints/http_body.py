@@ -91,6 +91,15 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _where(error: json.JSONDecodeError) -> str:
+    """The parser's complaint and its position, in words a person can find in the body: the
+    rejection names no field (none was parsed), so the position lives in the message."""
+    complaint = error.msg[:1].lower() + error.msg[1:]
+    # "Unterminated string starting at": the position is where it started.
+    complaint = complaint.removesuffix(" at")
+    return f"{complaint} at line {error.lineno}, column {error.colno}"
+
+
 def _parsed(text: str) -> Any:
     try:
         value = json.loads(
@@ -104,7 +113,7 @@ def _parsed(text: str) -> Any:
     except RecursionError:
         raise _NotJson(f"the body is nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as error:
-        raise _NotJson(f"the body is not valid JSON: {error.msg} at {error.pos}") from None
+        raise _NotJson(f"the body is not valid JSON: {_where(error)}") from None
     except ValueError:  # Python refuses integers of more than 4,300 digits
         raise _NotJson("a number in the body is too long") from None
     if _depth(value) > MAX_DEPTH:
