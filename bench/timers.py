@@ -283,6 +283,8 @@ TIMERS_WITH_SWEEP = Mode(
     ),
 )
 MODES = (TIMERS, SWEEP_ONLY, TIMERS_WITH_SWEEP)
+# One line per baseline, as `make bench` prints it: the sweep-only run.
+BASELINES = (SWEEP_ONLY.explained,)
 
 
 @dataclass(frozen=True)
