@@ -38,11 +38,32 @@ class Examples:
     alarm: str
 
 
+def _age(minutes: float) -> str:
+    return f"{minutes:.0f} min"
+
+
+def session_table(world: SeededWorld) -> list[str]:
+    """One line per seeded session, as the emulator has it now: name, status, age since its
+    creation (a default sweep's deadline is created + the budget), billing, then its ARN."""
+    now = world.emulator.clock.now()
+    rows = [("name", "status", "age", "billing", "ARN")]
+    for name, arn in world.sessions.items():
+        session = world.emulator.get_session(arn)
+        age = _age(max(0.0, now - float(session["created"])) / 60.0)
+        rows.append((name, session["status"], age, session["billingMethod"], arn))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = []
+    for *columns, arn in rows:
+        cells = [value.ljust(width) for value, width in zip(columns, widths, strict=True)]
+        lines.append("  " + "  ".join([*cells, arn]))
+    return lines
+
+
 def local_help(
     api_url: str, emulator_url: str, moto_url: str, world: SeededWorld, examples: Examples
 ) -> str:
     invoke = f"{api_url}/_local/invoke"
-    sessions = "\n".join(f"  {name:<20} {arn}" for name, arn in world.sessions.items())
+    sessions = "\n".join(session_table(world))
     lines = [
         "Local stack running (Ctrl-C stops it).",
         f"  function API       {api_url}   (POST /sessions/stop, /sessions/extend, /sweeps)",
@@ -51,8 +72,8 @@ def local_help(
         f"  Device Farm        {emulator_url}   (admin: {emulator_url}/_emulator/health)",
         f"  moto (SNS/SQS/...) {moto_url}",
         "",
-        "Sessions (sweeps stop those older than 60 min; names matching the protected pattern "
-        "are skipped):",
+        "Sessions (stop a RUNNING one; a sweep stops running sessions past their deadline, "
+        "created + 60 min here, and skips names matching the protected pattern):",
         sessions,
         "",
         "Stop one session over HTTP:",

@@ -16,7 +16,10 @@ tests and the demo drive them with `deliver_cloudtrail`, `fire_due_schedules` an
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
+import socket
+import sys
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -210,12 +213,77 @@ def _running(server: Running | None) -> Running:
     return server
 
 
+class PortUnavailable(Exception):
+    """A port `make local` was asked to listen on cannot be had: the message says which, why,
+    and how to choose another."""
+
+
+# Each port option, with how a user of `make local` changes it.
+PORT_OPTIONS = {
+    "port": ("the function API", "make local PORT={port}"),
+    "emulator_port": ("the Device Farm emulator", "python -m local.stack --emulator-port {port}"),
+    "moto_port": ("moto (SNS/SQS/...)", "python -m local.stack --moto-port {port}"),
+}
+
+
+def _listen_problem(host: str, port: int) -> OSError | None:
+    """Why a server could not listen on host:port right now, or None. The probe binds as the
+    servers do (SO_REUSEADDR), so a port another server listens on is refused, a port only
+    lingering in TIME_WAIT is not."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error
+    return None
+
+
+def _free_port_after(host: str, port: int, tries: int = 50) -> int:
+    """The first port after `port` a server could listen on; 0 (any free port) if none near."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        if _listen_problem(host, candidate) is None:
+            return candidate
+    return 0
+
+
+def check_ports(host: str, ports: Mapping[str, int]) -> None:
+    """Raise PortUnavailable for the first fixed port (not 0) no server could listen on."""
+    for option, port in ports.items():
+        if not port:
+            continue
+        problem = _listen_problem(host, port)
+        if problem is None:
+            continue
+        what, how = PORT_OPTIONS[option]
+        if problem.errno == errno.EADDRINUSE:
+            why = f"port {port} on {host} is taken: something already listens there"
+            hint = "another `make local` still running?"
+        elif problem.errno == errno.EACCES:
+            why = f"port {port} on {host} needs privileges this user does not have"
+            hint = "ports below 1024 usually do"
+        else:
+            why = f"cannot listen on {host}:{port} ({problem.strerror or problem})"
+            hint = "is --host an address of this machine?"
+        other = how.format(port=_free_port_after(host, port))
+        raise PortUnavailable(
+            f"{why} ({what}; {hint}). Choose another port: {other} (0 picks any free port)."
+        )
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0-65535; 0: any free port)")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="API port (0: free)")
-    parser.add_argument("--emulator-port", type=int, default=0, help="Device Farm emulator")
-    parser.add_argument("--moto-port", type=int, default=0, help="moto server (SNS/SQS/...)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_API_PORT, help="API port (0: free)")
+    parser.add_argument("--emulator-port", type=_port, default=0, help="Device Farm emulator")
+    parser.add_argument("--moto-port", type=_port, default=0, help="moto server (SNS/SQS/...)")
     parser.add_argument("--region", default=DEFAULT_REGION, help="the function's own region")
     parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
     parser.add_argument("--protected", default="^keep-", help="PROTECTED_NAME_PATTERN")
@@ -239,6 +307,11 @@ def _stop_on_signals() -> threading.Event:
 
 
 def serve(args: argparse.Namespace) -> None:
+    # Before anything starts: a taken port is one sentence, not a traceback after a slow start.
+    check_ports(
+        args.host,
+        {"port": args.port, "emulator_port": args.emulator_port, "moto_port": args.moto_port},
+    )
     stop = _stop_on_signals()
     emulator, clock = new_emulator(metered_concurrency=args.concurrency)
     world = seed_world(emulator, clock, LOCAL_SEEDS)
@@ -273,7 +346,21 @@ def _print_now(line: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    serve(parse_args(argv))
+    try:
+        serve(parse_args(argv))
+    except PortUnavailable as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        # Free when checked, taken by the time a server bound it.
+        print(
+            "error: a port was taken while the local stack started; run it again, or choose "
+            "another port: make local PORT=3001 (0 picks any free port).",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -82,7 +82,7 @@ def test_make_local_prints_commands_with_real_arns_and_stops_on_sigterm() -> Non
     try:
         lines = _read_until(process, "Each outcome published")
         api = next(line.split()[2] for line in lines if "function API" in line)
-        arn = next(line.split()[1] for line in lines if line.startswith("  checkout-flow "))
+        arn = next(line.split()[-1] for line in lines if line.startswith("  checkout-flow "))
         assert f'{{"arn": "{arn}"}}' in "\n".join(lines)  # the curl command to try
         # The printed alarm example works as printed: the alarm names that very session.
         label = lines.index("CloudWatch alarm action naming a session:")
