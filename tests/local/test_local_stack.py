@@ -96,7 +96,8 @@ def test_make_local_prints_commands_with_real_arns_and_stops_on_sigterm() -> Non
             urllib.request.urlopen(f"{api}/nowhere", timeout=10)
         assert refused.value.code == 403  # API Gateway's answer: the server is up
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
+        # Generous: it waits for the invocation in flight, which a loaded machine slows down.
+        assert process.wait(timeout=60) == 0
         assert "ports released" in process.stdout.read()  # type: ignore[union-attr]
         assert _port_is_free(api)
     finally:
