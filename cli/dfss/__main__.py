@@ -1,0 +1,5 @@
+"""`python -m dfss`: the same as the `dfss` console script."""
+
+from dfss.cli import main
+
+raise SystemExit(main())

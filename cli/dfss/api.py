@@ -1,0 +1,252 @@
+"""Finding the API, signing a request with SigV4 for `execute-api`, and sending it.
+
+Signing is botocore's own (SigV4Auth over an AWSRequest), with the credentials a boto3 Session
+finds (environment, profile, SSO, instance role, ...); sending is botocore's urllib3 session, so
+proxies (HTTPS_PROXY, NO_PROXY) and AWS_CA_BUNDLE work as they do for the AWS CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest
+from botocore.credentials import ReadOnlyCredentials
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+from botocore.httpsession import URLLib3Session
+from botocore.utils import get_environ_proxies
+
+from dfss import __version__
+from dfss.errors import CliError, Exit
+
+DEFAULT_STACK = "SessionStopper-dev"
+API_URL_OUTPUT = "ApiUrl"
+SERVICE = "execute-api"
+# API Gateway answers within 29 s; a little more for the network.
+TIMEOUT_SECONDS = 40
+# https://{rest-api-id}.execute-api.{region}.amazonaws.com[.cn]/{stage}/
+_EXECUTE_API_HOST = re.compile(
+    r"^[a-z0-9]+\.execute-api\.(?P<region>[a-z]{2}(-[a-z]+)+-\d+)\.amazonaws\.com(\.cn)?$"
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the API answered: `body` is the parsed JSON, None when the body is not JSON."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: Any
+    text: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Whose credentials, in which region (boto3's resolution: arguments, environment, profile)."""
+
+    session: boto3.Session
+    core: botocore.session.Session
+    region: str | None  # --region, as asked
+
+    @classmethod
+    def of(cls, profile: str | None, region: str | None) -> Caller:
+        """boto3's region (AWS_DEFAULT_REGION, the profile's) or else AWS_REGION, which the AWS
+        SDKs other than boto3 read and Lambda and CloudShell set."""
+        core = botocore.session.Session(profile=profile)
+        try:
+            configured = core.get_config_variable("region")
+            session = boto3.Session(
+                botocore_session=core,
+                region_name=region or configured or os.environ.get("AWS_REGION") or None,
+            )
+        except ProfileNotFound as error:
+            raise CliError(Exit.UNREACHABLE, f"{error}: check --profile or AWS_PROFILE") from error
+        return cls(session, core, region)
+
+    def ca_bundle(self) -> Any:
+        """AWS_CA_BUNDLE or the profile's ca_bundle, else the default trust store."""
+        return self.core.get_config_variable("ca_bundle") or True
+
+
+def region_of(url: str) -> str | None:
+    """The region in an execute-api host name; None for any other host (a custom domain,
+    loopback)."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    match = _EXECUTE_API_HOST.match(host)
+    return match.group("region") if match else None
+
+
+def checked_endpoint(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(Exit.USAGE, f"--endpoint {url!r} is not an http(s) URL")
+    if parts.query or parts.fragment:
+        raise CliError(Exit.USAGE, f"--endpoint {url!r}: the API's base URL has no query")
+    return url
+
+
+def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
+    """The stack's `ApiUrl` output (the stage's base URL), by CloudFormation DescribeStacks."""
+    try:
+        answer = cloudformation.describe_stacks(StackName=stack_name)
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        code, message = details.get("Code", "?"), details.get("Message", str(error))
+        if "does not exist" in message:
+            raise CliError(
+                Exit.UNREACHABLE,
+                f"stack {stack_name!r} not found in {_region_label(cloudformation)}: "
+                "name it with --stack and --region, or give the API with --endpoint",
+            ) from error
+        raise CliError(
+            Exit.UNREACHABLE,
+            f"cannot read stack {stack_name!r} ({code}: {message}): "
+            "give the API with --endpoint instead",
+        ) from error
+    except NoCredentialsError as error:
+        raise CliError(Exit.UNREACHABLE, _NO_CREDENTIALS) from error
+    except BotoCoreError as error:
+        raise CliError(
+            Exit.UNREACHABLE, f"cannot read stack {stack_name!r} from CloudFormation: {error}"
+        ) from error
+    stacks = answer.get("Stacks") or [{}]
+    stack = stacks[0]
+    for output in stack.get("Outputs") or []:
+        if output.get("OutputKey") == API_URL_OUTPUT and output.get("OutputValue"):
+            return str(output["OutputValue"])
+    status = stack.get("StackStatus", "unknown status")
+    raise CliError(
+        Exit.UNREACHABLE,
+        f"stack {stack_name!r} ({status}) has no {API_URL_OUTPUT} output: "
+        "is it the Session Stopper's stack? Give the API with --endpoint",
+    )
+
+
+def _region_label(client: Any) -> str:
+    region = getattr(getattr(client, "meta", None), "region_name", None)
+    return str(region) if region else "the default region"
+
+
+def locate_api(caller: Caller, endpoint: str | None, stack: str | None) -> str:
+    """--endpoint as given, else the stack's ApiUrl output."""
+    if endpoint is not None:
+        return checked_endpoint(endpoint)
+    name = stack or DEFAULT_STACK
+    try:
+        cloudformation = caller.session.client("cloudformation")
+    except NoRegionError as error:
+        raise CliError(
+            Exit.UNREACHABLE,
+            f"no region to look up stack {name!r} in: pass --region or set AWS_REGION",
+        ) from error
+    return api_url_from_stack(cloudformation, name)
+
+
+_NO_CREDENTIALS = (
+    "no AWS credentials found: set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, or run where a role is attached"
+)
+
+
+def credentials_of(session: boto3.Session) -> ReadOnlyCredentials:
+    try:
+        credentials = session.get_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    except BotoCoreError as error:  # an SSO token expired, a credential_process failed, ...
+        raise CliError(Exit.UNREACHABLE, f"cannot load AWS credentials: {error}") from error
+    if frozen is None or not frozen.access_key or not frozen.secret_key:
+        raise CliError(Exit.UNREACHABLE, _NO_CREDENTIALS)
+    return frozen
+
+
+def signing_region(url: str, asked: str | None, configured: str | None) -> str:
+    """The region the signature is for: the API's own (its host name), else --region, else the
+    profile's or environment's region."""
+    own = region_of(url)
+    if own and asked and own != asked:
+        raise CliError(Exit.USAGE, f"--region {asked}, but the API at {url} is in {own}")
+    region = own or asked or configured
+    if not region:
+        raise CliError(
+            Exit.USAGE,
+            f"cannot tell which region to sign for ({url} names none): "
+            "pass --region or set AWS_REGION",
+        )
+    return region
+
+
+def route_url(base: str, path: str) -> str:
+    """`ApiUrl` ends in `/` (the stage); --endpoint may or may not."""
+    return base.rstrip("/") + path
+
+
+def signed_request(
+    method: str, url: str, body: Any, credentials: ReadOnlyCredentials, region: str
+) -> AWSPreparedRequest:
+    """A request signed with SigV4 for execute-api: Authorization, X-Amz-Date and, for
+    temporary credentials, X-Amz-Security-Token; the body's SHA-256 is part of the signature."""
+    headers = {"Accept": "application/json", "User-Agent": f"dfss/{__version__}"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = AWSRequest(method=method, url=url, data=data, headers=headers)
+    SigV4Auth(credentials, SERVICE, region).add_auth(request)
+    return request.prepare()
+
+
+def send(request: AWSPreparedRequest, verify: Any = True) -> Answer:
+    http = URLLib3Session(
+        verify=verify, proxies=get_environ_proxies(request.url), timeout=TIMEOUT_SECONDS
+    )
+    try:
+        response = http.send(request)
+    except ReadTimeoutError as error:
+        raise CliError(
+            Exit.UNREACHABLE,
+            f"no answer from {request.url} within {TIMEOUT_SECONDS} s: the call may still have "
+            "happened (stops are idempotent: running it again is safe)",
+        ) from error
+    except BotoCoreError as error:
+        raise CliError(
+            Exit.UNREACHABLE, f"cannot reach the API at {request.url}: {error}"
+        ) from error
+    finally:
+        http.close()
+    text = response.content.decode("utf-8", errors="replace")
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    return Answer(
+        method=request.method,
+        url=request.url,
+        status=response.status_code,
+        headers={str(k).lower(): str(v) for k, v in response.headers.items()},
+        body=body,
+        text=text,
+    )
+
+
+def call(caller: Caller, base_url: str, method: str, path: str, body: Any = None) -> Answer:
+    """Sign with the caller's credentials and send; raises CliError when nothing answered."""
+    url = route_url(base_url, path)
+    credentials = credentials_of(caller.session)
+    region = signing_region(url, caller.region, caller.session.region_name)
+    return send(signed_request(method, url, body, credentials, region), caller.ca_bundle())

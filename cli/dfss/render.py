@@ -1,0 +1,299 @@
+"""Tables a person reads: one per answer, from whatever fields the answer has.
+
+Every reader here takes the body as plain JSON and looks fields up with a default: a field the
+API adds later is ignored, one it leaves out prints as "-".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+MISSING = "-"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns padded to their widest cell, a rule under the headers (the demo's style)."""
+    widths = [len(header) for header in headers]
+    for row in rows:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], len(value))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+
+    rule = ["-" * width for width in widths]
+    return [line(headers).rstrip(), line(rule).rstrip(), *(line(row).rstrip() for row in rows)]
+
+
+def text(value: Any) -> str:
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def number(value: Any, places: int = 1) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return text(value)
+    return f"{value:.{places}f}"
+
+
+def usd(value: Any) -> str:
+    return (
+        f"${value:.2f}"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else text(value)
+    )
+
+
+def moment(value: Any) -> str:
+    """An ISO time as UTC to the second, `2026-11-27T06:43:10Z`; anything else as it came."""
+    if not isinstance(value, str):
+        return text(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _device(session: Mapping[str, Any]) -> str:
+    device = session.get("device")
+    if isinstance(device, Mapping):
+        return text(device.get("name") or device.get("model"))
+    return text(device)
+
+
+def _problem(body: Mapping[str, Any]) -> str:
+    error = _mapping(body.get("error"))
+    if error:
+        return text(error.get("code"))
+    return text(body.get("reason"))
+
+
+# -- stop --------------------------------------------------------------------------------------
+
+
+def stop_lines(body: Mapping[str, Any]) -> list[str]:
+    """The outcome message: what happened to which session."""
+    session = _mapping(body.get("session"))
+    minutes = _mapping(session.get("deviceMinutes")).get("total")
+    row = [
+        text(body.get("outcome")),
+        text(session.get("name")),
+        text(session.get("status")),
+        _device(session),
+        number(minutes),
+        _problem(body),
+    ]
+    lines = table(["outcome", "session", "status", "device", "minutes", "error / reason"], [row])
+    lines.append("")
+    if body.get("sessionArn"):
+        lines.append(f"arn: {body['sessionArn']}")
+    if body.get("replay"):
+        trigger = _mapping(body.get("trigger"))
+        lines.append(
+            "replay: asked again within the idempotency window; this is the first outcome "
+            f"(its trigger: {text(trigger.get('kind'))})"
+        )
+    return lines
+
+
+# -- extend ------------------------------------------------------------------------------------
+
+
+def extend_lines(body: Mapping[str, Any]) -> list[str]:
+    """The `extended` message: the new deadline, the old one, and how far it may still go."""
+    session = _mapping(body.get("session"))
+    minutes = _mapping(session.get("deviceMinutes")).get("total")
+    added = body.get("minutesAdded")
+    row = [
+        "EXTENDED",
+        text(session.get("name")),
+        text(session.get("status")),
+        _device(session),
+        number(minutes),
+        f"+{added}" if isinstance(added, int) else text(added),
+        moment(body.get("deadline")),
+        moment(body.get("previousDeadline")),
+        moment(body.get("latestDeadline")),
+    ]
+    headers = [
+        "outcome",
+        "session",
+        "status",
+        "device",
+        "minutes",
+        "added",
+        "deadline (UTC)",
+        "was",
+        "latest allowed",
+    ]
+    lines = [*table(headers, [row]), ""]
+    if body.get("sessionArn"):
+        lines.append(f"arn: {body['sessionArn']}")
+    return lines
+
+
+# -- sweep -------------------------------------------------------------------------------------
+
+
+def _counts(counts: Any) -> str:
+    pairs = sorted(_mapping(counts).items())
+    return ", ".join(f"{key} {value}" for key, value in pairs) or "none"
+
+
+def _listing_failure_lines(body: Mapping[str, Any]) -> list[str]:
+    failures = [_mapping(failure) for failure in _list(body.get("listingFailures"))]
+    if not failures:
+        return []
+    rows = [
+        [
+            text(failure.get("operation")),
+            text(failure.get("projectArn")) if failure.get("projectArn") else "(every project)",
+            text(failure.get("code")),
+            text(failure.get("message")),
+        ]
+        for failure in failures
+    ]
+    return ["", "listing failures:", *table(["operation", "project", "code", "message"], rows)]
+
+
+def sweep_lines(body: Mapping[str, Any]) -> list[str]:
+    """The summary's counts, then each session acted on (would be, in a dry run)."""
+    inventory = _mapping(body.get("inventory"))
+    scope = _list(body.get("scope"))
+    mode = "dry run (nothing stopped)" if body.get("dryRun") else "live"
+    if body.get("killSwitch"):
+        mode += ", kill switch"
+    selection = text(body.get("selection"))
+    if selection == "age" and body.get("maxAgeMinutes") is not None:
+        selection = f"older than {number(body.get('maxAgeMinutes'), 0)} min"
+    lines = [
+        f"sweep {text(body.get('sweepId'))}: {mode}; selection: {selection}; "
+        f"scope: {', '.join(map(str, scope)) if scope else 'every project'}",
+        f"projects: {text(inventory.get('projectsListed'))} listed, "
+        f"{len(_list(inventory.get('projectsFailed')))} failed, "
+        f"{len(_list(inventory.get('projectsNotReached')))} not reached; "
+        f"sessions: {text(inventory.get('sessionsSeen'))} seen, "
+        f"{text(inventory.get('sessionsActive'))} active, "
+        f"{text(inventory.get('sessionsSelected'))} selected",
+        f"outcomes: {_counts(body.get('outcomes'))}; skipped by reason: "
+        f"{_counts(body.get('skipped'))}",
+        f"device minutes stopped: {number(body.get('deviceMinutesStopped'))}; "
+        f"estimated savings: {usd(body.get('estimatedSavingsUsd'))}; "
+        f"took {number(body.get('durationSeconds'), 2)} s",
+    ]
+    timers = _mapping(body.get("timers"))
+    if timers:
+        lines.append(
+            f"timers: {text(timers.get('armed'))} armed, {text(timers.get('failed'))} failed, "
+            f"{text(timers.get('stoppedOverdue'))} stopped overdue"
+        )
+    left = body.get("leftUndoneCount")
+    if isinstance(left, int) and left:
+        lines.append(f"left undone: {left} session(s), for the next sweep")
+    yielded = _mapping(body.get("yieldedTo"))
+    if yielded:
+        lines.append(
+            f"yielded to sweep {text(yielded.get('sweepId'))} "
+            f"({text(yielded.get('triggerKind'))}, started {moment(yielded.get('startedAt'))}): "
+            "this one did nothing"
+        )
+    sessions = [_mapping(session) for session in _list(body.get("sessions"))]
+    lines.append("")
+    if sessions:
+        rows = [
+            [
+                text(session.get("action")),
+                text(session.get("reason")),
+                text(session.get("name")),
+                number(session.get("ageMinutes")),
+                usd(session.get("costSoFarUsd")),
+                text(session.get("device")),
+                text(session.get("status")),
+            ]
+            for session in sessions
+        ]
+        headers = ["action", "reason", "session", "age (min)", "cost", "device", "status"]
+        lines.extend(table(headers, rows))
+        more = body.get("sessionsNotListed")
+        if isinstance(more, int) and more:
+            lines.append(f"... and {more} more, not listed")
+    else:
+        lines.append("no session to act on")
+    return lines + _listing_failure_lines(body)
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+def sessions_lines(body: Mapping[str, Any]) -> list[str]:
+    """One row per active session: its age, cost, budget, deadline, and what a sweep would do."""
+    sessions = [_mapping(session) for session in _list(body.get("sessions"))]
+    rows = [
+        [
+            text(session.get("name")),
+            text(session.get("status")),
+            text(session.get("device"))
+            if not isinstance(session.get("device"), Mapping)
+            else _device(session),
+            text(session.get("platform")),
+            number(session.get("ageMinutes")),
+            usd(session.get("costSoFarUsd")),
+            text(session.get("billingMethod")),
+            text(session.get("budgetMinutes")),
+            moment(session.get("deadline")),
+            text(session.get("sweepWouldStop")),
+            text(session.get("reason")),
+        ]
+        for session in sessions
+    ]
+    headers = [
+        "session",
+        "status",
+        "device",
+        "platform",
+        "age (min)",
+        "cost",
+        "billing",
+        "budget (min)",
+        "deadline (UTC)",
+        "sweep stops",
+        "reason",
+    ]
+    count = body.get("count", len(sessions))
+    lines = [*table(headers, rows), "", f"{text(count)} active session(s)"] if rows else []
+    if not rows:
+        lines.append(
+            "no active session" if count in (0, None) else f"{text(count)} active, none listed"
+        )
+    if body.get("dryRun"):
+        lines.append("the deployment is in dry run: its sweeps stop nothing")
+    failed = _list(body.get("projectsFailed"))
+    if failed:
+        lines.append(f"projects that could not be listed: {', '.join(map(str, failed))}")
+    not_reached = _list(body.get("projectsNotReached"))
+    if not_reached:
+        lines.append(f"projects not reached (out of time): {', '.join(map(str, not_reached))}")
+    return lines + _listing_failure_lines(body)
