@@ -1,0 +1,214 @@
+"""`dfss` against the local stack: real HTTP, the real handler, the emulator and moto.
+
+What `make local` serves, started in-process for each test (its sessions are seeded with the
+ages `make local` gives them); the tests call `dfss` with --endpoint, as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dfss.cli import main
+from dfss.errors import Exit
+from local.stack import LOCAL_SEEDS, LocalStack, LocalStackConfig
+from local.world import SeededWorld, new_emulator, seed_world
+
+ROOT = Path(__file__).resolve().parents[2]
+UNKNOWN = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
+
+
+@dataclass(frozen=True)
+class Local:
+    stack: LocalStack
+    world: SeededWorld
+
+    def status(self, name: str) -> str:
+        return str(self.stack.emulator.get_session(self.world.arn(name))["status"])
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    def rows(self) -> list[list[str]]:
+        """The first table's rows, cut into cells where its rule of dashes says."""
+        lines = self.out.splitlines()
+        rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
+        spans = [match.span() for match in re.finditer(r"-+", lines[rule])]
+        # The last column runs to the end of the line: its cells may be longer than the rule.
+        columns: list[tuple[int, int | None]] = [*spans[:-1], (spans[-1][0], None)]
+        rows = []
+        for line in lines[rule + 1 :]:
+            if not line.strip():
+                break
+            rows.append([line[start:end].strip() for start, end in columns])
+        return rows
+
+
+Dfss = Callable[..., Ran]
+
+
+@pytest.fixture
+def local() -> Iterator[Local]:
+    emulator, clock = new_emulator(metered_concurrency=5)
+    world = seed_world(emulator, clock, LOCAL_SEEDS)
+    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": "^keep-"})
+    with LocalStack(config, emulator) as stack:
+        yield Local(stack, world)
+
+
+@pytest.fixture
+def dfss(local: Local, capsys: pytest.CaptureFixture[str]) -> Dfss:
+    """`dfss ARGS --endpoint <the local stack>`, in this process."""
+
+    def run(*argv: str) -> Ran:
+        code = main([*argv, "--endpoint", local.stack.api_url])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+def test_stop_a_running_session(local: Local, dfss: Dfss) -> None:
+    ran = dfss("stop", local.world.arn("checkout-flow"))
+
+    assert (ran.code, ran.err) == (Exit.OK, "")
+    [row] = ran.rows()
+    assert row[:3] == ["STOPPED", "checkout-flow", "STOPPING"]
+    assert row[-1] == "-"
+    assert f"arn: {local.world.arn('checkout-flow')}" in ran.out.splitlines()
+    assert local.status("checkout-flow") in ("STOPPING", "COMPLETED")
+
+
+def test_stop_an_ended_session_is_success(local: Local, dfss: Dfss) -> None:
+    ran = dfss("stop", local.world.arn("login-smoke"))
+    assert (ran.code, ran.err) == (Exit.OK, "")
+    assert ran.rows()[0][:2] == ["ALREADY_ENDED", "login-smoke"]
+
+
+def test_stop_an_unknown_session_is_exit_1(dfss: Dfss) -> None:
+    ran = dfss("stop", UNKNOWN)
+
+    assert ran.code == Exit.REFUSED
+    assert ran.rows()[0][0] == "NOT_FOUND"
+    assert ran.err.startswith("dfss: NOT_FOUND: ")
+    assert ran.err.endswith("(NotFoundException, HTTP 404)\n")
+
+
+def test_a_malformed_arn_is_exit_1_with_the_apis_reason(dfss: Dfss) -> None:
+    ran = dfss("stop", "arn:aws:devicefarm:us-west-2:123456789012:session:not/a session")
+
+    assert (ran.code, ran.out) == (Exit.REFUSED, "")
+    assert ran.err.startswith("dfss: HTTP 400 INVALID_ARN: ")
+    assert "not a Device Farm session ARN" in ran.err
+    assert ran.err.count("\n") == 1
+
+
+def test_sweep_dry_run_lists_what_it_would_stop_and_stops_nothing(local: Local, dfss: Dfss) -> None:
+    ran = dfss("sweep", "--dry-run")
+
+    assert (ran.code, ran.err) == (Exit.OK, "")
+    assert ran.out.startswith("sweep ")
+    assert "dry run (nothing stopped); selection: deadline; scope: every project" in ran.out
+    assert "skipped by reason: DRY_RUN 1, PROTECTED 1" in ran.out
+    listed = {row[2]: row[:2] for row in ran.rows()}
+    assert listed == {
+        "forgotten-debug": ["skip", "DRY_RUN"],
+        "keep-perf-baseline": ["skip", "PROTECTED"],
+    }
+    assert local.status("forgotten-debug") == "RUNNING"
+
+
+def test_sweep_json_is_the_summary_as_the_api_sent_it(dfss: Dfss) -> None:
+    ran = dfss("sweep", "--dry-run", "--max-age", "30", "--json")
+
+    assert (ran.code, ran.err) == (Exit.OK, "")
+    summary = json.loads(ran.out)
+    assert summary["messageType"] == "sweepSummary"
+    assert (summary["dryRun"], summary["selection"], summary["maxAgeMinutes"]) == (True, "age", 30)
+    # Older than 30 minutes: forgotten-debug (95) and keep-perf-baseline (80), protected.
+    assert {s["name"]: s["reason"] for s in summary["sessions"]} == {
+        "forgotten-debug": "DRY_RUN",
+        "keep-perf-baseline": "PROTECTED",
+    }
+
+
+def test_sweep_of_a_project_that_cannot_be_listed_is_exit_1(local: Local, dfss: Dfss) -> None:
+    gone = "arn:aws:devicefarm:us-west-2:123456789012:project:00000000-0000-0000-0000-000000000000"
+    ran = dfss("sweep", "--dry-run", "--project", gone)
+
+    assert ran.code == Exit.REFUSED
+    assert "listing failures:" in ran.out
+    assert ran.err.startswith("dfss: HTTP 502: nothing could be listed; NotFoundException")
+
+
+def test_extend_moves_the_deadline(local: Local, dfss: Dfss) -> None:
+    arn = local.world.arn("checkout-flow")
+
+    table = dfss("extend", arn, "--minutes", "10")
+    answer = dfss("extend", arn, "--minutes", "5", "--json")
+
+    assert (table.code, table.err) == (Exit.OK, "")
+    [row] = table.rows()
+    assert row[:3] == ["EXTENDED", "checkout-flow", "RUNNING"]
+    assert row[5] == "+10"
+    deadline, was = (datetime.fromisoformat(row[i].replace("Z", "+00:00")) for i in (6, 7))
+    assert deadline - was == timedelta(minutes=10)
+    assert answer.code == Exit.OK
+    extended = json.loads(answer.out)
+    assert extended["messageType"] == "extended"
+    assert extended["minutesAdded"] == 5
+    assert extended["previousDeadline"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def test_extend_past_the_limit_is_exit_1_with_the_apis_message(local: Local, dfss: Dfss) -> None:
+    ran = dfss("extend", local.world.arn("checkout-flow"), "--minutes", "149")
+
+    assert (ran.code, ran.out) == (Exit.REFUSED, "")
+    assert ran.err.startswith("dfss: HTTP 422 EXTENSION_LIMIT: the deadline can move ")
+
+
+def test_sessions_lists_each_active_session(local: Local, dfss: Dfss) -> None:
+    ran = dfss("sessions")
+
+    assert (ran.code, ran.err) == (Exit.OK, ""), ran.err
+    names = {row[0] for row in ran.rows()}
+    assert names == {"forgotten-debug", "checkout-flow", "keep-perf-baseline", "exploratory-ios"}
+    assert "4 active session(s)" in ran.out.splitlines()
+
+
+def test_the_console_script_against_make_local(local: Local) -> None:
+    """The installed `dfss`, in its own process, as a person runs it next to `make local`."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "eu-west-1",
+    }
+    command = [str(Path(sys.executable).parent / "dfss"), "--endpoint", local.stack.api_url]
+
+    stopped = subprocess.run(
+        [*command, "--json", "stop", local.world.arn("forgotten-debug")],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    unknown = subprocess.run(
+        [*command, "stop", UNKNOWN],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert json.loads(stopped.stdout)["outcome"] == "STOPPED"
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("dfss: NOT_FOUND: ")
