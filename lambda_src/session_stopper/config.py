@@ -34,9 +34,18 @@ SETTING_VARIABLES = (
     "TIMER_TARGET_ARN",
     "WARNING_LEAD_MINUTES",
     "MAX_EXTENSION_MINUTES",
+    "CHAT_TOPIC_ARN",
+    "CHAT_OUTCOMES",
 )
 # Device Farm ends every remote access session 150 minutes after it starts.
 SESSION_LIMIT_MINUTES = 150
+# Every outcome a message can carry (models/outcome.py's Outcome), and those a chat channel
+# gets unless CHAT_OUTCOMES says otherwise: the ones that need a person.
+OUTCOME_NAMES = ("STOPPED", "ALREADY_ENDED", "NOT_FOUND", "REJECTED", "FAILED", "SKIPPED")
+DEFAULT_CHAT_OUTCOMES = ("STOPPED", "FAILED", "SKIPPED")
+_TOPIC_ARN = re.compile(
+    r"arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:[A-Za-z0-9_-]{1,256}", re.ASCII
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -50,6 +59,15 @@ class TimerSettings:
     target_arn: str
     warning_lead_minutes: int = 5
     max_extension_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """Amazon Q Developer in chat applications (Slack, Microsoft Teams): the topic its channel
+    configurations subscribe, and the outcomes worth a chat message."""
+
+    topic_arn: str
+    outcomes: frozenset[str] = frozenset(DEFAULT_CHAT_OUTCOMES)
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,7 @@ class Settings:
     kill_switch_alarm_names: tuple[str, ...] = ()
     alarm_max_age_minutes: int = 10
     timers: TimerSettings | None = None  # None: no schedule group, so no expiry timers
+    chat: ChatSettings | None = None  # None: no chat topic, so no chat notifications
 
 
 def _required(name: str) -> str:
@@ -180,6 +199,31 @@ def _timer_settings(budget_minutes: int) -> TimerSettings | None:
     )
 
 
+def _chat_outcomes() -> frozenset[str]:
+    raw = os.environ.get("CHAT_OUTCOMES", "").strip()
+    if not raw:
+        return frozenset(DEFAULT_CHAT_OUTCOMES)
+    names = [part.strip() for part in raw.split(",")]
+    for name in names:
+        if name not in OUTCOME_NAMES:
+            raise ConfigurationError(
+                f"CHAT_OUTCOMES must list outcomes of {', '.join(OUTCOME_NAMES)} separated by "
+                f"commas, got {name!r}"
+            )
+    return frozenset(names)
+
+
+def _chat_settings() -> ChatSettings | None:
+    # Checked even without a topic: a typo must fail now, not when a topic is added later.
+    outcomes = _chat_outcomes()
+    topic = os.environ.get("CHAT_TOPIC_ARN", "").strip()
+    if not topic:
+        return None
+    if not _TOPIC_ARN.fullmatch(topic):
+        raise ConfigurationError(f"CHAT_TOPIC_ARN must be an SNS topic ARN, got {topic!r}")
+    return ChatSettings(topic_arn=topic, outcomes=outcomes)
+
+
 def load_settings() -> Settings:
     region = _matching("DEVICE_FARM_REGION", REGION, "us-west-2", "an AWS region")
     account = _matching("DEVICE_FARM_ACCOUNT_ID", ACCOUNT, "", "12 digits 0-9 (required)")
@@ -209,6 +253,7 @@ def load_settings() -> Settings:
         kill_switch_alarm_names=_csv("KILL_SWITCH_ALARM_NAMES"),
         alarm_max_age_minutes=_whole_number("ALARM_MAX_AGE_MINUTES", 10),
         timers=_timer_settings(max_age),
+        chat=_chat_settings(),
     )
 
 
