@@ -92,3 +92,9 @@ def record_metrics(message: OutcomeMessage) -> None:
             metrics.add_metric(
                 name="DeviceMinutesStopped", unit=MetricUnit.Count, value=minutes.total
             )
+
+
+def count(name: str, value: float = 1) -> None:
+    """Add to a Count metric; safe from a sweep's worker threads."""
+    with _metrics_lock:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

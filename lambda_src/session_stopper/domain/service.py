@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from session_stopper.config import settings
+from session_stopper.domain.announce import publish_for_everyone
 from session_stopper.domain.outcomes import (
     Origin,
     message_attributes,
@@ -154,7 +155,7 @@ class StopService:
         Counted first: what happened to the session is true whether or not SNS takes it."""
         record_metrics(message)
         try:
-            self._publisher.publish(message, message_attributes(message))
+            publish_for_everyone(self._publisher, message, message_attributes(message))
         except PublishError as error:
             raise OutcomeNotPublishedError(message, str(error)) from error
         logger.info(
@@ -188,7 +189,7 @@ class StopService:
         refuses is parked rather than failing the invocation."""
         attributes = {"messageType": notice.message_type, "trigger": notice.trigger.kind.value}
         try:
-            self._publisher.publish(notice, attributes)
+            publish_for_everyone(self._publisher, notice, attributes)
         except PublishError as error:
             self._publisher.park(notice, attributes, str(error))
 

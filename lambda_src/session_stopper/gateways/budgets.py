@@ -54,6 +54,9 @@ class Budgets:
     sqs: CallBudget
     cloudwatch: CallBudget
     scheduler: CallBudget
+    # Chat notifications are a courtesy (the outcome topic is the record): short and few tries,
+    # so a broken chat topic never eats a request's or a sweep's time.
+    chat: CallBudget
 
 
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
@@ -65,6 +68,7 @@ INTERACTIVE = Budgets(
     sqs=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     cloudwatch=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     scheduler=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    chat=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=0.5),
 )
 
 
@@ -76,6 +80,7 @@ def batch(devicefarm_attempts: int) -> Budgets:
         sqs=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),
         cloudwatch=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
         scheduler=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
+        chat=CallBudget(attempts=2, connect_timeout=2.0, read_timeout=3.0),
     )
 
 
@@ -88,14 +93,16 @@ def total_seconds(calls: Iterable[CallBudget]) -> float:
 
 
 def stop_calls(budgets: Budgets) -> list[CallBudget]:
-    """One stop, in order: idempotency record, Get, Stop, record the outcome, publish, park,
-    then delete the session's expiry and warning schedules."""
+    """One stop, in order: idempotency record, Get, Stop, record the outcome, publish, the chat
+    notification (when chat is configured), park, then delete the session's expiry and warning
+    schedules."""
     return [
         budgets.dynamodb,
         budgets.devicefarm,
         budgets.devicefarm,
         budgets.dynamodb,
         budgets.sns,
+        budgets.chat,
         budgets.sqs,
         budgets.scheduler,
         budgets.scheduler,
@@ -104,17 +111,20 @@ def stop_calls(budgets: Budgets) -> list[CallBudget]:
 
 def extend_calls(budgets: Budgets) -> list[CallBudget]:
     """One extension: Get the session, its project's tags, its expiry schedule, replace the
-    expiry and warning schedules (a create refused as existing becomes an update), publish, park."""
+    expiry and warning schedules (a create refused as existing becomes an update), publish, the
+    chat notification, park."""
     return [
         budgets.devicefarm,
         budgets.devicefarm,
         budgets.scheduler,
         *[budgets.scheduler] * 4,
         budgets.sns,
+        budgets.chat,
         budgets.sqs,
     ]
 
 
 def sweep_closing_calls(budgets: Budgets) -> list[CallBudget]:
-    """After the last stop of a sweep: publish (or park) the summary, release the sweep lock."""
-    return [budgets.sns, budgets.sqs, budgets.dynamodb]
+    """After the last stop of a sweep: publish (or park) the summary, tell the chat channels,
+    release the sweep lock."""
+    return [budgets.sns, budgets.chat, budgets.sqs, budgets.dynamodb]
