@@ -42,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON = ROOT / "cdk.json"
 # Where `deploy` asks the CLI to write the outputs (cdk.out is the CLI's own output directory).
 OUTPUTS_DIR = ROOT / "cdk.out"
-GO_LIVE = "make deploy CONTEXT='-c sweepDryRun=false'"
 ACCOUNT_EXAMPLE = "AWS_PROFILE=qa AWS_REGION=eu-west-1 make {command}"
 
 
@@ -210,7 +209,8 @@ def deploy(stage: str | None, extra: Sequence[str]) -> int:
     except (OSError, ValueError):
         print(f"cdk: the deploy wrote no outputs to {outputs_file}", flush=True)
         return code
-    print(deployed_report(outputs, region, context, outputs_file), flush=True)
+    go_live = go_live_command(stage, extra)
+    print(deployed_report(outputs, region, context, outputs_file, go_live), flush=True)
     return code
 
 
@@ -247,11 +247,24 @@ def _main_stack_outputs(outputs: Mapping[str, Mapping[str, str]], stage: str) ->
     return dict(outputs.get(f"SessionStopper-{stage}", {}))
 
 
+def go_live_command(stage: str | None, extra: Sequence[str]) -> str:
+    """This deploy again, live: the same STAGE and -c settings, with sweepDryRun=false."""
+    settings = {
+        key: value
+        for key, value in context_overrides(extra).items()
+        if key not in {"sweepDryRun", "stage"}
+    }
+    flags = [f"-c {key}={value}" for key, value in settings.items()]
+    context = " ".join([*flags, "-c sweepDryRun=false"])
+    return f"make deploy{f' STAGE={stage}' if stage else ''} CONTEXT='{context}'"
+
+
 def deployed_report(
     outputs: Mapping[str, Mapping[str, str]],
     region: str,
     context: Mapping[str, Any],
     outputs_file: Path,
+    go_live: str = "make deploy CONTEXT='-c sweepDryRun=false'",
 ) -> str:
     """The outputs, then what to do next: preview and go live if in dry run; the e2e suite."""
     stage = str(context["stage"])
@@ -268,7 +281,7 @@ def deployed_report(
             "they would stop and stop nothing.",
             "Preview with the operator policy (OperatorPolicyArn): POST "
             f"{main.get('ApiUrl', '<ApiUrl>')}sweeps "
-            '{"dryRun": true}; then go live: ' + GO_LIVE,
+            '{"dryRun": true}; then go live: ' + go_live,
         ]
     else:
         lines.append("Live: sweeps, alarms and expiry timers stop sessions.")

@@ -273,6 +273,25 @@ def test_context_overrides_are_read_from_the_cli_arguments(
     assert cdk_cli.context_overrides(args) == overrides
 
 
+@pytest.mark.parametrize(
+    ("stage", "extra", "command"),
+    [
+        (None, [], "make deploy CONTEXT='-c sweepDryRun=false'"),
+        (
+            "prod",
+            ["-c", "notificationEmails=qa@example.com", "-c", "sweepDryRun=true"],
+            "make deploy STAGE=prod CONTEXT='-c notificationEmails=qa@example.com "
+            "-c sweepDryRun=false'",
+        ),
+    ],
+)
+def test_the_go_live_hint_repeats_the_deploy_with_sweep_dry_run_false(
+    stage: str | None, extra: list[str], command: str
+) -> None:
+    """Dropping a -c setting on the next deploy would undo it: the hint keeps them all."""
+    assert cdk_cli.go_live_command(stage, extra) == command
+
+
 def test_format_outputs_aligns_each_stack_s_outputs() -> None:
     assert cdk_cli.format_outputs({"B": {"Long": "1", "X": "2"}, "A": {}}) == [
         "A:",
