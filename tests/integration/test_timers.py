@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -677,3 +677,19 @@ def test_a_sweep_by_age_stops_a_session_without_a_timer_that_is_past_its_deadlin
     body = json.loads(answer["body"])
     assert body["timers"] == {"armed": 0, "failed": 0, "stoppedOverdue": 1}
     assert world.status(overdue["arn"]) in {"STOPPING", "COMPLETED"}
+
+
+def test_extending_an_overdue_session_counts_from_now_not_from_the_passed_deadline(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    [overdue] = world.populate([SessionSpec("alpha", 70, "overdue-but-wanted")])
+    now = datetime.now(UTC).replace(microsecond=0)
+    with frozen_clock(now):
+        status, body = extend(api_event, {"arn": overdue["arn"], "minutes": 15})
+    assert status == 200
+    assert datetime.fromisoformat(body["deadline"]) == now + minutes(15)
+    expiry, _ = schedules.of(overdue["arn"])
+    assert expiry is not None
+    assert expiry.at == now + minutes(15), "never a timer in the past"

@@ -267,9 +267,12 @@ class Expiry:
             deadlines = self._deadlines(session)
         except (DeviceFarmError, SchedulerError) as error:
             raise _unavailable(error) from error
-        new_deadline = deadlines.current + timedelta(minutes=command.minutes)
+        # A deadline already passed (the session is overdue) is extended from now: an extension
+        # must leave the session time to run, not arm a timer in the past.
+        start = max(deadlines.current, _to_the_second(self._now()))
+        new_deadline = start + timedelta(minutes=command.minutes)
         if new_deadline > deadlines.latest:
-            room = max(0, int((deadlines.latest - deadlines.current).total_seconds() // 60))
+            room = max(0, int((deadlines.latest - start).total_seconds() // 60))
             raise ExtensionRefusedError(
                 HTTPStatus.UNPROCESSABLE_ENTITY,
                 "EXTENSION_LIMIT",
@@ -368,6 +371,10 @@ class Expiry:
     def _unmatched(self, origin: Origin, why: str) -> TimerMessage:
         message = self._timer(TimerStatus.UNMATCHED, origin, None)
         return message.model_copy(update={"error": OutcomeError(code="UNMATCHED", message=why)})
+
+
+def _to_the_second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
 
 
 def _unavailable(error: DeviceFarmError | SchedulerError) -> ExtensionRefusedError:
