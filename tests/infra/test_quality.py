@@ -86,7 +86,7 @@ def test_resource_inventory(
     # One per API method and per rule, plus one per alarm (or prefix) that may act. The timers
     # need none: Scheduler invokes with the timer role, not a resource policy.
     assert counts["AWS::Lambda::Permission"] == (
-        (2 + timers) + (2 + alarm_rules + timers) + alarm_permissions
+        (3 + timers) + (2 + alarm_rules + timers) + alarm_permissions
     )
     # The function's and the timers'; by default the stack leaves API Gateway's account-wide
     # role alone.
