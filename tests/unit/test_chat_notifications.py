@@ -98,6 +98,7 @@ def test_every_message_makes_a_notification_of_the_documented_format(name: str) 
     assert published["content"]["textType"] == "client-markdown"
     assert published["content"]["title"]
     assert published["metadata"]["additionalContext"]["correlationId"]
+    assert "\u2039" not in json.dumps(published)  # our own words never need neutralising
 
 
 def test_a_stop_says_what_which_and_why() -> None:

@@ -203,8 +203,8 @@ def _stopped_steps(message: OutcomeMessage) -> list[Step]:
     if message.trigger.kind.value in {"schedule", "expiry", "alarm", "cloudtrail"}:
         steps.append(
             Step(
-                "Sessions of this project need longer? Tag the project "
-                "session-stopper:max-minutes=<1-150>, or extend a session when its warning "
+                "Sessions of this project need longer? Give the project a budget with the tag "
+                "session-stopper:max-minutes (1 to 150), or extend a session when its warning "
                 f"comes ({EXTEND_REQUEST})."
             )
         )
