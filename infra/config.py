@@ -8,6 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.chat_channels import (
+    SlackChannel,
+    TeamsChannel,
+    read_slack_channels,
+    read_teams_channels,
+)
 from infra.context_values import (
     ConfigError,
     read_bool,
@@ -103,6 +109,9 @@ class StackConfig:
     api_throttle_rate_limit: float
     api_throttle_burst_limit: int
     create_api_gateway_logs_role: bool
+    slack_channels: tuple[SlackChannel, ...]
+    teams_channels: tuple[TeamsChannel, ...]
+    chat_outcomes: tuple[str, ...]
 
     @property
     def name_prefix(self) -> str:
@@ -127,6 +136,11 @@ class StackConfig:
     @property
     def project_ids(self) -> tuple[str, ...]:
         return tuple(arn.rsplit(":", 1)[1] for arn in self.project_arns)
+
+    @property
+    def has_chat(self) -> bool:
+        """False when no chat channel is configured: no chat topic, role or configuration."""
+        return bool(self.slack_channels or self.teams_channels)
 
     @property
     def has_alarm_scope(self) -> bool:
@@ -227,6 +241,9 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         create_api_gateway_logs_role=read_bool(
             "createApiGatewayLogsRole", get("createApiGatewayLogsRole")
         ),
+        slack_channels=tuple(read_slack_channels(get("slackChannels"))),
+        teams_channels=tuple(read_teams_channels(get("teamsChannels"))),
+        chat_outcomes=tuple(_read_outcome_list("chatOutcomes", get("chatOutcomes"))),
     )
     _check_alarm_scope_excludes_own_alarms(config)
     return config
@@ -279,6 +296,16 @@ def _read_email_outcomes(raw: Any) -> list[str]:
     )
     if not outcomes:
         raise ConfigError(key, "must name at least one outcome (SNS refuses an empty filter)")
+    return outcomes
+
+
+def _read_outcome_list(key: str, raw: Any) -> list[str]:
+    """Outcomes a chat channel is told of (the function's CHAT_OUTCOMES); at least one."""
+    outcomes = read_str_list(
+        key, raw, "|".join(OUTCOMES), f"must be one of {', '.join(OUTCOMES)}", max_items=6
+    )
+    if not outcomes:
+        raise ConfigError(key, "must name at least one outcome")
     return outcomes
 
 

@@ -11,6 +11,7 @@ from constructs import Construct
 from infra.config import StackConfig
 from infra.constructs.access import AccessPolicies
 from infra.constructs.api import StopperApi
+from infra.constructs.chat import ChatChannels
 from infra.constructs.events import Triggers
 from infra.constructs.function import FunctionDependencies, StopperFunction
 from infra.constructs.monitoring import Monitoring, Watched
@@ -34,6 +35,11 @@ class SessionStopperStack(Stack):
         store = IdempotencyStore(self, "Idempotency", config=config)
         # Before the function, which gets their names in its environment.
         timers = ExpiryTimers(self, "Timers", config=config) if config.session_timers else None
+        chat = (
+            ChatChannels(self, "Chat", config=config, key=notifications.key)
+            if config.has_chat
+            else None
+        )
         stopper = StopperFunction(
             self,
             "Stopper",
@@ -45,9 +51,12 @@ class SessionStopperStack(Stack):
                 outcome_dlq=notifications.outcome_dlq,
                 idempotency_table=store.table,
                 timers=timers,
+                chat_topic=chat.topic if chat is not None else None,
             ),
         )
         notifications.restrict_to(stopper.role)
+        if chat is not None:
+            chat.restrict_to(stopper.role)
         api = StopperApi(self, "Api", config=config, function=stopper.function)
         triggers = Triggers(self, "Triggers", config=config, function=stopper.function)
         access = AccessPolicies(
@@ -86,6 +95,13 @@ class SessionStopperStack(Stack):
             monitoring=monitoring,
             timers=timers,
         )
+        if chat is not None:
+            CfnOutput(
+                self,
+                "ChatTopicArn",
+                value=chat.topic.topic_arn,
+                description="Chat notifications (Slack, Microsoft Teams) of the chat channels",
+            )
 
     def _outputs(
         self,

@@ -54,6 +54,8 @@ class FunctionDependencies:
     idempotency_table: dynamodb.ITable
     # None when sessionTimers is false: no timer variables, no scheduler permissions.
     timers: ExpiryTimers | None = None
+    # None without chat channels: an empty CHAT_TOPIC_ARN, no publish grant.
+    chat_topic: sns.ITopic | None = None
 
 
 class StopperFunction(Construct):
@@ -144,6 +146,9 @@ class StopperFunction(Construct):
             "PRICE_PER_DEVICE_MINUTE": str(config.price_per_device_minute),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
+            # Empty without chat channels: the function tells no chat topic.
+            "CHAT_TOPIC_ARN": deps.chat_topic.topic_arn if deps.chat_topic is not None else "",
+            "CHAT_OUTCOMES": ",".join(config.chat_outcomes),
             **timers,
         }
 
@@ -156,6 +161,7 @@ class StopperFunction(Construct):
             table_arn=deps.idempotency_table.table_arn,
             log_group_arn=self.log_group.log_group_arn,
             timer_role_arn=deps.timers.role.role_arn if deps.timers is not None else None,
+            chat_topic_arn=deps.chat_topic.topic_arn if deps.chat_topic is not None else None,
         )
         for statement in function_statements(config, targets):
             self.role.add_to_principal_policy(statement)

@@ -89,7 +89,7 @@ class Notifications(Construct):
             self,
             "TopicKey",
             alias=f"alias/{prefix}-notifications",
-            description=f"Encrypts the {prefix} outcome and ops-alarm SNS topics",
+            description=f"Encrypts the {prefix} outcome, ops-alarm and chat SNS topics",
             enable_key_rotation=True,
             # Nothing is stored under this key (SNS only encrypts messages in transit through
             # the topic), so it can go with the stack after the shortest waiting period.

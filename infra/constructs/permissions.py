@@ -60,6 +60,8 @@ class GrantTargets:
     log_group_arn: str
     # The role EventBridge Scheduler assumes to fire the timers; None when there are no timers.
     timer_role_arn: str | None = None
+    # The topic the chat channels subscribe; None when no chat channel is configured.
+    chat_topic_arn: str | None = None
 
 
 def device_farm_arn(config: StackConfig, account: str, resource: str) -> str:
@@ -197,6 +199,11 @@ def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.
         # ListProjects has no resource type in IAM: "*" is the only resource it accepts.
         _statement("DeviceFarmListProjects", ["devicefarm:ListProjects"], ["*"]),
         _statement("PublishOutcomes", ["sns:Publish"], [targets.outcome_topic_arn]),
+        *(
+            [_statement("PublishChatNotifications", ["sns:Publish"], [targets.chat_topic_arn])]
+            if targets.chat_topic_arn is not None
+            else []
+        ),
         _statement("EncryptOutcomes", list(TOPIC_KEY_ACTIONS), [targets.topic_key_arn]),
         _statement("SendToDeadLetterQueues", ["sqs:SendMessage"], list(targets.queue_arns)),
         # Also the sweep lock: one item, put and deleted under the same key schema.

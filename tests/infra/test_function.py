@@ -63,6 +63,9 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         "PRICE_PER_DEVICE_MINUTE": "0.17",
         "POWERTOOLS_SERVICE_NAME": "session-stopper",
         "POWERTOOLS_METRICS_NAMESPACE": "DeviceFarmSessionStopper",
+        # No chat channel by default: no chat topic to tell.
+        "CHAT_TOPIC_ARN": "",
+        "CHAT_OUTCOMES": "STOPPED,FAILED,SKIPPED",
         # Timers are on by default; the target is the function's own ARN, spelled out from its
         # fixed name (its Arn attribute here would make the function reference itself).
         "TIMER_SCHEDULE_GROUP": "session-stopper-dev-timers",

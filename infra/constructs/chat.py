@@ -1,0 +1,157 @@
+"""Slack and Microsoft Teams channels, through Amazon Q Developer in chat applications (formerly
+AWS Chatbot): the chat topic the function tells, and one channel configuration per channel.
+
+The topic is encrypted with the stack's notification key like the outcome topic. Amazon Q
+Developer subscribes to it as an HTTPS endpoint and SNS decrypts each message before delivering
+it, so the service needs no permission on the key; only publishers do, and the only publisher
+is the function (already granted the key for the outcome topic). The channels can also run
+commands: their role and guardrail may only read this deployment's Device Farm sessions and
+projects, never the default AdministratorAccess guardrail.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.config import StackConfig
+from infra.constructs.permissions import (
+    OTHER_ACCOUNTS,
+    deny_everyone,
+    project_arns,
+    session_arns,
+)
+from infra.nag import acknowledge
+
+CHATBOT_SERVICE = "chatbot.amazonaws.com"
+# ERROR: the service logs what it could not deliver (to /aws/chatbot/<configuration> in
+# us-east-1), not every message, which the outcome topic already records.
+LOGGING_LEVEL = "ERROR"
+
+
+def read_only_statements(config: StackConfig, account: str) -> list[iam.PolicyStatement]:
+    """What a channel may ask about: this deployment's sessions and projects, read only."""
+    return [
+        iam.PolicyStatement(
+            sid="ReadSessions",
+            actions=["devicefarm:GetRemoteAccessSession"],
+            resources=session_arns(config, account),
+        ),
+        iam.PolicyStatement(
+            sid="ListProjectSessions",
+            actions=["devicefarm:ListRemoteAccessSessions", "devicefarm:GetProject"],
+            resources=project_arns(config, account),
+        ),
+        # ListProjects has no resource type in IAM: "*" is the only resource it accepts.
+        iam.PolicyStatement(
+            sid="ListProjects", actions=["devicefarm:ListProjects"], resources=["*"]
+        ),
+    ]
+
+
+class ChatChannels(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, key: kms.IKey
+    ) -> None:
+        super().__init__(scope, construct_id)
+        prefix = config.name_prefix
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=f"{prefix}-chat",
+            display_name="Device Farm session stopper chat",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        account = Stack.of(self).account
+        self.guardrail = iam.ManagedPolicy(
+            self,
+            "Guardrail",
+            managed_policy_name=f"{prefix}-chat-guardrail",
+            description=f"{prefix} chat channels: at most read Device Farm sessions and projects",
+            statements=read_only_statements(config, account),
+        )
+        self.role = iam.Role(
+            self,
+            "ChannelRole",
+            assumed_by=iam.ServicePrincipal(CHATBOT_SERVICE),
+            description=f"{prefix} chat channels: read Device Farm sessions and projects",
+            inline_policies={
+                "ReadDeviceFarmSessions": iam.PolicyDocument(
+                    statements=read_only_statements(config, account)
+                )
+            },
+        )
+        # People in the channel may only read what the notifications already tell them, so a
+        # per-user role would add setup without adding safety.
+        self.slack = [
+            chatbot.SlackChannelConfiguration(
+                self,
+                f"Slack{number}",
+                slack_channel_configuration_name=f"{prefix}-slack-{number}",
+                slack_workspace_id=channel.workspace_id,
+                slack_channel_id=channel.channel_id,
+                notification_topics=[self.topic],
+                role=self.role,
+                guardrail_policies=[self.guardrail],
+                logging_level=chatbot.LoggingLevel.ERROR,
+                user_role_required=False,
+            )
+            for number, channel in enumerate(config.slack_channels, start=1)
+        ]
+        # No L2 for Teams: the CloudFormation resource, set the same way.
+        self.teams = [
+            chatbot.CfnMicrosoftTeamsChannelConfiguration(
+                self,
+                f"Teams{number}",
+                configuration_name=f"{prefix}-teams-{number}",
+                team_id=channel.team_id,
+                teams_tenant_id=channel.tenant_id,
+                teams_channel_id=channel.channel_id,
+                iam_role_arn=self.role.role_arn,
+                sns_topic_arns=[self.topic.topic_arn],
+                guardrail_policies=[self.guardrail.managed_policy_arn],
+                logging_level=LOGGING_LEVEL,
+                user_role_required=False,
+            )
+            for number, channel in enumerate(config.teams_channels, start=1)
+        ]
+        self._acknowledge_findings(config)
+
+    def restrict_to(self, function_role: iam.IRole) -> None:
+        """Only the function tells the channels; only this account subscribes (Amazon Q
+        Developer subscribes through its service-linked role, in this account)."""
+        not_the_function = {"ArnNotEquals": {"aws:PrincipalArn": function_role.role_arn}}
+        topic = self.topic.topic_arn
+        for statement in (
+            deny_everyone("OnlyTheFunctionPublishes", "sns:Publish", topic, not_the_function),
+            deny_everyone("OnlyThisAccountSubscribes", "sns:Subscribe", topic, OTHER_ACCOUNTS),
+        ):
+            self.topic.add_to_resource_policy(statement)
+
+    def _acknowledge_findings(self, config: StackConfig) -> None:
+        account = "<AWS::AccountId>"
+        reasons = {
+            "*": "devicefarm:ListProjects has no resource-level permission in IAM: '*' is the "
+            "only resource it accepts. A channel lists projects to find a session, read only.",
+        }
+        for arn in session_arns(config, account):
+            reasons[arn] = (
+                "Session ARNs carry ids made when a session starts, so a channel may read this "
+                "account's sessions in the Device Farm region (narrowed to projectArns when "
+                "set): GetRemoteAccessSession only, nothing that changes a session."
+            )
+        for arn in project_arns(config, account):
+            if arn.endswith("*"):
+                reasons[arn] = (
+                    "With projectArns empty the deployment covers every project of the account, "
+                    "so a channel may list any project's sessions, read only. Set projectArns to "
+                    "name the projects instead."
+                )
+        for resource, reason in reasons.items():
+            for scope in (self.role, self.guardrail):
+                acknowledge(scope, f"AwsSolutions-IAM5[Resource::{resource}]", reason)
