@@ -12,7 +12,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from session_stopper.domain import announce
 from session_stopper.gateways import outcomes
+from session_stopper.gateways.budgets import INTERACTIVE, batch
 from session_stopper.gateways.outcomes import MAX_PUBLISH_BYTES, OutcomePublisher
 from session_stopper.handler import lambda_handler
 from session_stopper.models.outcome import Outcome, OutcomeMessage
@@ -246,3 +248,36 @@ def test_a_chat_topic_that_refuses_costs_no_stop_and_no_outcome(
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 1
     assert emf_metrics(capsys.readouterr().out)["ChatNotificationsFailed"] == [1.0]
     assert "chat notification not sent" in caplog.text
+
+
+def test_a_text_that_cannot_be_rendered_leaves_the_contract_to_go_alone(
+    running: list[str],
+    outcome_sink: OutcomeSink,
+    publish_requests: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a renderer bug")
+
+    monkeypatch.setattr(announce, "story_of", broken)
+
+    answer = lambda_handler({"arn": running[0]}, FakeLambdaContext())
+
+    assert [p.body for p in outcome_sink.published()] == [answer]
+    (request,) = publish_requests
+    assert "MessageStructure" not in request
+    assert "Subject" not in request
+
+
+def test_the_chat_client_is_on_the_short_chat_budget(
+    outcome_sink: OutcomeSink, chat_tap: str
+) -> None:
+    for interactive, budget in ((True, INTERACTIVE.chat), (False, batch(2).chat)):
+        client = OutcomePublisher(interactive=interactive)._chat_sns
+        assert client is not None
+        config = client.meta.config
+        assert config.retries["total_max_attempts"] == budget.attempts
+        assert (config.connect_timeout, config.read_timeout) == (
+            budget.connect_timeout,
+            budget.read_timeout,
+        )
