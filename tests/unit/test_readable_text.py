@@ -62,7 +62,7 @@ def test_every_message_has_a_valid_subject_and_a_bounded_text(name: str) -> None
         (
             "skipped-dry-run",
             "SKIPPED checkout-flow (Pixel 8): DRY_RUN",
-            ["dry run", "cdk deploy --all -c sweepDryRun=false", "POST /sessions/stop"],
+            ["dry run", "make deploy CONTEXT='-c sweepDryRun=false'", "POST /sessions/stop"],
         ),
         ("skipped-protected", "SKIPPED keep-perf (Pixel 8): PROTECTED", ["protected-name"]),
     ],
@@ -128,7 +128,7 @@ def test_a_sweep_summary_lists_its_sessions_with_their_reasons_and_the_listing_f
     if dry_run:
         assert "would have stopped 1 session; it stopped nothing" in body
         assert "would stop: past its deadline (dry run)" in listed
-        assert "cdk deploy --all -c sweepDryRun=false" in body
+        assert "make deploy CONTEXT='-c sweepDryRun=false'" in body
     else:
         assert "The sweep stopped 1 session." in body
         assert "about $12.75 saved" in body

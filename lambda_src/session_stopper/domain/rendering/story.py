@@ -232,12 +232,16 @@ def _failed_steps(message: OutcomeMessage) -> list[Step]:
     ]
 
 
+GO_LIVE = "make deploy CONTEXT='-c sweepDryRun=false'"
+
+
 def _skipped_steps(message: OutcomeMessage) -> list[Step]:
     if message.reason == "DRY_RUN":
         return [
             Step(
-                "To let sweeps, alarms and timers stop sessions, deploy with:",
-                "cdk deploy --all -c sweepDryRun=false",
+                "If the deployment is in dry run (a dry run that was not asked for), let "
+                "sweeps, alarms and timers stop sessions by deploying with:",
+                GO_LIVE,
             ),
             Step(f"To stop this one now ({STOP_REQUEST}):", _stop_request(message)),
         ]
@@ -608,8 +612,9 @@ def _sweep_steps(summary: SweepSummary, would_stop: int) -> list[Step]:
     if summary.dry_run and would_stop:
         steps.append(
             Step(
-                "Nothing was stopped. To let sweeps stop sessions, deploy with:",
-                "cdk deploy --all -c sweepDryRun=false",
+                "Nothing was stopped. If the dry run was not asked for, the deployment is in dry "
+                "run: let sweeps stop sessions by deploying with:",
+                GO_LIVE,
             )
         )
     if summary.listing_failures:
