@@ -165,7 +165,7 @@ def test_a_warning_says_when_and_how_to_extend_with_the_exact_request() -> None:
     assert "POST /sessions/extend" in body
     assert json.dumps({"arn": ARN, "minutes": 15}) in body  # the exact body to send
     assert "by at most 60 min" in body
-    assert '"$EXTEND_SESSION_URL"' in body
+    assert f"dfss extend {ARN} --minutes 15" in body  # or the same with the CLI
 
 
 def test_a_warning_that_cannot_be_extended_says_so() -> None:

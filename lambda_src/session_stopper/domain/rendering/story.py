@@ -358,23 +358,14 @@ def _extend_steps(hint: ExtendHint | None) -> list[Step]:
             )
         ]
     body = json.dumps(hint.body)
-    curl = (
-        'curl --aws-sigv4 "aws:amz:$AWS_REGION:execute-api" '
-        '--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" '
-        '-H "x-amz-security-token: $AWS_SESSION_TOKEN" '
-        f"-H 'content-type: application/json' -d '{body}' \"$EXTEND_SESSION_URL\""
-    )
+    command = f"dfss extend {hint.body['arn']} --minutes {hint.body['minutes']}"
     return [
         Step(
             f"To keep it longer, extend it (by at most {hint.max_minutes} min): "
             f"{EXTEND_REQUEST} with the body",
             body,
         ),
-        Step(
-            "for example with curl (the caller policy allows it; ExtendSessionUrl is a stack "
-            "output):",
-            curl,
-        ),
+        Step("or with the project's command-line tool (the caller policy allows it):", command),
         Step("Otherwise nothing to do: it is stopped at the deadline."),
     ]
 
