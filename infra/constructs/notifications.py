@@ -33,12 +33,13 @@ EMAILED_TIMER_MESSAGES = ("warning", "extended")
 
 def email_filter(config: StackConfig) -> dict[str, Any]:
     """The email subscriptions' filter policy (on message attributes): outcome messages whose
-    outcome is one of `emailOutcomes` and, with timers, warnings and extensions (which carry no
-    `outcome` attribute, hence the `$or`)."""
+    outcome is one of `emailOutcomes`, sweep summaries that need a person and, with timers,
+    warnings and extensions (which carry no `outcome` attribute, hence the `$or`)."""
     outcomes = {"messageType": ["outcome"], "outcome": list(config.email_outcomes)}
-    if not config.session_timers:
-        return outcomes
-    return {"$or": [outcomes, {"messageType": list(EMAILED_TIMER_MESSAGES)}]}
+    # Sweep summaries that stopped, would stop or failed something; not the empty ones.
+    summaries = {"messageType": ["sweepSummary"], "needsAPerson": ["true"]}
+    timers = [{"messageType": list(EMAILED_TIMER_MESSAGES)}] if config.session_timers else []
+    return {"$or": [outcomes, summaries, *timers]}
 
 
 class Notifications(Construct):

@@ -129,31 +129,41 @@ def test_email_subscriptions_come_from_context(
 
 
 def test_outcome_emails_get_only_the_chosen_outcomes(narrow_stack: Synthesized) -> None:
-    """Sweep summaries and outcomes nobody needs to read (by default ALREADY_ENDED, NOT_FOUND
-    and REJECTED) stay out of inboxes; `emailOutcomes` picks the rest. Without timers there are
-    no timer messages to let through."""
+    """Outcomes nobody needs to read (by default ALREADY_ENDED, NOT_FOUND and REJECTED) and
+    sweep summaries that did nothing stay out of inboxes; `emailOutcomes` picks the rest.
+    Without timers there are no timer messages to let through."""
     outcome_topic = narrow_stack.logical_id("AWS::SNS::Topic", "-outcomes'")
     policies = [
         sub["Properties"].get("FilterPolicy")
         for sub in narrow_stack.resources("AWS::SNS::Subscription").values()
         if sub["Properties"]["TopicArn"] == {"Ref": outcome_topic}
     ]
-    assert policies == [{"messageType": ["outcome"], "outcome": NARROW_CONTEXT["emailOutcomes"]}]
+    assert policies == [
+        {
+            "$or": [
+                {"messageType": ["outcome"], "outcome": NARROW_CONTEXT["emailOutcomes"]},
+                {"messageType": ["sweepSummary"], "needsAPerson": ["true"]},
+            ]
+        }
+    ]
 
 
 def test_default_email_outcomes_are_the_actionable_ones() -> None:
     assert email_filter(load(sessionTimers=False)) == {
-        "messageType": ["outcome"],
-        "outcome": ["STOPPED", "FAILED", "SKIPPED"],
+        "$or": [
+            {"messageType": ["outcome"], "outcome": ["STOPPED", "FAILED", "SKIPPED"]},
+            {"messageType": ["sweepSummary"], "needsAPerson": ["true"]},
+        ]
     }
 
 
 def test_with_timers_email_also_gets_warnings_and_extensions() -> None:
     """`warning` and `extended` messages carry no `outcome` attribute, so they need their own
-    branch; `timer` messages and sweep summaries match neither."""
+    branch; `timer` messages match none."""
     assert email_filter(load()) == {
         "$or": [
             {"messageType": ["outcome"], "outcome": ["STOPPED", "FAILED", "SKIPPED"]},
+            {"messageType": ["sweepSummary"], "needsAPerson": ["true"]},
             {"messageType": ["warning", "extended"]},
         ]
     }
@@ -176,11 +186,11 @@ def test_synthesized_email_filter_lets_timer_warnings_through(
     assert policy == {
         "$or": [
             {"messageType": ["outcome"], "outcome": ["STOPPED", "FAILED", "SKIPPED"]},
+            {"messageType": ["sweepSummary"], "needsAPerson": ["true"]},
             {"messageType": ["warning", "extended"]},
         ]
     }
-    for message_type in ("timer", "sweepSummary"):
-        assert message_type not in str(policy)
+    assert "timer" not in str(policy)
 
 
 @pytest.mark.parametrize("suffix", ["outcome-dlq", "async-failures", "event-dlq"])

@@ -182,3 +182,18 @@ def test_a_sweep_or_view_that_could_list_some_projects_answers_207(
     [failure] = answer["listingFailures"]
     assert (failure["projectArn"], failure["code"]) == (missing, "NotFoundException")
     assert failure["operation"] == "ListRemoteAccessSessions"
+
+
+def test_a_summary_says_in_its_attributes_whether_a_person_should_read_it(
+    world: DeviceFarmWorld,
+    outcome_sink: OutcomeSink,
+    load_event: Callable[[str], dict[str, Any]],
+) -> None:
+    """Email's filter policy reads attributes only: a sweep that stopped something is
+    `needsAPerson` true, one that found nothing to do is false (and stays out of inboxes)."""
+    world.populate([SessionSpec("alpha", 70, "old"), SessionSpec("alpha", 5, "young")])
+    lambda_handler(load_event("scheduled_event.json"), FakeLambdaContext())
+    lambda_handler(load_event("scheduled_event.json"), FakeLambdaContext())
+    summaries = [p for p in outcome_sink.published() if p.body["messageType"] == "sweepSummary"]
+    assert [p.attributes["needsAPerson"] for p in summaries] == ["true", "false"]
+    assert [p.body["outcomes"] for p in summaries] == [{"STOPPED": 1}, {}]

@@ -188,6 +188,9 @@ class StopService:
         """Publish a message that is not an outcome (a sweep summary, a timer's news); one SNS
         refuses is parked rather than failing the invocation."""
         attributes = {"messageType": notice.message_type, "trigger": notice.trigger.kind.value}
+        if isinstance(notice, SweepSummary):
+            # Email's filter policy reads attributes only: it gets the summaries worth reading.
+            attributes["needsAPerson"] = str(notice.needs_a_person).lower()
         try:
             publish_for_everyone(self._publisher, notice, attributes)
         except PublishError as error:

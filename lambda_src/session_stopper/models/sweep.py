@@ -183,3 +183,15 @@ class SweepSummary(ContractModel):
     listing_failures: list[ListingFailure] = Field(
         default_factory=list, alias="listingFailures", description="what could not be listed, why"
     )
+
+    @property
+    def needs_a_person(self) -> bool:
+        """It stopped (or in a dry run would have stopped) something, or failed: worth an email
+        or a chat line. A sweep that found nothing to do, every 15 minutes, is not."""
+        return bool(
+            self.outcomes.get("STOPPED")
+            or self.outcomes.get("FAILED")
+            or self.skipped.get("DRY_RUN")
+            or self.listing_failures
+            or self.inventory.projects_failed
+        )

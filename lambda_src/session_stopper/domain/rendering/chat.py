@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from session_stopper.domain.rendering.story import Step, Story
 from session_stopper.domain.rendering.words import ascii_line, clean, clip
-from session_stopper.models.outcome import Outcome, OutcomeMessage
+from session_stopper.models.outcome import OutcomeMessage
 from session_stopper.models.sweep import SweepSummary
 from session_stopper.models.timer import ExtendedMessage, WarningMessage
 
@@ -100,12 +100,7 @@ def wants_chat(message: BaseModel, outcomes: Collection[str]) -> bool:
     if isinstance(message, OutcomeMessage):
         return message.outcome.value in outcomes
     if isinstance(message, SweepSummary):
-        return bool(
-            message.outcomes.get(Outcome.STOPPED.value)
-            or message.skipped.get("DRY_RUN")
-            or message.listing_failures
-            or message.inventory.projects_failed
-        )
+        return message.needs_a_person
     return isinstance(message, WarningMessage | ExtendedMessage)
 
 
