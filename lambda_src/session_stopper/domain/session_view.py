@@ -15,7 +15,7 @@ from session_stopper.domain import selection
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
-from session_stopper.domain.sweep_listing import planned_session
+from session_stopper.domain.sweep_listing import listing_failure, planned_session
 from session_stopper.domain.timers import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.models.session import RemoteAccessSession
@@ -55,7 +55,7 @@ class SessionViewer:
                 active = [s for s in self._listed(project_arn) if selection.is_active(s)]
                 budget = self._budgets.of_project(project_arn)
             except DeviceFarmError as error:
-                failures.append(_failure(error, project_arn))
+                failures.append(listing_failure(error, project_arn))
                 continue
             listed += 1
             described += [self._describe(s, project_arn, budget.minutes) for s in active]
@@ -72,7 +72,7 @@ class SessionViewer:
         try:
             return tuple(project.arn for project in self._gateway.list_projects())
         except DeviceFarmError as error:
-            failures.append(_failure(error, None))
+            failures.append(listing_failure(error, None))
             return ()
 
     def _listed(self, project_arn: str) -> list[RemoteAccessSession]:
@@ -120,9 +120,3 @@ class SessionViewer:
             session, self._settings.protected_name_pattern, self._settings.sweep_dry_run
         )
         return skip or PAST_DEADLINE
-
-
-def _failure(error: DeviceFarmError, project_arn: str | None) -> ListingFailure:
-    return ListingFailure(
-        operation=error.operation, project_arn=project_arn, code=error.code, message=error.message
-    )

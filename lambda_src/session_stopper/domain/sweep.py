@@ -27,7 +27,11 @@ from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
-from session_stopper.domain.sweep_listing import MAX_LISTED_SESSIONS, planned_session
+from session_stopper.domain.sweep_listing import (
+    MAX_LISTED_SESSIONS,
+    listing_failure,
+    planned_session,
+)
 from session_stopper.domain.timers import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.sweep_lock import SweepLock
@@ -341,12 +345,7 @@ class Sweeper:
         logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
         inventory.projects_failed.append(project_arn)
         inventory.listing_failures.append(
-            ListingFailure(
-                operation=error.operation,
-                project_arn=None if project_arn == ALL_PROJECTS else project_arn,
-                code=error.code,
-                message=error.message,
-            )
+            listing_failure(error, None if project_arn == ALL_PROJECTS else project_arn)
         )
         failure = OutcomeError(code=error.code, message=f"{error.operation}: {error.message}")
         message = outcome_message(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from session_stopper.domain.selection import age_minutes
+from session_stopper.gateways.devicefarm import DeviceFarmError
 from session_stopper.models.enums import BillingMethod
 from session_stopper.models.session import RemoteAccessSession
-from session_stopper.models.sweep import PlannedSession, SweepAction
+from session_stopper.models.sweep import ListingFailure, PlannedSession, SweepAction
 
 SELECTED = "SELECTED"
 MAX_LISTED_SESSIONS = 100  # with the rest of the summary, far below SNS's 256 KiB
@@ -33,4 +34,11 @@ def planned_session(
         cost_so_far_usd=round(billed * price, 2) if metered else 0.0,
         action=SweepAction.SKIP if skip_reason else SweepAction.STOP,
         reason=skip_reason or SELECTED,
+    )
+
+
+def listing_failure(error: DeviceFarmError, project_arn: str | None) -> ListingFailure:
+    """A listing Device Farm refused; `project_arn` None when ListProjects itself failed."""
+    return ListingFailure(
+        operation=error.operation, project_arn=project_arn, code=error.code, message=error.message
     )

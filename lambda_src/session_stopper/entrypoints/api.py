@@ -40,7 +40,7 @@ from session_stopper.entrypoints.dependencies import (
 from session_stopper.entrypoints.events import direct_origin, reject
 from session_stopper.entrypoints.http_body import Refusal, canonical_request
 from session_stopper.entrypoints.sweeps import run_sweep
-from session_stopper.entrypoints.timers import TIMERS_OFF
+from session_stopper.entrypoints.timers import TIMERS_OFF_REJECTION
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
     INTERACTIVE,
@@ -210,8 +210,7 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
         raise RefusedError(refusal)
     timers = expiry(interactive=True)
     if timers is None:
-        off = Rejection(code=TIMERS_OFF, message="this deployment has no expiry timers")
-        raise RefusedError(off, HTTPStatus.CONFLICT)
+        raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)
     try:
         message = timers.extend(command, _origin())
     except ExtensionRefusedError as error:

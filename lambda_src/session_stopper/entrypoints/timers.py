@@ -39,9 +39,9 @@ EARLY_TOLERANCE = timedelta(seconds=60)
 _SCHEDULE_ARN_PREFIX = "arn:aws:scheduler:"
 
 
-def _timers_off(origin: Origin) -> dict[str, Any]:
-    message = "this deployment has no expiry timers (no TIMER_SCHEDULE_GROUP)"
-    return reject(origin, Rejection(code=TIMERS_OFF, message=message))
+TIMERS_OFF_REJECTION = Rejection(
+    code=TIMERS_OFF, message="this deployment has no expiry timers (no TIMER_SCHEDULE_GROUP)"
+)
 
 
 def _ignored(why: str) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def handle_timer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         return reject(origin, refusal, timer.arn)
     timers = expiry()
     if timers is None:
-        return _timers_off(origin)
+        return reject(origin, TIMERS_OFF_REJECTION)
     early = timer.deadline_at - clock.now()
     if timer.action == TimerAction.EXPIRE.value and early > EARLY_TOLERANCE:
         message = f"the deadline {timer.deadline} is {early} away: a timer never fires early"
