@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.devicefarm_emulator import DeviceFarmEmulator
+from local.devicefarm_emulator.rate_limits import RateLimitSettings
 
 # The emulator makes a session RUNNING (and sets `started`) a minute after its creation.
 START_DELAY_MINUTES = 1.0
@@ -78,9 +79,17 @@ class SeededWorld:
         return self.sessions[name]
 
 
-def new_emulator(metered_concurrency: int = 2) -> tuple[DeviceFarmEmulator, BackdatedWallClock]:
+def new_emulator(
+    metered_concurrency: int = 2, *, rate_limits: bool = True
+) -> tuple[DeviceFarmEmulator, BackdatedWallClock]:
+    """The emulator of `make local` and `make demo`: Device Farm's API rate limits on, as in
+    the service (seeding arranges the world directly and takes no tokens)."""
     clock = BackdatedWallClock()
-    return DeviceFarmEmulator(clock=clock, metered_concurrency=metered_concurrency), clock
+    limits = RateLimitSettings(enabled=rate_limits)
+    emulator = DeviceFarmEmulator(
+        clock=clock, metered_concurrency=metered_concurrency, rate_limits=limits
+    )
+    return emulator, clock
 
 
 def seed_world(

@@ -19,6 +19,7 @@ from local.devicefarm_emulator.errors import (
 from local.devicefarm_emulator.faults import Faults
 from local.devicefarm_emulator.lifecycle import Timings
 from local.devicefarm_emulator.operations import SUPPORTED_OPERATIONS
+from local.devicefarm_emulator.rate_limits import RateLimitSettings
 from local.devicefarm_emulator.server import EmulatorServer, running_emulator
 from local.devicefarm_emulator.trail_record import Caller
 
@@ -37,6 +38,7 @@ __all__ = [
     "LimitExceededError",
     "ManualClock",
     "NotFoundError",
+    "RateLimitSettings",
     "Timings",
     "TooManyTagsError",
     "TrailSettings",

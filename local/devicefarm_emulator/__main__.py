@@ -13,6 +13,7 @@ from local.devicefarm_emulator.clock import WallClock
 from local.devicefarm_emulator.cloudtrail import TrailSettings
 from local.devicefarm_emulator.emulator import DEFAULT_ACCOUNT_ID, DeviceFarmEmulator
 from local.devicefarm_emulator.faults import Faults
+from local.devicefarm_emulator.rate_limits import RateLimitSettings
 from local.devicefarm_emulator.server import running_emulator
 
 
@@ -35,6 +36,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--cloudtrail-lag-seconds", type=float, default=0.0, help="CloudTrail delivery lag"
     )
+    parser.add_argument(
+        "--rate-limits",
+        choices=("on", "off"),
+        default="on",
+        help="Device Farm's API rate limits, per operation (List/Get: burst 50 at 10/s; "
+        "others: burst 10 at 1/s), refilled in real time",
+    )
+    parser.add_argument(
+        "--rate-limit-time-scale",
+        type=float,
+        default=1.0,
+        help="refill the rate-limit buckets this many times faster than real time",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -55,6 +69,9 @@ def build_emulator(args: argparse.Namespace) -> DeviceFarmEmulator:
         cloudtrail=TrailSettings(
             include_response_elements=args.cloudtrail_response_elements,
             delivery_lag_seconds=args.cloudtrail_lag_seconds,
+        ),
+        rate_limits=RateLimitSettings(
+            enabled=args.rate_limits == "on", time_scale=args.rate_limit_time_scale
         ),
     )
 

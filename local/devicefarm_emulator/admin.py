@@ -1,5 +1,5 @@
-"""The admin API (`/_emulator/...`): faults, clock, reset, call counts and CloudTrail of a
-running server.
+"""The admin API (`/_emulator/...`): faults, rate limits, clock, reset, call counts and
+CloudTrail of a running server.
 
 The prefix cannot collide with the protocol, which only ever uses `POST /`.
 """
@@ -42,6 +42,18 @@ def _set_faults(emulator: DeviceFarmEmulator, body: Body) -> Answer:
     return 200, emulator.faults.to_json()
 
 
+def _get_rate_limits(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    return 200, emulator.rate_limiter.settings.to_json()
+
+
+def _set_rate_limits(emulator: DeviceFarmEmulator, body: Body) -> Answer:
+    """Partial update (enabled, readBurst, readRate, otherBurst, otherRate, timeScale); the
+    buckets start full under the new settings."""
+    emulator.rate_limiter.settings.update_from_json(body)
+    emulator.rate_limiter.refill()
+    return 200, emulator.rate_limiter.settings.to_json()
+
+
 def _get_clock(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
     return 200, {"now": emulator.clock.now()}
 
@@ -60,13 +72,20 @@ def _reset(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
 def _get_calls(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
     calls = dict(emulator.call_counts)
     faults = dict(emulator.fault_counts)
-    return 200, {"calls": calls, "faults": faults, "total": sum(calls.values())}
+    throttled = dict(emulator.throttled_counts)
+    return 200, {
+        "calls": calls,
+        "faults": faults,
+        "throttled": throttled,
+        "total": sum(calls.values()),
+    }
 
 
 def _clear_calls(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
     emulator.call_counts.clear()
     emulator.fault_counts.clear()
-    return 200, {"calls": {}, "faults": {}, "total": 0}
+    emulator.throttled_counts.clear()
+    return 200, {"calls": {}, "faults": {}, "throttled": {}, "total": 0}
 
 
 def _get_cloudtrail(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
@@ -88,6 +107,8 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/_emulator/health"): _health,
     ("GET", "/_emulator/faults"): _get_faults,
     ("POST", "/_emulator/faults"): _set_faults,
+    ("GET", "/_emulator/rate-limits"): _get_rate_limits,
+    ("POST", "/_emulator/rate-limits"): _set_rate_limits,
     ("GET", "/_emulator/clock"): _get_clock,
     ("POST", "/_emulator/clock/advance"): _advance_clock,
     ("POST", "/_emulator/reset"): _reset,

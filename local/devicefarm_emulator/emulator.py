@@ -34,6 +34,7 @@ from local.devicefarm_emulator.lifecycle import (
     schedule,
 )
 from local.devicefarm_emulator.operations import dispatch
+from local.devicefarm_emulator.rate_limits import RateLimiter, RateLimitSettings
 from local.devicefarm_emulator.render import render_session
 from local.devicefarm_emulator.tagging import TagStore, taggable_type
 from local.devicefarm_emulator.trail_record import Caller
@@ -54,7 +55,10 @@ class DeviceFarmEmulator:
         page_size: int = 50,
         timings: Timings | None = None,
         cloudtrail: TrailSettings | None = None,
+        rate_limits: RateLimitSettings | None = None,
     ) -> None:
+        """`rate_limits`: Device Farm's API rate limits (rate_limits.py); None leaves them off,
+        as unit-level tests want; the local stack and demo turn them on."""
         if metered_concurrency < 1 or page_size < 1:
             raise ValueError("metered_concurrency and page_size must be at least 1")
         self.clock: Clock = clock if clock is not None else ManualClock()
@@ -65,6 +69,9 @@ class DeviceFarmEmulator:
         self.timings = timings if timings is not None else Timings()
         self.call_counts: Counter[str] = Counter()
         self.fault_counts: Counter[str] = Counter()
+        self.throttled_counts: Counter[str] = Counter()  # by the rate limits, per operation
+        self.rate_limiter = RateLimiter(rate_limits)
+        self._initial_rate_limits = self.rate_limiter.settings.copy()
         self._initial_faults = self.faults.copy()
         self.cloudtrail = CloudTrailFeed(self.clock, account_id, cloudtrail)
         self._initial_trail = self.cloudtrail.settings.copy()
@@ -87,6 +94,7 @@ class DeviceFarmEmulator:
         with self._lock:
             self.call_counts[operation] += 1
         try:
+            self._limit_rate(operation)
             self._inject_faults()
             answer = dispatch(self, operation, body)
         except DeviceFarmError as error:
@@ -95,6 +103,13 @@ class DeviceFarmEmulator:
             raise
         self.cloudtrail.record(operation, body, caller, answer=answer)
         return answer
+
+    def _limit_rate(self, operation: str) -> None:
+        if self.rate_limiter.admit(operation):
+            return
+        with self._lock:
+            self.throttled_counts[operation] += 1
+        raise LimitExceededError("Rate exceeded")
 
     def _inject_faults(self) -> None:
         latency = self.faults.latency_seconds()
@@ -228,8 +243,8 @@ class DeviceFarmEmulator:
     # -- administration --------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all projects, sessions, tags, counts and CloudTrail events; faults and
-        CloudTrail settings go back to their initial values."""
+        """Forget all projects, sessions, tags, counts and CloudTrail events; faults, rate
+        limits and CloudTrail settings go back to their initial values (buckets full)."""
         with self._lock:
             self._projects.clear()
             self._sessions.clear()
@@ -238,6 +253,9 @@ class DeviceFarmEmulator:
             self.cloudtrail.settings = self._initial_trail.copy()
             self.call_counts.clear()
             self.fault_counts.clear()
+            self.throttled_counts.clear()
+            self.rate_limiter.settings = self._initial_rate_limits.copy()
+            self.rate_limiter.refill()
             initial = self._initial_faults
             self.faults.throttle_rate = initial.throttle_rate
             self.faults.latency_ms = initial.latency_ms
