@@ -71,6 +71,17 @@ class ChatSettings:
 
 
 @dataclass(frozen=True)
+class PacingSettings:
+    """Device Farm's API rate limits the function paces its calls to (gateways/pacing.py):
+    reads (List*, Get*) and every other API (StopRemoteAccessSession among them)."""
+
+    stop_rate: float = 1.0  # tokens per second
+    stop_burst: int = 10
+    read_rate: float = 10.0
+    read_burst: int = 50
+
+
+@dataclass(frozen=True)
 class Settings:
     outcome_topic_arn: str
     outcome_dlq_url: str
@@ -93,6 +104,7 @@ class Settings:
     alarm_max_age_minutes: int = 10
     timers: TimerSettings | None = None  # None: no schedule group, so no expiry timers
     chat: ChatSettings | None = None  # None: no chat topic, so no chat notifications
+    devicefarm_pacing: PacingSettings = PacingSettings()
 
 
 def _required(name: str) -> str:
@@ -134,6 +146,27 @@ def _non_negative_float(name: str, default: float) -> float:
     return value
 
 
+def _rate(name: str, default: float) -> float:
+    """A positive decimal number of calls per second (no exponents, nan or infinity)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?", raw, re.ASCII) or float(raw) <= 0:
+        raise ConfigurationError(
+            f"{name} must be a positive number of calls per second, got {raw!r}"
+        )
+    return float(raw)
+
+
+def _pacing_settings() -> PacingSettings:
+    return PacingSettings(
+        stop_rate=_rate("DEVICE_FARM_STOP_RATE", 1.0),
+        stop_burst=_whole_number_within("DEVICE_FARM_STOP_BURST", 10, maximum=10_000, minimum=1),
+        read_rate=_rate("DEVICE_FARM_READ_RATE", 10.0),
+        read_burst=_whole_number_within("DEVICE_FARM_READ_BURST", 50, maximum=10_000, minimum=1),
+    )
+
+
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
@@ -169,8 +202,8 @@ def _project_arns(region: str, account: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(arns))
 
 
-def _whole_number_within(name: str, default: int, maximum: int) -> int:
-    value = _whole_number(name, default, minimum=0)
+def _whole_number_within(name: str, default: int, maximum: int, minimum: int = 0) -> int:
+    value = _whole_number(name, default, minimum=minimum)
     if value > maximum:
         raise ConfigurationError(f"{name} must be at most {maximum}, got {value}")
     return value
@@ -254,6 +287,7 @@ def load_settings() -> Settings:
         alarm_max_age_minutes=_whole_number("ALARM_MAX_AGE_MINUTES", 10),
         timers=_timer_settings(max_age),
         chat=_chat_settings(),
+        devicefarm_pacing=_pacing_settings(),
     )
 
 

@@ -98,6 +98,12 @@ def function_environment(sink: OutcomeSink) -> dict[str, str]:
         "DEVICE_FARM_ACCOUNT_ID": ACCOUNT_ID,
         # The function defaults to dry run; the tests that want one say so.
         "SWEEP_DRY_RUN": "false",
+        # The tests' emulators run without Device Farm's rate limits, so the function need not
+        # pace to them; the tests of pacing turn both on with the documented numbers.
+        "DEVICE_FARM_STOP_RATE": "1000",
+        "DEVICE_FARM_STOP_BURST": "1000",
+        "DEVICE_FARM_READ_RATE": "1000",
+        "DEVICE_FARM_READ_BURST": "1000",
     }
 
 

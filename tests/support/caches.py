@@ -21,12 +21,14 @@ from session_stopper.entrypoints.dependencies import (
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
+from session_stopper.gateways.pacing import devicefarm_pacer
 from session_stopper.gateways.scheduler import scheduler_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
 
 _CACHED = (
     settings,
     devicefarm_client,
+    devicefarm_pacer,
     sns_client,
     sqs_client,
     dynamodb_client,

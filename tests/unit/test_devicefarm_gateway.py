@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from session_stopper.config import PacingSettings
 from session_stopper.gateways.devicefarm import (
     CONNECTION_ERROR,
     INVALID_RESPONSE,
@@ -14,6 +15,7 @@ from session_stopper.gateways.devicefarm import (
     DeviceFarmGateway,
     InvalidResponseError,
 )
+from session_stopper.gateways.pacing import Pacer
 from tests.support import botocore_samples as samples
 
 
@@ -43,7 +45,8 @@ class ScriptedClient:
 
 def gateway(*answers: Any) -> tuple[DeviceFarmGateway, ScriptedClient]:
     client = ScriptedClient(*answers)
-    return DeviceFarmGateway(client), client  # type: ignore[arg-type]
+    pacer = Pacer(PacingSettings())
+    return DeviceFarmGateway(client, pacer=pacer), client  # type: ignore[arg-type]
 
 
 def test_an_answer_without_the_session_is_an_invalid_response() -> None:

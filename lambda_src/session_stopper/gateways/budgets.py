@@ -28,6 +28,9 @@ class CallBudget:
     attempts: int
     connect_timeout: float
     read_timeout: float
+    # The longest a call may wait for its token from the pacer (gateways/pacing.py) before
+    # it is refused (Device Farm only: the service's API rate limits).
+    pacing_seconds: float = 0.0
 
     def config(self, **options: Any) -> Config:
         return Config(
@@ -38,12 +41,14 @@ class CallBudget:
         )
 
     def worst_case_seconds(self) -> float:
-        """The longest one call can take: every attempt times out, every backoff is maximal."""
+        """The longest one call can take: the longest wait for a token, every attempt times
+        out, every backoff is maximal."""
         waiting = sum(
             min(2.0**retry, _MAX_BACKOFF_SECONDS) + _RETRY_AFTER_EXTRA_SECONDS
             for retry in range(self.attempts - 1)
         )
-        return self.attempts * (self.connect_timeout + self.read_timeout) + waiting
+        attempts = self.attempts * (self.connect_timeout + self.read_timeout)
+        return self.pacing_seconds + attempts + waiting
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,21 @@ class Budgets:
 
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
 
+# An API request waits at most this long for a Device Farm token; a longer wait is refused and
+# answered 429 with Retry-After (the request's 29 s hold with it, in the arithmetic below).
+INTERACTIVE_PACING_SECONDS = 0.5
+# A sweep's worker waits its turn; with W workers on a bucket refilling r per second the wait
+# is about W / r (8 s at the defaults). The bound only catches a pacer misconfigured to a
+# rate so low that waiting would eat the invocation: then the call fails instead.
+BATCH_PACING_SECONDS = 60.0
+
 INTERACTIVE = Budgets(
-    devicefarm=CallBudget(attempts=1, connect_timeout=1.0, read_timeout=2.0),
+    devicefarm=CallBudget(
+        attempts=1,
+        connect_timeout=1.0,
+        read_timeout=2.0,
+        pacing_seconds=INTERACTIVE_PACING_SECONDS,
+    ),
     dynamodb=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=0.5),
     sns=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     sqs=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
@@ -74,7 +92,12 @@ INTERACTIVE = Budgets(
 
 def batch(devicefarm_attempts: int) -> Budgets:
     return Budgets(
-        devicefarm=CallBudget(devicefarm_attempts, connect_timeout=5.0, read_timeout=15.0),
+        devicefarm=CallBudget(
+            devicefarm_attempts,
+            connect_timeout=5.0,
+            read_timeout=15.0,
+            pacing_seconds=BATCH_PACING_SECONDS,
+        ),
         dynamodb=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
         sns=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),
         sqs=CallBudget(attempts=5, connect_timeout=5.0, read_timeout=10.0),

@@ -17,7 +17,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from session_stopper.config import settings
-from session_stopper.gateways.budgets import budgets_for
+from session_stopper.gateways.budgets import (
+    BATCH_PACING_SECONDS,
+    INTERACTIVE_PACING_SECONDS,
+    budgets_for,
+)
+from session_stopper.gateways.pacing import Pacer, PaceRefusedError, devicefarm_pacer
 from session_stopper.models.session import (
     Project,
     ProjectPage,
@@ -36,6 +41,7 @@ ResponseModel = TypeVar("ResponseModel", bound=BaseModel)
 Page = TypeVar("Page", ProjectPage, SessionPage)
 
 INVALID_RESPONSE = "INVALID_RESPONSE"
+THROTTLED = "LimitExceededException"  # the service's code, so callers treat both alike
 CONNECTION_ERROR = "CONNECTION_ERROR"
 
 
@@ -75,8 +81,19 @@ def devicefarm_client(interactive: bool = False) -> DeviceFarmClient:
 
 
 class DeviceFarmGateway:
-    def __init__(self, client: DeviceFarmClient | None = None, interactive: bool = False) -> None:
+    """Every call first takes a token from the process's pacer (gateways/pacing.py), waiting
+    at most its budget's `pacing_seconds`; a longer wait is refused as the service's own
+    throttling (LimitExceededException), which the API answers 429 with Retry-After."""
+
+    def __init__(
+        self,
+        client: DeviceFarmClient | None = None,
+        interactive: bool = False,
+        pacer: Pacer | None = None,
+    ) -> None:
         self._client = client or devicefarm_client(interactive)
+        self._interactive = interactive
+        self._pacer = pacer
 
     @tracer.capture_method(capture_response=False)
     def get_session(self, arn: str) -> RemoteAccessSession:
@@ -127,8 +144,8 @@ class DeviceFarmGateway:
             if not token:
                 return
 
-    @staticmethod
-    def _call(operation: str, call: Callable[..., Any], **params: str) -> dict[str, Any]:
+    def _call(self, operation: str, call: Callable[..., Any], **params: str) -> dict[str, Any]:
+        self._pace(operation)
         try:
             response: dict[str, Any] = call(**params)
         except ClientError as error:
@@ -138,6 +155,14 @@ class DeviceFarmGateway:
         except BotoCoreError as error:
             raise DeviceFarmError(CONNECTION_ERROR, str(error), operation) from error
         return strip_response_metadata(response)
+
+    def _pace(self, operation: str) -> None:
+        pacer = self._pacer or devicefarm_pacer()
+        max_wait = INTERACTIVE_PACING_SECONDS if self._interactive else BATCH_PACING_SECONDS
+        try:
+            pacer.acquire(operation, max_wait)
+        except PaceRefusedError as refused:
+            raise DeviceFarmError(THROTTLED, str(refused), operation) from refused
 
 
 def _validate(
