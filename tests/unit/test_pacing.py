@@ -36,9 +36,21 @@ class FrozenTime:
         self.slept.append(seconds)
 
 
-def test_documented_numbers_burst_then_one_stop_per_second() -> None:
+EXACT: dict[str, Any] = {"rate_share": 1.0, "reserved_tokens": 0}  # no headroom: exact math
+
+
+def test_by_default_it_keeps_headroom_below_the_quota() -> None:
+    """One token of the burst unused and 95 % of the rate: jitter must not meet the quota."""
     time = FrozenTime()
     pacer = Pacer(PacingSettings(), monotonic=time, sleep=time.sleep)
+    waits = [pacer.reserve("StopRemoteAccessSession", max_wait=60) for _ in range(11)]
+    assert waits == pytest.approx([0.0] * 9 + [1 / 0.95, 2 / 0.95])
+    assert 2 / 0.95 * 0.9 < 2.0  # still at least 0.9x the quota after the burst
+
+
+def test_documented_numbers_burst_then_one_stop_per_second() -> None:
+    time = FrozenTime()
+    pacer = Pacer(PacingSettings(), monotonic=time, sleep=time.sleep, **EXACT)
     waits = [pacer.reserve("StopRemoteAccessSession", max_wait=60) for _ in range(13)]
     assert waits == [0.0] * 10 + [1.0, 2.0, 3.0]
     reads = [pacer.reserve("GetRemoteAccessSession", max_wait=60) for _ in range(52)]
@@ -51,7 +63,9 @@ def test_documented_numbers_burst_then_one_stop_per_second() -> None:
 
 def test_threads_share_one_bucket_and_are_served_in_turn() -> None:
     time = FrozenTime()
-    pacer = Pacer(PacingSettings(stop_rate=2.0, stop_burst=4), monotonic=time, sleep=time.sleep)
+    pacer = Pacer(
+        PacingSettings(stop_rate=2.0, stop_burst=4), monotonic=time, sleep=time.sleep, **EXACT
+    )
     waits: list[float] = []
     lock = threading.Lock()
     start = threading.Barrier(24)
@@ -74,7 +88,7 @@ def test_threads_share_one_bucket_and_are_served_in_turn() -> None:
 
 def test_a_wait_longer_than_allowed_is_refused_and_takes_nothing() -> None:
     time = FrozenTime()
-    pacer = Pacer(PacingSettings(stop_burst=1), monotonic=time, sleep=time.sleep)
+    pacer = Pacer(PacingSettings(stop_burst=1), monotonic=time, sleep=time.sleep, **EXACT)
     assert pacer.reserve("StopRemoteAccessSession", max_wait=0.5) == 0.0
     with pytest.raises(PaceRefusedError) as refused:
         pacer.reserve("StopRemoteAccessSession", max_wait=0.5)
@@ -124,7 +138,7 @@ class _NeverCalled:
 
 def test_an_api_call_that_would_wait_too_long_is_throttled_without_calling() -> None:
     time = FrozenTime()
-    pacer = Pacer(PacingSettings(stop_burst=1), monotonic=time, sleep=time.sleep)
+    pacer = Pacer(PacingSettings(stop_burst=1), monotonic=time, sleep=time.sleep, **EXACT)
     pacer.reserve("StopRemoteAccessSession", max_wait=0)
     gateway = DeviceFarmGateway(_NeverCalled(), interactive=True, pacer=pacer)  # type: ignore[arg-type]
     with pytest.raises(DeviceFarmError) as raised:

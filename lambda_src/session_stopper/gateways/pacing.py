@@ -8,6 +8,11 @@ first takes a token here, from one limiter shared by all threads of the process 
 workers, a kill switch's, the API's), one bucket per operation with its family's numbers
 (DEVICE_FARM_STOP_RATE/BURST for the non-read family, DEVICE_FARM_READ_RATE/BURST for reads).
 
+Headroom: the service's buckets start and refill on its own clock, and calls arrive with
+network jitter, so a client pacing exactly at the quota arrives a few milliseconds early now
+and then and is throttled. The pacer therefore refills at RATE_SHARE (95 %) of the configured
+rate and keeps RESERVED_TOKENS (1) of the burst unused; the cost is 5 % of the throughput.
+
 Tokens are reserved: a caller that finds the bucket empty takes the next token that will be
 made and sleeps until then, so waiting workers are served in turn at exactly the refill rate
 (no thundering herd, no throttled retries). A caller says how long it may wait: an API request
@@ -34,6 +39,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from session_stopper.config import PacingSettings, settings
+
+RATE_SHARE = 0.95
+RESERVED_TOKENS = 1
 
 
 def is_read(operation: str) -> bool:
@@ -65,8 +73,13 @@ class Pacer:
         limits: PacingSettings,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        rate_share: float = RATE_SHARE,
+        reserved_tokens: int = RESERVED_TOKENS,
     ) -> None:
         self._limits = limits
+        self._rate_share = rate_share
+        self._reserved_tokens = reserved_tokens
         self._monotonic = monotonic
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -104,6 +117,8 @@ class Pacer:
             burst, rate = limits.read_burst, limits.read_rate
         else:
             burst, rate = limits.stop_burst, limits.stop_rate
+        burst = max(1, burst - self._reserved_tokens)
+        rate *= self._rate_share
         return _Bucket(burst=burst, rate=rate, tokens=float(burst), stamp=now)
 
 
