@@ -13,13 +13,14 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from bench import cold_start, single_stop, sweep, timers
+from bench import cold_start, paced_sweep, single_stop, sweep, timers
 
 BENCHMARKS: tuple[tuple[str, ModuleType], ...] = (
     ("cold start (import + clients)", cold_start),
     ("single stop through the handler", single_stop),
     ("sweep of 1,000 sessions", sweep),
     ("expiry timers against sweeps alone: 100 forgotten sessions", timers),
+    ("sweeps at Device Farm's pace: the service's API rate limits on", paced_sweep),
 )
 
 

@@ -1,6 +1,7 @@
 """One measured sweep in a fresh process: `python -m bench.sweep_child function|baseline`.
 
-Prints one JSON line: wall seconds, peak RSS and how many sessions were stopped.
+Prints one JSON line: wall seconds, peak RSS, how many sessions were stopped and every
+outcome's count.
 """
 
 from __future__ import annotations
@@ -39,19 +40,20 @@ class _Context:
         return 900_000
 
 
-def _function() -> int:
+def _function() -> dict[str, int]:
     from session_stopper.handler import lambda_handler
 
     summary: dict[str, Any] = lambda_handler({"action": "sweep"}, _Context())
-    return int(summary["outcomes"].get("STOPPED", 0))
+    return {name: int(count) for name, count in summary["outcomes"].items()}
 
 
 def main(mode: str) -> None:
     started = time.perf_counter()
-    stopped = _function() if mode == "function" else _baseline()
+    outcomes = _function() if mode == "function" else {"STOPPED": _baseline()}
     wall = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"wall_s": wall, "peak_rss_mib": peak_kib / 1024, "stopped": stopped}))
+    measured = {"wall_s": wall, "peak_rss_mib": peak_kib / 1024}
+    print(json.dumps({**measured, "stopped": outcomes.get("STOPPED", 0), "outcomes": outcomes}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+"""Sweeps at Device Farm's pace: the emulator enforces the service's API rate limits.
+
+Device Farm's documented limits (developer guide, "Limits"): StopRemoteAccessSession, like
+every non-read API, bursts 10 and refills 1 per second; List* and Get* burst 50 at 10 per
+second. Both runs go through the real handler in a child process (a sweep selecting every
+active session, as a kill switch does), with the emulator's buckets on and refilling TIME_SCALE
+times faster than the service (bursts unchanged) and the function pacing at the same scaled
+rates, so minutes of service time take seconds. Throughput is measured from the times the
+emulator admitted each Stop, and reported in service time (divided by the scale).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.sweep import _child, aged_world, moto_server, outcome_plumbing
+from local.devicefarm_emulator import DeviceFarmEmulator, RateLimitSettings, running_emulator
+
+STOP_RATE, STOP_BURST = 1.0, 10  # the service's quota for Stop
+READ_RATE, READ_BURST = 10.0, 50
+# (sessions, time scale): 100 sessions, and the 1,000-session sweep against its ideal.
+RUNS = ((100, 5.0), (1_000, 20.0))
+BASELINE_EXPLAINED = (
+    "baseline: the ideal set by the quota, in service time: the burst of 10 Stops at once, "
+    "then 1 Stop per second, so N sessions take (N - 10) s (990 s for 1,000) and the best "
+    "throughput after the burst is 1.0 stops/s; the function's figures are ratios to it"
+)
+BASELINES = (BASELINE_EXPLAINED,)
+
+
+def _record_stops(emulator: DeviceFarmEmulator) -> list[float]:
+    """The monotonic time of every Stop the emulator admitted (its buckets let through)."""
+    admitted: list[float] = []
+    stop = emulator.stop_session
+
+    def timed(arn: str) -> dict[str, Any]:
+        admitted.append(time.monotonic())
+        return stop(arn)
+
+    emulator.stop_session = timed  # type: ignore[method-assign]
+    return admitted
+
+
+def _run(sessions: int, scale: float, environment: dict[str, str]) -> dict[str, Any]:
+    emulator = aged_world(projects=max(1, sessions // 200), sessions_per_project=min(200, sessions))
+    emulator.rate_limiter.settings = RateLimitSettings(time_scale=scale)
+    emulator.rate_limiter.refill()
+    admitted = _record_stops(emulator)
+    with running_emulator(emulator) as server:
+        plumbing = outcome_plumbing(environment["AWS_ENDPOINT_URL_SNS"])
+        pacing = {
+            "DEVICE_FARM_STOP_RATE": str(STOP_RATE * scale),
+            "DEVICE_FARM_STOP_BURST": str(STOP_BURST),
+            "DEVICE_FARM_READ_RATE": str(READ_RATE * scale),
+            "DEVICE_FARM_READ_BURST": str(READ_BURST),
+        }
+        env = {**environment, **plumbing, **pacing, "AWS_ENDPOINT_URL_DEVICE_FARM": server.url}
+        measured = _child("function", env)
+    admitted.sort()
+    after_burst = admitted[STOP_BURST - 1 :]  # from the burst's last Stop to the last Stop
+    span = after_burst[-1] - after_burst[0] if len(after_burst) > 1 else 0.0
+    rate = (len(after_burst) - 1) / span / scale if span > 0 else 0.0
+    ideal_s = (sessions - STOP_BURST) / STOP_RATE
+    return {
+        "sessions": sessions,
+        "quota": f"Stop: burst {STOP_BURST}, {STOP_RATE:g}/s; List/Get: burst {READ_BURST}, "
+        f"{READ_RATE:g}/s",
+        "time_scale": scale,
+        "wall_s_measured": round(measured["wall_s"], 2),
+        "wall_s_in_service_time": round(measured["wall_s"] * scale, 1),
+        "ideal_s_in_service_time": ideal_s,
+        "wall_ratio": round(measured["wall_s"] * scale / ideal_s, 3),
+        "stops_per_s_after_burst": round(rate, 3),
+        "throughput_ratio": round(rate / STOP_RATE, 3),
+        "throttling_answers": sum(emulator.throttled_counts.values()),
+        "failed": measured["outcomes"].get("FAILED", 0),
+        "stopped": measured["stopped"],
+    }
+
+
+def run() -> dict[str, Any]:
+    with moto_server() as environment:
+        runs = [_run(sessions, scale, environment) for sessions, scale in RUNS]
+    return {
+        "baseline": {"explained": BASELINE_EXPLAINED, "stops_per_s_after_burst": STOP_RATE},
+        "runs": runs,
+        "note": (
+            "wall_s_in_service_time scales the whole run (listing and publishing too) by the "
+            "time scale, so it overstates them; at 1 Stop/s a 1,000-session sweep needs about "
+            "1,000 s, more than one 15-minute invocation"
+        ),
+    }
