@@ -88,6 +88,9 @@ class StackConfig:
     kill_switch_alarm_names: tuple[str, ...]
     alarm_max_age_minutes: int
     session_timers: bool
+    # Lambda SnapStart on a published version behind the `live` alias, which every trigger
+    # invokes; false targets the unqualified function ($LATEST) as before SnapStart.
+    snap_start: bool
     warning_lead_minutes: int
     max_extension_minutes: int
     protected_name_pattern: str
@@ -194,6 +197,7 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         ),
         alarm_max_age_minutes=read_int("alarmMaxAgeMinutes", get("alarmMaxAgeMinutes"), 1, 1440),
         session_timers=read_bool("sessionTimers", get("sessionTimers")),
+        snap_start=read_bool("snapStart", get("snapStart")),
         warning_lead_minutes=_read_warning_lead(get("warningLeadMinutes"), max_session_minutes),
         # At most the hard limit: no extension can keep a session past Device Farm's own end.
         max_extension_minutes=read_int(

@@ -57,8 +57,8 @@ class SessionStopperStack(Stack):
         notifications.restrict_to(stopper.role)
         if chat is not None:
             chat.restrict_to(stopper.role)
-        api = StopperApi(self, "Api", config=config, function=stopper.function)
-        triggers = Triggers(self, "Triggers", config=config, function=stopper.function)
+        api = StopperApi(self, "Api", config=config, function=stopper.target)
+        triggers = Triggers(self, "Triggers", config=config, function=stopper.target)
         access = AccessPolicies(
             self,
             "Access",
@@ -68,7 +68,7 @@ class SessionStopperStack(Stack):
             sweep_method=api.sweep_method,
             list_method=api.list_method,
             command_bus=triggers.command_bus,
-            function=stopper.function,
+            function=stopper.target,
         )
         monitoring = Monitoring(
             self,
@@ -117,8 +117,12 @@ class SessionStopperStack(Stack):
         outputs = {
             "ApiUrl": (api.api.url, "Invoke URL of the stage (SigV4-signed POSTs only)"),
             "StopSessionUrl": (api.api.url_for_path("/sessions/stop"), 'POST {"arn": ...}'),
-            "FunctionName": (stopper.function.function_name, "The session stopper function"),
-            "FunctionArn": (stopper.function.function_arn, "Use as a CloudWatch alarm action"),
+            # With SnapStart `<name>:live`, which Invoke takes as a FunctionName (the alias).
+            "FunctionName": (
+                stopper.invoke_name,
+                "The session stopper function (with its alias when SnapStart is on)",
+            ),
+            "FunctionArn": (stopper.target.function_arn, "Use as a CloudWatch alarm action"),
             "OutcomeTopicArn": (notifications.outcome_topic.topic_arn, "Subscribe to outcomes"),
             "OutcomeDeadLetterQueueUrl": (notifications.outcome_dlq.queue_url, "Unpublished"),
             "OpsTopicArn": (notifications.ops_topic.topic_arn, "Ops alarm notifications"),

@@ -38,7 +38,7 @@ class Triggers(Construct):
         construct_id: str,
         *,
         config: StackConfig,
-        function: lambda_.Function,
+        function: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config

@@ -19,6 +19,7 @@ from infra.checkov_skips import skip_check
 from infra.config import SERVICE_NAME, StackConfig
 from infra.constructs.log_groups import retained_log_group
 from infra.constructs.permissions import (
+    LIVE_ALIAS,
     GrantTargets,
     describe_alarms_resources,
     function_statements,
@@ -88,7 +89,11 @@ class StopperFunction(Construct):
             function_name=config.function_name,
             description="Stops AWS Device Farm remote access sessions",
             runtime=lambda_.Runtime.PYTHON_3_13,
+            # arm64 with or without SnapStart: AWS's SnapStart page ("Supported features and
+            # limitations") lists Python 3.12+ and excludes only provisioned concurrency, EFS and
+            # ephemeral storage over 512 MB; the arm64 exclusion was Java-only and is gone.
             architecture=lambda_.Architecture.ARM_64,
+            snap_start=(lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if config.snap_start else None),
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(code_path), exclude=ASSET_EXCLUDES),
             layers=[self._powertools_layer(config)],
@@ -105,6 +110,20 @@ class StopperFunction(Construct):
             role=self.role,
             environment=self._environment(config, deps),
         )
+        # What every trigger invokes (API, rules, alarm actions, timers, operators): with
+        # SnapStart the `live` alias of the version published by this deploy, since only a
+        # published version has a snapshot; without it the function itself, as before.
+        self.target: lambda_.IFunction = self.function
+        self.alias: lambda_.Alias | None = None
+        if config.snap_start:
+            self.alias = lambda_.Alias(
+                self,
+                "LiveAlias",
+                alias_name=LIVE_ALIAS,
+                version=self.function.current_version,
+                description="The published, SnapStart-primed version every trigger invokes",
+            )
+            self.target = self.alias
         self._grant(config, deps)
         if deps.timers is not None:
             # The group's name is a literal, not a reference: order them explicitly, so no
@@ -113,6 +132,13 @@ class StopperFunction(Construct):
         self._configure_async_invoke(config)
         self._acknowledge_findings(config, timers=deps.timers is not None)
         self._explain_checkov_skips(config)
+
+    @property
+    def invoke_name(self) -> str:
+        """The FunctionName an Invoke call gives to reach what the triggers reach."""
+        if self.alias is None:
+            return self.function.function_name
+        return f"{self.function.function_name}:{self.alias.alias_name}"
 
     def _powertools_layer(self, config: StackConfig) -> lambda_.ILayerVersion:
         # Resolved by CloudFormation at deploy time, so synth needs no AWS credentials.
@@ -175,7 +201,9 @@ class StopperFunction(Construct):
             self,
             "AsyncInvokeConfig",
             function_name=self.function.function_name,
-            qualifier="$LATEST",
+            # Asynchronous invokes arrive on the alias when there is one (rules, alarms,
+            # timers); its failures must reach the same queue.
+            qualifier=self.alias.alias_name if self.alias is not None else "$LATEST",
             maximum_retry_attempts=config.async_retry_attempts,
             maximum_event_age_in_seconds=int(MAX_ASYNC_EVENT_AGE.to_seconds()),
             destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(

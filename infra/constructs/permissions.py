@@ -82,6 +82,10 @@ def project_arns(config: StackConfig, account: str) -> list[str]:
     return [device_farm_arn(config, account, f"project:{pid}") for pid in config.project_ids]
 
 
+# The alias every trigger invokes when SnapStart is on (docs/performance.md, "SnapStart").
+LIVE_ALIAS = "live"
+
+
 def function_arn(config: StackConfig) -> str:
     """The function's ARN spelled out from its fixed name. Its Arn attribute cannot go into its
     own environment (a resource cannot reference itself), and the timer role must name exactly
@@ -92,8 +96,11 @@ def function_arn(config: StackConfig) -> str:
 
 
 def timer_target_arn(config: StackConfig) -> str:
-    """What every timer invokes. Once the function has an alias, return its ARN here (the
-    function's ARN + ':<alias>'): the environment and the timer role's grant both follow."""
+    """What every timer invokes: the `live` alias with SnapStart (the unqualified function would
+    run $LATEST, which SnapStart never snapshots), else the function. The environment and the
+    timer role's grant both read it from here."""
+    if config.snap_start:
+        return f"{function_arn(config)}:{LIVE_ALIAS}"
     return function_arn(config)
 
 

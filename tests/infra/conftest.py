@@ -59,6 +59,9 @@ FORWARDED_CONTEXT: dict[str, Any] = {
     "notificationEmails": ["qa@example.com"],
     "warningLeadMinutes": 0,
     "maxExtensionMinutes": 0,
+    # No SnapStart (regions or accounts without it): no version or alias, every trigger and
+    # the timers on the unqualified function.
+    "snapStart": False,
 }
 
 

@@ -82,7 +82,7 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
                     {"Ref": "AWS::Region"},
                     ":",
                     {"Ref": "AWS::AccountId"},
-                    ":function:session-stopper-dev-function",
+                    ":function:session-stopper-dev-function:live",
                 ],
             ]
         },
@@ -158,7 +158,7 @@ def test_async_invoke_retries_then_parks_in_an_encrypted_queue(default_stack: Sy
     default_stack.template.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig",
         {
-            "Qualifier": "$LATEST",
+            "Qualifier": "live",
             "MaximumRetryAttempts": 2,
             "DestinationConfig": {
                 "OnFailure": {

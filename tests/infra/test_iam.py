@@ -284,11 +284,12 @@ def test_exactly_the_configured_alarms_may_invoke_the_function(
         alarm_arn(f"{NARROW_CONTEXT['alarmNamePrefix']}*"),
         *(alarm_arn(name) for name in NARROW_CONTEXT["killSwitchAlarmNames"]),
     ]
-    function = narrow_stack.only_id("AWS::Lambda::Function")
+    # SnapStart: the alarms invoke the `live` alias (Ref of an alias is its ARN).
+    alias = narrow_stack.only_id("AWS::Lambda::Alias")
     for permission in granted:
         assert permission["SourceAccount"] == ACCOUNT
         assert permission["Action"] == "lambda:InvokeFunction"
-        assert permission["FunctionName"] == {"Fn::GetAtt": [function, "Arn"]}
+        assert permission["FunctionName"] == {"Ref": alias}
 
 
 def managed_policy(stack: Synthesized, name: str) -> dict[str, Any]:
@@ -365,7 +366,7 @@ def test_without_timers_callers_only_stop(narrow_stack: Synthesized) -> None:
 
 def test_operator_policy_sweeps(default_stack: Synthesized) -> None:
     policy = managed_policy(default_stack, "session-stopper-dev-operator")
-    function = default_stack.only_id("AWS::Lambda::Function")
+    alias = default_stack.only_id("AWS::Lambda::Alias")
     assert policy["PolicyDocument"]["Statement"] == [
         {
             "Sid": "SweepOverHttp",
@@ -384,7 +385,8 @@ def test_operator_policy_sweeps(default_stack: Synthesized) -> None:
             "Sid": "InvokeTheFunction",
             "Effect": "Allow",
             "Action": "lambda:InvokeFunction",
-            "Resource": {"Fn::GetAtt": [function, "Arn"]},
+            # The `live` alias: with SnapStart only the published version is primed.
+            "Resource": {"Ref": alias},
         },
     ]
 

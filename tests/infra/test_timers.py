@@ -106,7 +106,8 @@ def test_timer_role_may_only_invoke_the_function(default_stack: Synthesized) -> 
                 "Sid": "InvokeTheStopper",
                 "Effect": "Allow",
                 "Action": "lambda:InvokeFunction",
-                "Resource": function_arn("session-stopper-dev-function"),
+                # The `live` alias: with SnapStart only a published version is primed.
+                "Resource": function_arn("session-stopper-dev-function:live"),
             }
         ]
     ]
@@ -117,11 +118,11 @@ def test_timer_role_may_only_invoke_the_function(default_stack: Synthesized) -> 
 
 
 def test_timers_invoke_exactly_what_the_role_may_invoke(default_stack: Synthesized) -> None:
-    """TIMER_TARGET_ARN is the function's own ARN, built from its fixed name; the timer role's
+    """TIMER_TARGET_ARN is the function's `live` alias, built from its fixed name; the timer role's
     grant names the same ARN, so a timer can always invoke its target and nothing else."""
     function = default_stack.only("AWS::Lambda::Function")["Properties"]
     variables = function["Environment"]["Variables"]
-    assert variables["TIMER_TARGET_ARN"] == function_arn(function["FunctionName"])
+    assert variables["TIMER_TARGET_ARN"] == function_arn(f"{function['FunctionName']}:live")
     role_id, _ = timer_role(default_stack)
     ((grant,),) = policies_of(default_stack, role_id)
     assert grant["Resource"] == variables["TIMER_TARGET_ARN"]
@@ -237,8 +238,7 @@ def test_the_device_farm_call_rule_invokes_the_function_like_every_rule(
 ) -> None:
     rule = rule_named(default_stack, "session-stopper-dev-device-farm-calls")
     (target,) = rule["Targets"]
-    function = default_stack.only_id("AWS::Lambda::Function")
-    assert target["Arn"] == {"Fn::GetAtt": [function, "Arn"]}
+    assert target["Arn"] == {"Ref": default_stack.only_id("AWS::Lambda::Alias")}
     dlq = default_stack.queue_id("session-stopper-dev-event-dlq")
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
 
