@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from session_stopper import priming
 from session_stopper.domain.service import register_lambda_context
 from session_stopper.entrypoints.router import route
 from session_stopper.observability import logger, metrics, tracer
@@ -17,3 +18,8 @@ from session_stopper.observability import logger, metrics, tracer
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     register_lambda_context(context)
     return route(event)(event, context)
+
+
+# With SnapStart, init also primes what a first invocation would pay, before the snapshot;
+# otherwise nothing (session_stopper/priming.py).
+priming.install()

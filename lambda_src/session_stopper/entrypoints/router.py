@@ -1,17 +1,49 @@
-"""Which entry point an incoming event belongs to, judged by its shape alone."""
+"""Which entry point an incoming event belongs to, judged by its shape alone.
+
+Each route's module is imported the first time an event takes that route: a cold start without
+SnapStart pays only for the route it serves (the API's resolver and models are not loaded for a
+scheduled sweep). With SnapStart, session_stopper/priming.py imports them all before the
+snapshot (ROUTE_MODULES).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from session_stopper.entrypoints import alarms, api, events, sweeps, timers
-from session_stopper.entrypoints.events import direct_origin, reject
-from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection
-
 Handler = Callable[[Any, LambdaContext], dict[str, Any]]
+_PACKAGE = "session_stopper.entrypoints"
+ROUTE_MODULES = ("alarms", "api", "events", "sweeps", "timers")
+
+
+def _lazy(module: str, name: str) -> Handler:
+    """`<module>.<name>`, imported on the first call."""
+
+    def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+        target: Handler = getattr(importlib.import_module(f"{_PACKAGE}.{module}"), name)
+        return target(event, context)
+
+    handler.__qualname__ = handler.__name__ = f"{module}.{name}"
+    return handler
+
+
+class _Routes:
+    """The handlers, one lazy reference each (module name, function name)."""
+
+    stop_event = _lazy("events", "handle_stop_event")
+    direct_stop = _lazy("events", "handle_direct_stop")
+    sweep_event = _lazy("sweeps", "handle_sweep_event")
+    scheduled = _lazy("sweeps", "handle_scheduled_event")
+    constant_input = _lazy("sweeps", "handle_constant_input")
+    alarm_state_change = _lazy("alarms", "handle_alarm_state_change")
+    alarm_action = _lazy("alarms", "handle_alarm_action")
+    cloudtrail = _lazy("timers", "handle_cloudtrail")
+    timer = _lazy("timers", "handle_timer")
+    api = _lazy("api", "handle")
+
 
 STOP_DETAIL_TYPE = "Stop Remote Access Session"
 SWEEP_DETAIL_TYPE = "Sweep Remote Access Sessions"
@@ -21,15 +53,19 @@ CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 TIMER_ACTIONS = frozenset({"expire", "warn"})
 
 _BY_DETAIL_TYPE: dict[str, Handler] = {
-    STOP_DETAIL_TYPE: events.handle_stop_event,
-    SWEEP_DETAIL_TYPE: sweeps.handle_sweep_event,
-    SCHEDULED_DETAIL_TYPE: sweeps.handle_scheduled_event,
-    ALARM_DETAIL_TYPE: alarms.handle_alarm_state_change,
-    CLOUDTRAIL_DETAIL_TYPE: timers.handle_cloudtrail,
+    STOP_DETAIL_TYPE: _Routes.stop_event,
+    SWEEP_DETAIL_TYPE: _Routes.sweep_event,
+    SCHEDULED_DETAIL_TYPE: _Routes.scheduled,
+    ALARM_DETAIL_TYPE: _Routes.alarm_state_change,
+    CLOUDTRAIL_DETAIL_TYPE: _Routes.cloudtrail,
 }
 
 
 def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
+    # Lazily, like the routes: the rare unrecognised event pays for these, no other.
+    from session_stopper.entrypoints.events import direct_origin, reject  # noqa: PLC0415
+    from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection  # noqa: PLC0415
+
     shape = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__
     rejection = Rejection(
         code=UNRECOGNISED_EVENT,
@@ -62,19 +98,19 @@ def _is_timer(event: dict[str, Any]) -> bool:
 
 def _eventbridge(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Any detail-type but the known ones is a stop command; its detail names the session.
-    handler: Handler = _BY_DETAIL_TYPE.get(str(event["detail-type"]), events.handle_stop_event)
+    handler: Handler = _BY_DETAIL_TYPE.get(str(event["detail-type"]), _Routes.stop_event)
     return handler(event, context)
 
 
 _BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
-    (_is_api, api.handle),
+    (_is_api, _Routes.api),
     (_is_eventbridge, _eventbridge),
-    (_is_alarm_action, alarms.handle_alarm_action),
+    (_is_alarm_action, _Routes.alarm_action),
     # Constant input names its action: a session's schedule says expire or warn; the sweep
     # command refuses any other action but "sweep".
-    (_is_timer, timers.handle_timer),
-    (lambda event: "action" in event, sweeps.handle_constant_input),
-    (lambda event: "arn" in event, events.handle_direct_stop),
+    (_is_timer, _Routes.timer),
+    (lambda event: "action" in event, _Routes.constant_input),
+    (lambda event: "arn" in event, _Routes.direct_stop),
 ]
 
 
