@@ -71,7 +71,7 @@ def init_in_fresh_process(**extra: str) -> dict[str, Any]:
 
 def test_snapstart_init_primes_every_step_without_calling_aws() -> None:
     result = init_in_fresh_process(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
-    assert result["primed"] == ["routes", "services", "api", "models"]
+    assert result["primed"] == ["routes", "services", "api", "models", "requests", "operations"]
     assert result["sent"] == []
     routes = {f"session_stopper.entrypoints.{name}" for name in ("alarms", "api", "sweeps")}
     assert routes <= set(result["routes"])
