@@ -13,10 +13,11 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from bench import cold_start, paced_sweep, single_stop, sweep, timers
+from bench import cold_start, paced_sweep, single_stop, snapstart, sweep, timers
 
 BENCHMARKS: tuple[tuple[str, ModuleType], ...] = (
     ("cold start (import + clients)", cold_start),
+    ("SnapStart priming and the plain cold start (docs/performance.md)", snapstart),
     ("single stop through the handler", single_stop),
     ("sweep of 1,000 sessions", sweep),
     ("expiry timers against sweeps alone: 100 forgotten sessions", timers),
