@@ -1,7 +1,7 @@
 """A kill switch over 100 active sessions against Device Farm's rate limits (the emulator's
 buckets on): paced, it ends with every session stopped and no throttled answer.
 
-Both sides run 20 times faster than the service (the emulator's refill `timeScale`, the
+Both sides run 10 times faster than the service (the emulator's refill `timeScale`, the
 function's DEVICE_FARM_*_RATE), bursts unchanged, so the test takes seconds, not minutes."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
 
-SCALE = 20
+SCALE = 10
 SESSIONS = 100
 
 
