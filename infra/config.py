@@ -91,6 +91,8 @@ class StackConfig:
     # Lambda SnapStart on a published version behind the `live` alias, which every trigger
     # invokes; false targets the unqualified function ($LATEST) as before SnapStart.
     snap_start: bool
+    # X-Ray SDK subsegments per AWS call; Lambda's active tracing is on either way.
+    sdk_tracing: bool
     warning_lead_minutes: int
     max_extension_minutes: int
     protected_name_pattern: str
@@ -198,6 +200,7 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         alarm_max_age_minutes=read_int("alarmMaxAgeMinutes", get("alarmMaxAgeMinutes"), 1, 1440),
         session_timers=read_bool("sessionTimers", get("sessionTimers")),
         snap_start=read_bool("snapStart", get("snapStart")),
+        sdk_tracing=read_bool("sdkTracing", get("sdkTracing")),
         warning_lead_minutes=_read_warning_lead(get("warningLeadMinutes"), max_session_minutes),
         # At most the hard limit: no extension can keep a session past Device Farm's own end.
         max_extension_minutes=read_int(

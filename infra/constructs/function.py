@@ -172,6 +172,8 @@ class StopperFunction(Construct):
             "PRICE_PER_DEVICE_MINUTE": str(config.price_per_device_minute),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
+            # The X-Ray SDK costs a third of a cold start (session_stopper/observability.py).
+            "POWERTOOLS_TRACE_DISABLED": "false" if config.sdk_tracing else "true",
             # Empty without chat channels: the function tells no chat topic.
             "CHAT_TOPIC_ARN": deps.chat_topic.topic_arn if deps.chat_topic is not None else "",
             "CHAT_OUTCOMES": ",".join(config.chat_outcomes),

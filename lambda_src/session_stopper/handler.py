@@ -9,11 +9,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from session_stopper import priming
 from session_stopper.domain.service import register_lambda_context
 from session_stopper.entrypoints.router import route
-from session_stopper.observability import logger, metrics, tracer
+from session_stopper.observability import logger, metrics, traced_handler
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
+@traced_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     register_lambda_context(context)

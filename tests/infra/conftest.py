@@ -47,6 +47,7 @@ NARROW_CONTEXT: dict[str, Any] = {
         "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:9"
     ),
     "createApiGatewayLogsRole": True,
+    "sdkTracing": True,
     # No timers: no schedule group, timer role, CloudTrail rule, extend method or timer variables.
     "sessionTimers": False,
 }

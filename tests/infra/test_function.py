@@ -63,6 +63,8 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         "PRICE_PER_DEVICE_MINUTE": "0.17",
         "POWERTOOLS_SERVICE_NAME": "session-stopper",
         "POWERTOOLS_METRICS_NAMESPACE": "DeviceFarmSessionStopper",
+        # X-Ray SDK subsegments are opt-in (sdkTracing): the SDK is never imported.
+        "POWERTOOLS_TRACE_DISABLED": "true",
         # No chat channel by default: no chat topic to tell.
         "CHAT_TOPIC_ARN": "",
         "CHAT_OUTCOMES": "STOPPED,FAILED,SKIPPED",
@@ -103,10 +105,18 @@ def test_narrowed_environment(narrow_stack: Synthesized) -> None:
     assert variables["KILL_SWITCH_ALARM_NAMES"] == "qa-lab-kill-switch"
     assert variables["ALARM_MAX_AGE_MINUTES"] == "5"
     assert function["MemorySize"] == 512
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == "false"  # sdkTracing=true
     # sessionTimers=false: the function runs without timers (no group, no variables).
     assert not {name for name in variables if name.startswith("TIMER_")}
     assert "WARNING_LEAD_MINUTES" not in variables
     assert "MAX_EXTENSION_MINUTES" not in variables
+
+
+def test_lambda_active_tracing_stays_on_without_the_sdk(default_stack: Synthesized) -> None:
+    """sdkTracing=false drops the SDK's subsegments only: Lambda still traces every invoke."""
+    function = default_stack.only("AWS::Lambda::Function")["Properties"]
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "true"
 
 
 def test_reserved_concurrency_caps_the_function_unless_set_to_zero(

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from session_stopper.gateways.budgets import budgets_for
-from session_stopper.observability import tracer
+from session_stopper.observability import traced
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -92,7 +92,7 @@ class AlarmGateway:
     def __init__(self, client: CloudWatchClient | None = None) -> None:
         self._client = client or cloudwatch_client()
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def current(self, name: str, *, composite: bool) -> DescribedAlarm | None:
         """The alarm of that name in this account and region, or None if there is none.
 

@@ -32,7 +32,7 @@ from session_stopper.models.session import (
     TagsResponse,
     strip_response_metadata,
 )
-from session_stopper.observability import tracer
+from session_stopper.observability import traced
 
 if TYPE_CHECKING:
     from mypy_boto3_devicefarm import DeviceFarmClient
@@ -95,21 +95,21 @@ class DeviceFarmGateway:
         self._interactive = interactive
         self._pacer = pacer
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def get_session(self, arn: str) -> RemoteAccessSession:
         response = self._call(
             "GetRemoteAccessSession", self._client.get_remote_access_session, arn=arn
         )
         return _validate("GetRemoteAccessSession", SessionResponse, response).remote_access_session
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def stop_session(self, arn: str) -> RemoteAccessSession:
         response = self._call(
             "StopRemoteAccessSession", self._client.stop_remote_access_session, arn=arn
         )
         return _validate("StopRemoteAccessSession", SessionResponse, response).remote_access_session
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def tags_of(self, arn: str) -> dict[str, str]:
         """A project's (or session's) tags, by key."""
         response = self._call(

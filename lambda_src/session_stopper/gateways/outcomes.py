@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from session_stopper.config import settings
 from session_stopper.gateways.budgets import budgets_for
-from session_stopper.observability import logger, tracer
+from session_stopper.observability import logger, traced
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -81,7 +81,9 @@ class OutcomePublisher:
         chat_sns: SNSClient | None = None,
     ) -> None:
         self._sns = sns or sns_client(interactive)
-        self._sqs = sqs or sqs_client(interactive)
+        # Built on the first park: most invocations never need the dead-letter queue.
+        self._given_sqs = sqs
+        self._interactive = interactive
         # Its own client: chat gets the short chat budget, never the outcome topic's retries.
         self._chat_sns = chat_sns or (
             boto3.client("sns", config=budgets_for(interactive).chat.config())
@@ -89,7 +91,7 @@ class OutcomePublisher:
             else None
         )
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def publish(
         self,
         message: BaseModel,
@@ -139,11 +141,12 @@ class OutcomePublisher:
             raise PublishError(str(error)) from error
         return response["MessageId"]
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def park(self, message: BaseModel, attributes: dict[str, str], reason: str) -> None:
         """Keep a message that SNS refused in the outcome dead-letter queue."""
+        queue = self._given_sqs or sqs_client(self._interactive)
         try:
-            self._sqs.send_message(
+            queue.send_message(
                 QueueUrl=settings().outcome_dlq_url,
                 MessageBody=message.model_dump_json(),
                 MessageAttributes=_attributes(

@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_stopper.gateways.budgets import budgets_for
-from session_stopper.observability import tracer
+from session_stopper.observability import traced
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -80,7 +80,7 @@ class SchedulerGateway:
     ) -> None:
         self._client = client or scheduler_client(interactive)
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def put(self, schedule: OneTimeSchedule) -> None:
         """Create the schedule, or replace the one of that name."""
         try:
@@ -90,7 +90,7 @@ class SchedulerGateway:
                 raise
             self._call("UpdateSchedule", self._client.update_schedule, schedule.request())
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def input_of(self, group: str, name: str) -> str | None:
         """The schedule's target input, or None when there is no such schedule."""
         try:
@@ -105,7 +105,7 @@ class SchedulerGateway:
         value = target.get("Input")
         return value if isinstance(value, str) else None
 
-    @tracer.capture_method(capture_response=False)
+    @traced
     def delete(self, group: str, name: str) -> bool:
         """Delete the schedule; False when there was none (it fired, or was never armed)."""
         try:
