@@ -7,29 +7,36 @@ answer arrives within API Gateway's 29 s (gateways/budgets.py). Events and sweep
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from session_stopper.config import settings
-from session_stopper.domain.authority import Authority
-from session_stopper.domain.expiry import Expiry
-from session_stopper.domain.service import StopService
-from session_stopper.domain.session_budgets import ProjectBudgets
-from session_stopper.domain.session_view import SessionViewer
-from session_stopper.domain.sweep import Sweeper
-from session_stopper.domain.timers import SessionTimers
-from session_stopper.gateways.alarms import AlarmGateway
-from session_stopper.gateways.devicefarm import DeviceFarmGateway
-from session_stopper.gateways.scheduler import SchedulerGateway
-from session_stopper.gateways.sweep_lock import SweepLock
+
+# Each factory imports what it builds: a stop does not load the sweep, the timers or the
+# alarms, nor their models (docs/performance.md, "Without SnapStart").
+if TYPE_CHECKING:
+    from session_stopper.domain.authority import Authority
+    from session_stopper.domain.expiry import Expiry
+    from session_stopper.domain.service import StopService
+    from session_stopper.domain.session_budgets import ProjectBudgets
+    from session_stopper.domain.session_view import SessionViewer
+    from session_stopper.domain.sweep import Sweeper
+    from session_stopper.domain.timers import SessionTimers
+    from session_stopper.gateways.alarms import AlarmGateway
 
 
 @functools.cache
 def authority() -> Authority:
+    from session_stopper.domain.authority import Authority
+
     return Authority.of(settings())
 
 
 @functools.cache
 def session_timers(interactive: bool = False) -> SessionTimers | None:
     """None when the deployment has no schedule group (timers off)."""
+    from session_stopper.domain.timers import SessionTimers
+    from session_stopper.gateways.scheduler import SchedulerGateway
+
     timer_settings = settings().timers
     if timer_settings is None:
         return None
@@ -38,6 +45,9 @@ def session_timers(interactive: bool = False) -> SessionTimers | None:
 
 @functools.cache
 def project_budgets(interactive: bool = False) -> ProjectBudgets:
+    from session_stopper.domain.session_budgets import ProjectBudgets
+    from session_stopper.gateways.devicefarm import DeviceFarmGateway
+
     return ProjectBudgets(
         DeviceFarmGateway(interactive=interactive), settings().sweep_max_age_minutes
     )
@@ -45,11 +55,17 @@ def project_budgets(interactive: bool = False) -> ProjectBudgets:
 
 @functools.cache
 def stop_service(interactive: bool = False) -> StopService:
+    from session_stopper.domain.service import StopService
+
     return StopService(interactive=interactive, timers=session_timers(interactive))
 
 
 @functools.cache
 def sweeper(interactive: bool = False) -> Sweeper:
+    from session_stopper.domain.sweep import Sweeper
+    from session_stopper.gateways.devicefarm import DeviceFarmGateway
+    from session_stopper.gateways.sweep_lock import SweepLock
+
     return Sweeper(
         settings(),
         DeviceFarmGateway(interactive=interactive),
@@ -63,6 +79,9 @@ def sweeper(interactive: bool = False) -> Sweeper:
 @functools.cache
 def expiry(interactive: bool = False) -> Expiry | None:
     """None when timers are off."""
+    from session_stopper.domain.expiry import Expiry
+    from session_stopper.gateways.devicefarm import DeviceFarmGateway
+
     timers = session_timers(interactive)
     if timers is None:
         return None
@@ -79,6 +98,9 @@ def expiry(interactive: bool = False) -> Expiry | None:
 @functools.cache
 def session_viewer() -> SessionViewer:
     """Only the API asks for it."""
+    from session_stopper.domain.session_view import SessionViewer
+    from session_stopper.gateways.devicefarm import DeviceFarmGateway
+
     return SessionViewer(
         settings(),
         DeviceFarmGateway(interactive=True),
@@ -89,4 +111,6 @@ def session_viewer() -> SessionViewer:
 
 @functools.cache
 def alarm_gateway() -> AlarmGateway:
+    from session_stopper.gateways.alarms import AlarmGateway
+
     return AlarmGateway()
