@@ -1,8 +1,9 @@
 """`make bench`: prints each benchmark's numbers and its ratio against its baseline.
 
-Each benchmark module has `run()` and `BASELINES`, one sentence per baseline it measures
-against; the title is followed by those sentences, so a ratio is never read without knowing
-what it is a ratio to.
+Each benchmark module has `run()`, `rows()` and `BASELINES`, one sentence per baseline it
+measures against; the title is followed by those sentences, so a ratio is never read without
+knowing what it is a ratio to. After every benchmark's full report, one table gathers every
+figure with its baseline, their ratio and its target (bench/table.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from bench import cold_start, paced_sweep, single_stop, snapstart, sweep, timers
+from bench.table import Row, render
 
 BENCHMARKS: tuple[tuple[str, ModuleType], ...] = (
     ("cold start (import + clients)", cold_start),
@@ -33,9 +35,14 @@ def header(title: str, module: ModuleType) -> str:
 
 def main(echo: Callable[[str], Any] = print) -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    table: list[Row] = []
     for title, module in BENCHMARKS:
         echo(header(title, module))
-        echo(json.dumps(module.run(), indent=2, sort_keys=True))
+        result = module.run()
+        echo(json.dumps(result, indent=2, sort_keys=True))
+        table += module.rows(result)
+    echo("== every figure against its baseline (ratio = function / baseline, same run)")
+    echo(render(table))
 
 
 if __name__ == "__main__":

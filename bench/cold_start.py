@@ -13,6 +13,8 @@ import sys
 import time
 from typing import Any
 
+from bench.table import Row, seconds
+
 BASELINE = "import boto3\nclient = boto3.client('devicefarm', region_name='us-west-2')\n"
 FUNCTION = (
     "import session_stopper.handler\n"
@@ -69,3 +71,15 @@ def run(samples: int = 7) -> dict[str, Any]:
         baseline.append(_sample(BASELINE))
         function.append(_sample(FUNCTION))
     return report(baseline, function)
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    return [
+        Row(
+            "cold start",
+            "import + clients (no invocation)",
+            seconds(result["function"]["median_s"]),
+            f"bare {seconds(result['baseline']['median_s'])}",
+            result["ratio"],
+        )
+    ]

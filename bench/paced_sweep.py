@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from bench.sweep import _child, aged_world, moto_server, outcome_plumbing
+from bench.table import Row
 from local.devicefarm_emulator import DeviceFarmEmulator, RateLimitSettings, running_emulator
 
 STOP_RATE, STOP_BURST = 1.0, 10  # the service's quota for Stop
@@ -91,3 +92,30 @@ def run() -> dict[str, Any]:
             "1,000 s, more than one 15-minute invocation"
         ),
     }
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    """Per run: throughput after the burst and wall time against the quota's ideal, with the
+    throttling answers and FAILED outcomes (both must be 0) in the figure."""
+    table = []
+    for run in result["runs"]:
+        name = f"paced sweep, {run['sessions']:,} sessions"
+        tally = f"{run['throttling_answers']} throttled, {run['failed']} FAILED"
+        table += [
+            Row(
+                name,
+                f"Stops/s after the burst ({tally})",
+                f"{run['stops_per_s_after_burst']:.3f}/s",
+                f"quota {STOP_RATE:g}/s",
+                run["throughput_ratio"],
+                at_least=0.9,
+            ),
+            Row(
+                name,
+                "wall time, service time",
+                f"{run['wall_s_in_service_time']:.0f} s",
+                f"ideal {run['ideal_s_in_service_time']:.0f} s",
+                run["wall_ratio"],
+            ),
+        ]
+    return table

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from bench.sweep import aged_world, moto_server, outcome_plumbing
+from bench.table import Row
 from local.devicefarm_emulator import running_emulator
 
 STOPS = 200
@@ -82,3 +83,15 @@ def report(baseline: list[float], function: list[float]) -> dict[str, Any]:
         "function": {"explained": FUNCTION_EXPLAINED, "median_ms": ours * 1000},
         "ratio": ours / base,
     }
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    return [
+        Row(
+            "single stop",
+            "one stop through the handler (median)",
+            f"{result['function']['median_ms']:.1f} ms",
+            f"bare {result['baseline']['median_ms']:.1f} ms",
+            result["ratio"],
+        )
+    ]

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from bench.sweep import aged_world, moto_server, outcome_plumbing
+from bench.table import Row, seconds
 from local.devicefarm_emulator import running_emulator
 
 SAMPLES = 7
@@ -103,3 +104,49 @@ def run(samples: int = SAMPLES) -> dict[str, Any]:
                     mine, arns = arns[:per_sample], arns[per_sample:]
                     collected[kind].append(_sample(kind, env, mine))
     return report(collected)
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    """The four figures the issue names, plus the primed process's peak RSS."""
+    medians, ratios, name = result["medians"], result["ratios"], "SnapStart / cold start"
+    bare, primed, plain = medians["bare"], medians["primed"], medians["plain"]
+    return [
+        Row(
+            name,
+            "primed init (import + priming: once per version)",
+            seconds(primed["init_s"]),
+            f"bare init {seconds(bare['init_s'])}",
+            ratios["primed_init_over_bare_init"],
+        ),
+        Row(
+            name,
+            "first invocation after priming",
+            seconds(primed["first_s"]),
+            f"own warm {seconds(primed['warm_s'])}",
+            ratios["first_after_priming_over_warm"],
+            at_most=TARGETS["first_after_priming_over_warm"],
+        ),
+        Row(
+            name,
+            "plain cold start, one route (import + first stop)",
+            seconds(plain["init_s"] + plain["first_s"]),
+            f"bare {seconds(bare['init_s'] + bare['first_s'])}",
+            ratios["plain_cold_start_over_bare"],
+            at_most=TARGETS["plain_cold_start_over_bare"],
+        ),
+        Row(
+            name,
+            "peak RSS, plain",
+            f"{plain['rss_mib']:.1f} MiB",
+            f"bare {bare['rss_mib']:.1f} MiB",
+            ratios["peak_rss_over_bare"],
+            at_most=TARGETS["peak_rss_over_bare"],
+        ),
+        Row(
+            name,
+            "peak RSS, primed",
+            f"{primed['rss_mib']:.1f} MiB",
+            f"bare {bare['rss_mib']:.1f} MiB",
+            ratios["primed_peak_rss_over_bare"],
+        ),
+    ]

@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from bench.table import Row, seconds
 from local.devicefarm_emulator import DeviceFarmEmulator, ManualClock, running_emulator
 
 PROJECTS = 5
@@ -145,3 +146,24 @@ def run() -> dict[str, Any]:
         baseline = _measure("baseline", environment)
         function = _measure("function", environment)
     return report(baseline, function)
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    name = f"sweep of {result['sessions']:,} sessions (no rate limits)"
+    function, baseline = result["function"], result["baseline"]
+    return [
+        Row(
+            name,
+            "wall time",
+            seconds(function["wall_s"]),
+            f"bare loop {seconds(baseline['wall_s'])}",
+            result["wall_ratio"],
+        ),
+        Row(
+            name,
+            "peak RSS",
+            f"{function['peak_rss_mib']:.1f} MiB",
+            f"bare loop {baseline['peak_rss_mib']:.1f} MiB",
+            result["memory_ratio"],
+        ),
+    ]

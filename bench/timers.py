@@ -59,6 +59,7 @@ from typing import Any
 import boto3
 
 from bench.sweep import REGION
+from bench.table import Row
 from local.aws_resources import aws_client
 from local.cloudtrail_delivery import CloudTrailDelivery
 from local.devicefarm_emulator import DeviceFarmEmulator, ManualClock, Timings
@@ -619,3 +620,20 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    """The median overshoot past each session's deadline, timers against sweeps alone."""
+    runs = result["runs"]
+    if TIMERS.key not in runs or SWEEP_ONLY.key not in runs:
+        return []
+    timers, sweep = runs[TIMERS.key]["overshoot_s"], runs[SWEEP_ONLY.key]["overshoot_s"]
+    return [
+        Row(
+            f"expiry timers, {result['sessions']} forgotten sessions",
+            f"median overshoot past the deadline (max {timers['max']:g} s)",
+            f"{timers['median']:g} s",
+            f"sweep alone {sweep['median']:g} s",
+            timers["median"] / sweep["median"] if sweep["median"] else None,
+        )
+    ]

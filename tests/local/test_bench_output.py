@@ -17,6 +17,7 @@ import pytest
 import bench
 from bench import __main__ as bench_main
 from bench import cold_start, single_stop, sweep, timers
+from bench.table import Row
 
 
 def test_every_benchmark_module_is_run_by_make_bench() -> None:
@@ -25,6 +26,8 @@ def test_every_benchmark_module_is_run_by_make_bench() -> None:
         for info in pkgutil.iter_modules(bench.__path__)
         if hasattr(importlib.import_module(f"bench.{info.name}"), "run")
     }
+    for _, module in bench_main.BENCHMARKS:
+        assert callable(module.rows), f"{module.__name__} gives the summary table no rows"
     assert with_run == {module.__name__.rsplit(".", 1)[1] for _, module in bench_main.BENCHMARKS}
 
 
@@ -44,13 +47,23 @@ def test_main_prints_the_baselines_before_each_benchmark_s_numbers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for _, module in bench_main.BENCHMARKS:
-        monkeypatch.setattr(module, "run", lambda: {"ratio": 1.0})
+        name = module.__name__
+        monkeypatch.setattr(module, "run", lambda name=name: {"ratio": 1.0, "of": name})
+        monkeypatch.setattr(
+            module, "rows", lambda result: [Row(result["of"], "figure", "2 s", "1 s", 2.0)]
+        )
     printed: list[str] = []
     bench_main.main(echo=printed.append)
     text = "\n".join(printed)
     for title, module in bench_main.BENCHMARKS:
         block = text.split(f"== {title}\n", 1)[1]
         assert block.startswith("\n".join(module.BASELINES) + "\n{")
+    # Then one table: a row per figure every benchmark reported, in order.
+    table = text.split("== every figure against its baseline", 1)[1].splitlines()[1:]
+    assert table[0].split("|")[1].strip() == "benchmark"
+    assert [line.split("|")[1].strip() for line in table[2:]] == [
+        module.__name__ for _, module in bench_main.BENCHMARKS
+    ]
 
 
 def test_the_timers_baseline_is_its_sweep_only_run() -> None:
