@@ -188,21 +188,65 @@ def _resolve(shape: Any, seen: set[str]) -> None:
             _resolve(nested, seen)
 
 
-def _warm_operations() -> None:
-    """Every boto3 client the services built (found among live objects, since Powertools'
-    idempotency keeps its own), with the shapes of the operations above resolved."""
+def _clients() -> list[Any]:
+    """Every boto3 client the services built, found among live objects, since Powertools'
+    idempotency layer keeps its own."""
     import gc  # noqa: PLC0415
 
     from botocore.client import BaseClient  # noqa: PLC0415
 
-    clients = [each for each in gc.get_objects() if isinstance(each, BaseClient)]
-    for client in clients:
+    return [each for each in gc.get_objects() if isinstance(each, BaseClient)]
+
+
+def _warm_operations() -> None:
+    """The shapes of the operations above resolved on every client."""
+    for client in _clients():
         model = client.meta.service_model
         for name in OPERATIONS.intersection(model.operation_names):
             operation = model.operation_model(name)
             seen: set[str] = set()
             _resolve(operation.input_shape, seen)
             _resolve(operation.output_shape, seen)
+
+
+# The calls a stop makes, rehearsed on every client of their service: botocore validates,
+# serializes and resolves the endpoint of each (then cached per client), and the before-call
+# hook answers them before anything is signed or sent.
+_SAMPLE_ARN = (
+    "arn:aws:devicefarm:us-west-2:000000000000:session:"
+    "00000000-0000-0000-0000-000000000000/00000000-0000-0000-0000-000000000000/00000"
+)
+_IDEMPOTENCY_KEY = {"id": {"S": "priming"}}
+REHEARSALS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+    "devicefarm": (
+        ("get_remote_access_session", {"arn": _SAMPLE_ARN}),
+        ("stop_remote_access_session", {"arn": _SAMPLE_ARN}),
+    ),
+    "dynamodb": (
+        ("put_item", {"TableName": "priming", "Item": _IDEMPOTENCY_KEY}),
+        ("update_item", {"TableName": "priming", "Key": _IDEMPOTENCY_KEY}),
+    ),
+    "sns": (("publish", {"TopicArn": "arn:aws:sns:us-east-1:000000000000:p", "Message": "{}"}),),
+}
+
+
+def _answer_unsent(**_: Any) -> tuple[Any, dict[str, Any]]:
+    """A before-call answer: botocore returns it as the call's result, sending nothing."""
+    from botocore.awsrequest import AWSResponse  # noqa: PLC0415
+
+    return AWSResponse("https://priming.invalid/", 200, {}, None), {}
+
+
+def _rehearse_calls() -> None:
+    for client in _clients():
+        calls = REHEARSALS.get(client.meta.service_model.service_name, ())
+        events = client.meta.events
+        events.register_first("before-call", _answer_unsent, unique_id="session-stopper-priming")
+        try:
+            for method, parameters in calls:
+                getattr(client, method)(**parameters)
+        finally:
+            events.unregister("before-call", unique_id="session-stopper-priming")
 
 
 _STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
@@ -212,6 +256,7 @@ _STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("models", _warm_models),
     ("requests", _warm_requests),
     ("operations", _warm_operations),
+    ("calls", _rehearse_calls),
 )
 
 
