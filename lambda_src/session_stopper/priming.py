@@ -233,8 +233,9 @@ REHEARSALS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
 def _answer_unsent(**_: Any) -> tuple[Any, dict[str, Any]]:
     """A before-call answer: botocore returns it as the call's result, sending nothing."""
     from botocore.awsrequest import AWSResponse  # noqa: PLC0415
+    from botocore.compat import HTTPHeaders  # noqa: PLC0415
 
-    return AWSResponse("https://priming.invalid/", 200, {}, None), {}
+    return AWSResponse("https://priming.invalid/", 200, HTTPHeaders(), None), {}
 
 
 def _rehearse_calls() -> None:
