@@ -41,8 +41,9 @@ local: $(STAMP) ## serve the function's API on http://127.0.0.1:3000 (PORT=) aga
 
 # The function's layer: requirements-lambda.txt's pins (constraints.txt for the rest) as arm64 /
 # CPython 3.13 wheels from PyPI, in build/lambda-deps/python (infra/lambda_deps.py). Skipped,
-# with no network, while its stamp matches the requirements; everything that synthesizes or
-# tests the stack needs it, so a fresh clone's `make test` builds it first.
+# with no network, while its stamp matches the requirements. test, test-fast and synth depend
+# on it (so a fresh clone's `make test` builds it first); diff, deploy and destroy build it
+# after their credentials check (infra/cdk_cli.py): a shell without an account downloads nothing.
 lambda-deps: $(STAMP) ## build the function's dependencies layer at the tested pins (arm64, py3.13)
 	@$(PY) -m infra.lambda_deps
 
@@ -102,13 +103,13 @@ openapi: $(STAMP) ## regenerate docs/openapi.json from the code
 bootstrap: $(STAMP) ## once per account: cdk bootstrap the region (and us-west-2 if elsewhere)
 	@$(PY) -m infra.cdk_cli bootstrap --stage "$(STAGE)" -- $(CONTEXT)
 
-diff: lambda-deps ## what `make deploy` would change in the deployed stacks (STAGE=, CONTEXT=)
+diff: $(STAMP) ## what `make deploy` would change in the deployed stacks (STAGE=, CONTEXT=)
 	@$(PY) -m infra.cdk_cli diff --stage "$(STAGE)" -- $(CONTEXT)
 
-deploy: lambda-deps ## deploy every stack of the stage (cdk deploy --all) and print the outputs
+deploy: $(STAMP) ## deploy every stack of the stage (cdk deploy --all) and print the outputs
 	@$(PY) -m infra.cdk_cli deploy --stage "$(STAGE)" -- $(CONTEXT)
 
-destroy: lambda-deps ## delete the stage's stacks (cdk destroy --all; log groups are kept)
+destroy: $(STAMP) ## delete the stage's stacks (cdk destroy --all; log groups are kept)
 	@$(PY) -m infra.cdk_cli destroy --stage "$(STAGE)" -- $(CONTEXT)
 
 # The real-AWS suite refuses to start without its settings (tests/e2e/conftest.py says which).

@@ -16,12 +16,15 @@ from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from aws_cdk import App, Stack
 from packaging.markers import Environment
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from infra import lambda_deps
-from infra.lambda_deps import DependenciesNotBuiltError
+from infra.constructs.function import ship_dependencies
+from infra.lambda_deps import BuiltDependencies, DependenciesNotBuiltError
+from tests.infra.conftest import placeholder_function
 
 ROOT = Path(__file__).resolve().parents[2]
 # How pip evaluates environment markers for the function: Lambda's python3.13 on arm64.
@@ -233,3 +236,27 @@ def test_pip_fetches_binary_wheels_for_the_function_platform() -> None:
     assert pairs["-r"] == str(lambda_deps.REQUIREMENTS)
     assert pairs["-c"] == str(lambda_deps.CONSTRAINTS)
     assert {"--only-binary=:all:", "--no-compile"} <= set(arguments)
+
+
+def _version_logical_id(layer_dir: Path, key: str, outdir: Path) -> str:
+    app = App(outdir=str(outdir))
+    stack = Stack(app, "Versions")
+    function = placeholder_function(stack)
+    ship_dependencies(stack, function, BuiltDependencies(path=layer_dir, key=key))
+    function.current_version  # noqa: B018  (creates the version, as the alias does)
+    resources = app.synth().get_stack_by_name("Versions").template["Resources"]
+    (version,) = [name for name, res in resources.items() if res["Type"] == "AWS::Lambda::Version"]
+    return str(version)
+
+
+def test_new_pins_publish_a_new_version(tmp_path: Path) -> None:
+    """The alias (SnapStart) must move to a version with the new dependencies."""
+    layer_dir = tmp_path / "layer"
+    (layer_dir / "python").mkdir(parents=True)
+    (layer_dir / "python" / "placeholder.py").write_text("", encoding="utf-8")
+    first, same, other = (
+        _version_logical_id(layer_dir, key, tmp_path / f"out{index}")
+        for index, key in enumerate(("a" * 64, "a" * 64, "b" * 64))
+    )
+    assert first == same
+    assert first != other
