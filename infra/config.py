@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from infra.chat_channels import (
@@ -24,7 +23,6 @@ from infra.context_values import (
     read_str,
     read_str_list,
 )
-from infra.powertools import pinned_version
 
 # The values CloudWatch Logs accepts for a retention policy (PutRetentionPolicy), each with
 # the name of its aws_logs.RetentionDays member (jsii enums are looked up by name).
@@ -65,7 +63,6 @@ _EMAIL = r"[^@\s,]+@[^@\s,]+\.[^@\s,]+"
 # The function reads alarm names from comma-separated variables, so a comma cannot be part of one.
 _ALARM_NAME = r"[^\s*?,][^*?,\x00-\x1f]{0,254}"
 _ALARM_NAME_HINT = "must be a CloudWatch alarm name (1-255 characters, no *, ? or comma)"
-_LAYER_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+"
 _NAMESPACE = r"(?!AWS/)[A-Za-z0-9._/#: -]{1,255}"
 _RATE = re.compile(r"rate\((?P<value>[0-9]+) (?P<unit>minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(\S+( \S+){5}\)")
@@ -104,8 +101,6 @@ class StackConfig:
     reserved_concurrency: int
     log_retention_days: int
     log_level: str
-    powertools_version: str
-    powertools_layer_arn: str
     metrics_namespace: str
     idempotency_window_seconds: int
     device_farm_max_attempts: int
@@ -156,7 +151,7 @@ class StackConfig:
 ContextLookup = Callable[[str], Any]
 
 
-def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
+def load_config(lookup: ContextLookup) -> StackConfig:
     """Build the settings from context values; the first bad value raises ConfigError."""
 
     def get(key: str) -> Any:
@@ -218,13 +213,6 @@ def load_config(lookup: ContextLookup, requirements: Path) -> StackConfig:
         reserved_concurrency=read_int("reservedConcurrency", get("reservedConcurrency"), 0, 1000),
         log_retention_days=_read_retention(get("logRetentionDays")),
         log_level=read_choice("logLevel", get("logLevel"), LOG_LEVELS, fold_case=True),
-        powertools_version=_read_powertools_version(get("powertoolsVersion"), requirements),
-        powertools_layer_arn=read_str(
-            "powertoolsLayerArn",
-            get("powertoolsLayerArn"),
-            f"|{_LAYER_ARN}",
-            "must be empty or a Lambda layer version ARN",
-        ),
         metrics_namespace=read_str(
             "metricsNamespace",
             get("metricsNamespace"),
@@ -342,17 +330,6 @@ def _read_retention(raw: Any) -> int:
         allowed = ", ".join(str(value) for value in sorted(LOG_RETENTION_DAYS))
         raise ConfigError("logRetentionDays", f"must be one of {allowed}", raw)
     return days
-
-
-def _read_powertools_version(raw: Any, requirements: Path) -> str:
-    """Empty means: the version pinned in requirements.txt, the one the tests ran with."""
-    version = read_str(
-        "powertoolsVersion",
-        raw,
-        r"|[0-9]+\.[0-9]+\.[0-9]+",
-        "must be empty or a version like 3.37.0",
-    )
-    return version or pinned_version(requirements)
 
 
 def _check_alarm_scope_excludes_own_alarms(config: StackConfig) -> None:

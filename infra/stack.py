@@ -18,6 +18,7 @@ from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.notifications import Notifications
 from infra.constructs.storage import IdempotencyStore
 from infra.constructs.timers import ExpiryTimers
+from infra.lambda_deps import BuiltDependencies
 
 
 class SessionStopperStack(Stack):
@@ -28,6 +29,7 @@ class SessionStopperStack(Stack):
         *,
         config: StackConfig,
         code_path: Path,
+        dependencies: BuiltDependencies,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -45,6 +47,7 @@ class SessionStopperStack(Stack):
             "Stopper",
             config=config,
             code_path=code_path,
+            dependencies=dependencies,
             deps=FunctionDependencies(
                 outcome_topic=notifications.outcome_topic,
                 topic_key=notifications.key,

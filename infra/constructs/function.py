@@ -1,4 +1,4 @@
-"""The session stopper function: code asset, Powertools layer, role, logs and async config."""
+"""The session stopper function: code asset, dependencies layer, role, logs and async config."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.checkov_skips import skip_check
@@ -28,8 +27,8 @@ from infra.constructs.permissions import (
 )
 from infra.constructs.queues import dead_letter_queue
 from infra.constructs.timers import ExpiryTimers
+from infra.lambda_deps import BuiltDependencies
 from infra.nag import acknowledge
-from infra.powertools import layer_parameter_name
 
 HANDLER = "session_stopper.handler.lambda_handler"
 # Only the package goes into the asset: no caches, build leftovers or editor files.
@@ -59,6 +58,37 @@ class FunctionDependencies:
     chat_topic: sns.ITopic | None = None
 
 
+def ship_dependencies(
+    scope: Construct, function: lambda_.Function, dependencies: BuiltDependencies
+) -> lambda_.LayerVersion:
+    """Give the function its own layer: the pins the tests ran with, built for arm64 / Python
+    3.13 (infra/lambda_deps.py), in place of the public Powertools layer and the runtime's boto3.
+
+    Lambda puts a layer's /opt/python before the runtime's own libraries on sys.path, so this
+    boto3 and botocore win over the runtime's: "Libraries in function layers therefore have
+    precedence over versions included in the runtime" (docs.aws.amazon.com/lambda/latest/dg/
+    python-package.html, "Dependency search path and runtime-included libraries"; the runtime's
+    SDK is in /var/lang/lib/python3.x/site-packages, after /opt/python).
+    """
+    layer = lambda_.LayerVersion(
+        scope,
+        "Dependencies",
+        code=lambda_.Code.from_asset(str(dependencies.path)),
+        compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+        compatible_architectures=[lambda_.Architecture.ARM_64],
+        description=(
+            "session_stopper's runtime dependencies at the tested pins "
+            f"(requirements-lambda.txt + constraints.txt, {dependencies.key[:12]})"
+        ),
+    )
+    function.add_layers(layer)
+    # A new published version whenever the pins change, not only the code: without the
+    # recognizeLayerVersion feature flag (unset here) the CDK leaves layers out of a version's
+    # hash, and the alias SnapStart runs would keep the old dependencies.
+    function.invalidate_version_based_on(dependencies.key)
+    return layer
+
+
 class StopperFunction(Construct):
     def __init__(
         self,
@@ -67,6 +97,7 @@ class StopperFunction(Construct):
         *,
         config: StackConfig,
         code_path: Path,
+        dependencies: BuiltDependencies,
         deps: FunctionDependencies,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -96,7 +127,6 @@ class StopperFunction(Construct):
             snap_start=(lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if config.snap_start else None),
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(code_path), exclude=ASSET_EXCLUDES),
-            layers=[self._powertools_layer(config)],
             memory_size=config.memory_size,
             timeout=Duration.seconds(config.timeout_seconds),
             # Caps what a flood of calls can cost and keeps the rest of the account's
@@ -113,6 +143,7 @@ class StopperFunction(Construct):
         # What every trigger invokes (API, rules, alarm actions, timers, operators): with
         # SnapStart the `live` alias of the version published by this deploy, since only a
         # published version has a snapshot; without it the function itself, as before.
+        self.dependencies_layer = ship_dependencies(self, self.function, dependencies)
         self.target: lambda_.IFunction = self.function
         self.alias: lambda_.Alias | None = None
         if config.snap_start:
@@ -139,13 +170,6 @@ class StopperFunction(Construct):
         if self.alias is None:
             return self.function.function_name
         return f"{self.function.function_name}:{self.alias.alias_name}"
-
-    def _powertools_layer(self, config: StackConfig) -> lambda_.ILayerVersion:
-        # Resolved by CloudFormation at deploy time, so synth needs no AWS credentials.
-        arn = config.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
-            self, layer_parameter_name(config.powertools_version)
-        )
-        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
 
     def _environment(self, config: StackConfig, deps: FunctionDependencies) -> dict[str, str]:
         """The variables session_stopper/config.py reads (docs/contracts.md)."""
@@ -301,6 +325,6 @@ class StopperFunction(Construct):
         acknowledge(
             self.function,
             "AwsSolutions-L1",
-            "docs/contracts.md fixes Python 3.13: the pinned Powertools layer, dependencies "
-            "and tests all target it. Moving to 3.14 is one deliberate upgrade of all three.",
+            "docs/contracts.md fixes Python 3.13: the dependencies layer (cp313 wheels) and the "
+            "tests (make test-py313) target it. Moving to 3.14 is one deliberate upgrade of both.",
         )

@@ -43,9 +43,6 @@ NARROW_CONTEXT: dict[str, Any] = {
     "memorySize": 512,
     "reservedConcurrency": 0,
     "logRetentionDays": 90,
-    "powertoolsLayerArn": (
-        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:9"
-    ),
     "createApiGatewayLogsRole": True,
     "sdkTracing": True,
     # No timers: no schedule group, timer role, CloudTrail rule, extend method or timer variables.

@@ -11,17 +11,15 @@ from aws_cdk import aws_logs as logs
 from infra.config import LOG_RETENTION_DAYS, StackConfig, load_config
 from infra.context_keys import check_context_keys, read_context_defaults
 from infra.context_values import ConfigError
-from infra.powertools import PowertoolsPinError, layer_parameter_name, pinned_version
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIREMENTS = ROOT / "requirements.txt"
 DEFAULTS = read_context_defaults(ROOT / "cdk.json")
 PROJECT = "arn:aws:devicefarm:us-west-2:111122223333:project:11111111-2222-3333-4444-555555555555"
 
 
 def load(**overrides: Any) -> StackConfig:
     context = {**DEFAULTS, **overrides}
-    return load_config(context.get, REQUIREMENTS)
+    return load_config(context.get)
 
 
 def test_cdk_json_defaults_are_valid() -> None:
@@ -57,7 +55,7 @@ def test_cdk_json_sets_exactly_the_keys_the_app_reads() -> None:
         asked.append(key)
         return DEFAULTS.get(key)
 
-    load_config(lookup, REQUIREMENTS)
+    load_config(lookup)
     assert sorted(set(asked)) == sorted(DEFAULTS)
 
 
@@ -156,30 +154,6 @@ def test_no_alarm_configuration_means_no_alarm_scope() -> None:
     assert load(killSwitchAlarmNames="kill").has_alarm_scope is True
 
 
-def test_powertools_version_defaults_to_the_requirements_pin() -> None:
-    assert load().powertools_version == pinned_version(REQUIREMENTS)
-    assert load(powertoolsVersion="3.30.0").powertools_version == "3.30.0"
-
-
-def test_pinned_version_reads_the_extras_form(tmp_path: Path) -> None:
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("boto3==1.0.0\naws-lambda-powertools[tracer,parser]==3.37.0  # pin\n")
-    assert pinned_version(requirements) == "3.37.0"
-
-
-def test_unpinned_powertools_is_an_error(tmp_path: Path) -> None:
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("aws-lambda-powertools>=3\n")
-    with pytest.raises(PowertoolsPinError, match="aws-lambda-powertools"):
-        pinned_version(requirements)
-
-
-def test_layer_parameter_follows_the_published_path() -> None:
-    assert (
-        layer_parameter_name("3.37.0") == "/aws/service/powertools/python/arm64/python3.13/3.37.0"
-    )
-
-
 def test_cli_strings_are_coerced() -> None:
     """`cdk synth -c key=value` passes every value as a string."""
     config = load(
@@ -264,8 +238,6 @@ BAD_CONTEXT = [
     ("logRetentionDays", 10, "must be one of 1, 3, 5"),
     ("logRetentionDays", 0, "from 1 to 3653"),
     ("logLevel", "VERBOSE", "one of DEBUG, ERROR, INFO, WARN"),
-    ("powertoolsVersion", "latest", "version like 3.37.0"),
-    ("powertoolsLayerArn", "arn:aws:lambda:us-east-1:1:layer:x", "layer version ARN"),
     ("metricsNamespace", "AWS/Lambda", "CloudWatch namespace"),
     ("metricsNamespace", "bad*name", "CloudWatch namespace"),
     ("idempotencyWindowSeconds", 0, "from 1 to 86400"),
@@ -303,7 +275,7 @@ def test_bad_context_value_fails_naming_the_key(key: str, value: Any, message: s
 def test_every_context_key_is_required(key: str) -> None:
     context = {name: value for name, value in DEFAULTS.items() if name != key}
     with pytest.raises(ConfigError, match=f"'{key}': is missing"):
-        load_config(context.get, REQUIREMENTS)
+        load_config(context.get)
 
 
 def test_retention_values_name_cdk_enum_members() -> None:

@@ -26,7 +26,7 @@ DEFAULTS = read_context_defaults(ROOT / "cdk.json")
 
 def load(**overrides: Any) -> StackConfig:
     context = {**DEFAULTS, **overrides}
-    return load_config(context.get, ROOT / "requirements.txt")
+    return load_config(context.get)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,6 @@ def test_an_unknown_log_level_still_fails_naming_the_levels(given: object) -> No
 def project_with_cdk_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The app reading its cdk.json from a copy of the project's files that the test may edit."""
     shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
-    shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
     monkeypatch.setattr(app, "ROOT", tmp_path)
     return tmp_path
 

@@ -163,6 +163,12 @@ class Recorder:
     def __init__(self, outputs: dict[str, Any] | None = None) -> None:
         self.calls: list[tuple[list[str], dict[str, str]]] = []
         self.outputs = outputs
+        # How many CLI runs had happened each time the dependencies layer was built.
+        self.builds: list[int] = []
+
+    def build(self) -> bool:
+        self.builds.append(len(self.calls))
+        return False
 
     def __call__(self, args: Sequence[str], environ: Any = None) -> int:
         self.calls.append((list(args), dict(environ or {})))
@@ -177,9 +183,32 @@ class Recorder:
 def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     recorder = Recorder(OUTPUTS)
     monkeypatch.setattr(cdk_cli, "run_cdk", recorder)
+    monkeypatch.setattr(cdk_cli.lambda_deps, "build", recorder.build)
     monkeypatch.setattr(cdk_cli, "OUTPUTS_DIR", tmp_path)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     return recorder
+
+
+@pytest.mark.parametrize("command", ["diff", "deploy", "destroy"])
+def test_commands_that_synthesize_build_the_dependencies_layer_first(
+    recorder: Recorder, command: str
+) -> None:
+    """The synth needs build/lambda-deps (make lambda-deps); it is built, if stale, before the
+    CLI runs and only once the account check passed."""
+    cdk_cli.main([command, "--stage", "", "--"])
+    assert recorder.builds == [0]
+    assert len(recorder.calls) == 1
+
+
+def test_without_an_account_nothing_is_built(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in no_account_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert cdk_cli.main(["deploy", "--stage", "", "--"]) != 0
+    assert (recorder.builds, recorder.calls) == ([], [])
 
 
 def test_deploy_deploys_every_stack_and_prints_the_outputs(

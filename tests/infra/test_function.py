@@ -1,4 +1,4 @@
-"""The function: runtime, code asset, Powertools layer, environment, logs and async config."""
+"""The function: runtime, code asset, dependencies layer, environment, logs and async config."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Match
 
-from infra.powertools import layer_parameter_name, pinned_version
+from infra.lambda_deps import BUILD_DIR, input_key
 from session_stopper.config import SETTING_VARIABLES
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized
 
@@ -129,20 +129,39 @@ def test_reserved_concurrency_caps_the_function_unless_set_to_zero(
     assert "ReservedConcurrentExecutions" not in narrow
 
 
-def test_powertools_layer_is_resolved_from_ssm_at_deploy_time(default_stack: Synthesized) -> None:
-    """The pinned version's public parameter: synth stays offline, deploy gets the exact ARN."""
-    layers = default_stack.only("AWS::Lambda::Function")["Properties"]["Layers"]
-    assert len(layers) == 1
-    parameter = default_stack.raw["Parameters"][layers[0]["Ref"]]
-    assert parameter == {
-        "Type": "AWS::SSM::Parameter::Value<String>",
-        "Default": layer_parameter_name(pinned_version(ROOT / "requirements.txt")),
-    }
+def test_dependencies_are_the_functions_own_layer_not_a_public_one(
+    default_stack: Synthesized, narrow_stack: Synthesized
+) -> None:
+    """One layer, built by this stack from the pins (arm64, Python 3.13); no SSM lookup, no
+    public Powertools layer ARN, in every configuration."""
+    for stack in (default_stack, narrow_stack):
+        layers = stack.only("AWS::Lambda::Function")["Properties"]["Layers"]
+        assert layers == [{"Ref": stack.only_id("AWS::Lambda::LayerVersion")}]
+        # The CDK's own bootstrap-version check is the only parameter (it is an SSM one too).
+        assert set(stack.raw.get("Parameters", {})) <= {"BootstrapVersion"}
+        assert ":layer:" not in str(stack.raw["Resources"])
+    layer = default_stack.only("AWS::Lambda::LayerVersion")["Properties"]
+    assert layer["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    # The key of the pins it was built from, so a deployed layer says what it holds.
+    assert input_key()[:12] in layer["Description"]
 
 
-def test_explicit_layer_arn_overrides_ssm(narrow_stack: Synthesized) -> None:
-    layers = narrow_stack.only("AWS::Lambda::Function")["Properties"]["Layers"]
-    assert layers == [NARROW_CONTEXT["powertoolsLayerArn"]]
+def test_layer_asset_is_the_built_directory(default_stack: Synthesized) -> None:
+    """The staged asset is build/lambda-deps file for file: python/ and nothing else."""
+    content = default_stack.only("AWS::Lambda::LayerVersion")["Properties"]["Content"]
+    asset_dir = default_stack.outdir / f"asset.{content['S3Key'].removesuffix('.zip')}"
+
+    def files(root: Path) -> dict[str, int]:
+        return {
+            path.relative_to(root).as_posix(): path.stat().st_size
+            for path in root.rglob("*")
+            if path.is_file()
+        }
+
+    assert sorted(path.name for path in asset_dir.iterdir()) == ["python"]
+    assert files(asset_dir) == files(BUILD_DIR)
+    assert (asset_dir / "python" / "boto3" / "__init__.py").is_file()
 
 
 def test_code_asset_holds_only_the_package(default_stack: Synthesized) -> None:
