@@ -74,7 +74,24 @@ def test_the_timers_baseline_is_its_sweep_only_run() -> None:
 @pytest.mark.parametrize(
     ("module", "report"),
     [
-        (single_stop, single_stop.report([0.001, 0.002, 0.003], [0.004, 0.005, 0.006])),
+        (
+            single_stop,
+            single_stop.report(
+                {
+                    side: [
+                        {
+                            "ms": ms,
+                            "calls": 3,
+                            "sequential": 3,
+                            "by_operation": {},
+                            "timeline": [],
+                        }
+                        for ms in (1.0, 2.0, 3.0)
+                    ]
+                    for side in single_stop.SIDES
+                }
+            ),
+        ),
         (
             sweep,
             sweep.report(

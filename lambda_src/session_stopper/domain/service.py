@@ -6,12 +6,20 @@ Publishing happens outside it, by the invocation that decided (recognised by its
 id), so a retry of that invocation after SNS refused republishes the true outcome instead of
 deciding again and reporting ALREADY_ENDED. Outcomes a later call could change (FAILED, and
 SKIPPED by an automatic stop's exemption) are not remembered, so the next attempt really tries.
+
+What follows a decision does not wait for the idempotency record: as soon as the outcome is
+known, its publish and (for an ended session) the deletes of its two timers start on threads of
+their own, while Powertools writes the record; `stop` joins them all before it returns or
+raises, so no work outlives the invocation. Only Get and Stop, which must be sequential, and the
+in-progress record before them (the lock that makes the Stop single) stay on the critical path.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -33,7 +41,7 @@ from session_stopper.domain.outcomes import (
 )
 from session_stopper.domain.selection import Exemption
 from session_stopper.domain.stop import stop_session
-from session_stopper.domain.timers import SessionTimers
+from session_stopper.domain.timers import SessionTimers, schedule_names
 from session_stopper.gateways.budgets import budgets_for
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError
@@ -76,6 +84,45 @@ class OutcomeNotPublishedError(Exception):
         self.message = message
 
 
+class _FollowUp:
+    """A decided outcome's publish and timer deletes, running on threads of their own."""
+
+    def __init__(self, arn: str, message: OutcomeMessage, publish: Callable[[], None]) -> None:
+        self.arn = arn
+        self.message = message
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="stop-follow-up")
+        self._published = self._submit(publish)
+        self._others: list[Future[None]] = []
+
+    def also(self, task: Callable[[], None]) -> None:
+        self._others.append(self._submit(task))
+
+    def _submit(self, task: Callable[[], None]) -> Future[None]:
+        arn = self.arn
+
+        def in_session() -> None:  # the calling thread's log keys are its own
+            logger.thread_safe_append_keys(session_arn=arn)
+            try:
+                task()
+            finally:
+                logger.thread_safe_remove_keys(["session_arn"])
+
+        return self._pool.submit(in_session)
+
+    def finish(self) -> OutcomeMessage:
+        """Wait for every task, then return the outcome; raises OutcomeNotPublishedError when
+        SNS refused it (after the timers were deleted all the same), which goes first: it
+        carries the outcome, to be parked."""
+        try:
+            wait([self._published, *self._others])
+            self._published.result()
+            for other in self._others:
+                other.result()
+        finally:
+            self._pool.shutdown(wait=True)
+        return self.message
+
+
 @functools.cache
 def _idempotency_config() -> IdempotencyConfig:
     return IdempotencyConfig(
@@ -115,6 +162,7 @@ class StopService:
         self._gateway = gateway or DeviceFarmGateway(interactive=interactive)
         self._publisher = publisher or OutcomePublisher(interactive=interactive)
         self._timers = timers
+        self._follow_ups = threading.local()  # the follow-up `_decide` started, per caller
         self._decide_once: Callable[..., OutcomeMessage] = idempotent_function(
             data_keyword_argument="request",
             persistence_store=_persistence(interactive),
@@ -135,29 +183,61 @@ class StopService:
 
         Automatic stops pass an `exemption`: a protected session (or any, in a dry run) is
         SKIPPED instead; an expiry timer passes its `timer` facts for the outcome. Raises
-        OutcomeNotPublishedError (carrying the outcome) when SNS refuses it."""
+        OutcomeNotPublishedError (carrying the outcome) when SNS refuses it.
+
+        The publish and the timer deletes of an outcome decided here run while Powertools
+        records it (see the module's docstring); if recording it fails once they have started,
+        the outcome is still the truth and is returned (or raised, unpublished) as it would be
+        otherwise: the record stays in progress until it expires, as Powertools leaves it."""
         logger.thread_safe_append_keys(session_arn=arn)
+        self._follow_ups.started = None
         try:
             try:
                 request = StopRequest(arn=arn, origin=origin, exemption=exemption, timer=timer)
                 message = self._decide_once(request=request)
             except _NotRemembered as signal:
                 message = signal.message
+            except Exception:
+                started = self._started_follow_up()
+                if started is None:
+                    raise
+                logger.exception("outcome decided but not recorded in the idempotency store")
+                return started.finish()
+            started = self._started_follow_up()
+            if started is not None:
+                return started.finish()
             if message.correlation_id != origin.correlation_id:
                 logger.info("repeat inside the idempotency window: first outcome returned")
                 return message.model_copy(update={"replay": True, "replayed_for": origin.trigger})
-            self.publish(message)
-            if self._timers and message.outcome in _ENDED_OUTCOMES:
-                self._timers.disarm(arn)
-            return message
+            # The invocation that decided, retried (SNS refused it before): publish it again.
+            return self._follow_up(arn, message).finish()
         finally:
             logger.thread_safe_remove_keys(["session_arn"])
+
+    def _started_follow_up(self) -> _FollowUp | None:
+        started: _FollowUp | None = getattr(self._follow_ups, "started", None)
+        self._follow_ups.started = None
+        return started
+
+    def _follow_up(self, arn: str, message: OutcomeMessage) -> _FollowUp:
+        """Start publishing `message` and, for an ended session, deleting its two timers, all
+        at once (the deletes do not depend on the publish, nor on each other)."""
+        record_metrics(message)  # on the calling thread, as every metric
+        follow_up = _FollowUp(arn, message, functools.partial(self._send, message))
+        if self._timers and message.outcome in _ENDED_OUTCOMES:
+            for name in schedule_names(arn):
+                follow_up.also(functools.partial(self._timers.delete_schedule, name))
+        return follow_up
 
     def publish(self, message: OutcomeMessage) -> None:
         """Count, publish and log one outcome; raises OutcomeNotPublishedError if SNS refuses.
 
         Counted first: what happened to the session is true whether or not SNS takes it."""
         record_metrics(message)
+        self._send(message)
+
+    def _send(self, message: OutcomeMessage) -> None:
+        """Publish and log one outcome (uncounted); raises OutcomeNotPublishedError."""
         try:
             publish_for_everyone(self._publisher, message, message_attributes(message))
         except PublishError as error:
@@ -204,6 +284,8 @@ class StopService:
         message = stop_session(request.arn, request.origin, self._gateway, request.exemption)
         if request.timer:
             message = message.model_copy(update={"timer": request.timer})
+        # Decided: what follows starts now, while Powertools records (or forgets) the decision.
+        self._follow_ups.started = self._follow_up(request.arn, message)
         # A retry could change a failure, and a skip must not stand in for a later explicit stop.
         if message.outcome in {Outcome.FAILED, Outcome.SKIPPED}:
             raise _NotRemembered(message)

@@ -99,12 +99,15 @@ class SessionTimers:
         """Delete both schedules. A failure is logged, not raised: whatever ended the session has
         happened, and a timer left behind finds it ended (ALREADY_ENDED)."""
         for name in schedule_names(session_arn):
-            try:
-                self._scheduler.delete(self._settings.schedule_group, name)
-            except SchedulerError as error:
-                logger.warning(
-                    "could not delete a timer", extra={"schedule": name, "code": error.code}
-                )
+            self.delete_schedule(name)
+
+    def delete_schedule(self, name: str) -> None:
+        """Delete one of a session's schedules (`schedule_names`), logging a failure as
+        `disarm` does; the two are independent, so a caller may delete them at once."""
+        try:
+            self._scheduler.delete(self._settings.schedule_group, name)
+        except SchedulerError as error:
+            logger.warning("could not delete a timer", extra={"schedule": name, "code": error.code})
 
     def _put(self, name: str, at: datetime, payload: TimerInput) -> None:
         self._scheduler.put(
