@@ -18,6 +18,7 @@ from session_stopper.domain.sweep import Sweeper
 from session_stopper.domain.timers import SessionTimers
 from session_stopper.gateways.alarms import AlarmGateway
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
+from session_stopper.gateways.invoker import FunctionInvoker
 from session_stopper.gateways.scheduler import SchedulerGateway
 from session_stopper.gateways.sweep_lock import SweepLock
 
@@ -57,7 +58,14 @@ def sweeper(interactive: bool = False) -> Sweeper:
         SweepLock(interactive=interactive),
         budgets=project_budgets(interactive),
         expiry=expiry(interactive),
+        interactive=interactive,
     )
+
+
+@functools.cache
+def function_invoker(interactive: bool = False) -> FunctionInvoker:
+    """Starts a sweep's continuation (domain/sweep_chain.py)."""
+    return FunctionInvoker(interactive=interactive)
 
 
 @functools.cache
