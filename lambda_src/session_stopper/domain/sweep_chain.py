@@ -9,7 +9,7 @@ The links form a chain, identified by the first sweep's id, that ends:
 - DONE: a link left nothing undone;
 - LINK_CAP: the chain has MAX_LINKS links (the first sweep is link 1);
 - NO_PROGRESS: a link acted on nothing (no session, no timer) although work was left: the next
-  would do the same. Not on the first link of an API sweep, whose ~9 s may all go on listing
+  would do the same. Not on the first link of an API sweep, whose ~5 s may all go on listing
   while its continuation has the whole function timeout;
 - INVOKE_FAILED: the next link could not be started (the next scheduled sweep has the rest).
 
@@ -101,7 +101,7 @@ class ChainLink:
     already_done: frozenset[str] = frozenset()
     totals: ChainTotals | None = None  # the links before this one
     ticket: str | None = None  # the lock's handoff this link takes; None for link 1
-    interactive: bool = False  # an API sweep's first link: ~9 s of work at most
+    interactive: bool = False  # an API sweep's first link: ~5 s of work at most
 
     @classmethod
     def of(cls, event: ContinuationEvent) -> ChainLink:
