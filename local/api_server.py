@@ -6,7 +6,9 @@ not checked (AWS_IAM auth is API Gateway's job), nor are bodies checked against 
 request models.
 
 Other triggers go through the Lambda Invoke API's path (so `aws lambda invoke --endpoint-url`
-works) or its short alias POST /_local/invoke: the body is the raw event.
+works) or its short alias POST /_local/invoke: the body is the raw event. An Event invoke (header
+X-Amz-Invocation-Type: Event, as a sweep's continuation sends) is answered 202 at once and run on
+a thread, after the invocation in flight, as Lambda queues it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import traceback
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -63,8 +66,19 @@ def answer_api(invoker: LambdaInvoker, request: HttpRequest) -> Answer:
     return proxy_response(result)
 
 
-def answer_invoke(invoker: LambdaInvoker, body: bytes) -> Answer:
-    """Lambda's Invoke: the payload is the event; a raised error still answers 200."""
+def _run_queued(invoker: LambdaInvoker, event: Any) -> None:
+    try:
+        invoker.invoke(event)
+    except Exception:
+        # Lambda would retry and then keep the event in the on-failure destination.
+        traceback.print_exc()
+
+
+def answer_invoke(
+    invoker: LambdaInvoker, body: bytes, invocation_type: str = "RequestResponse"
+) -> Answer:
+    """Lambda's Invoke: the payload is the event; a raised error still answers 200. An Event
+    invoke is queued: 202 now, the invocation on a thread (one at a time, like the rest)."""
     try:
         event = json.loads(body or b"{}")
     except ValueError:
@@ -73,6 +87,12 @@ def answer_invoke(invoker: LambdaInvoker, body: bytes) -> Answer:
             {"Type": "User", "message": "Could not parse request body into json"},
             **{"x-amzn-ErrorType": "InvalidRequestContentException"},
         )
+    if invocation_type == "Event":
+        queued = threading.Thread(
+            target=_run_queued, args=(invoker, event), name="local-event-invoke", daemon=True
+        )
+        queued.start()
+        return 202, [], b""
     try:
         return _json(200, invoker.invoke(event), **{"X-Amz-Executed-Version": "$LATEST"})
     except Exception as error:
@@ -122,7 +142,8 @@ class _Handler(BaseHTTPRequestHandler):
         invoker = self.server.owner.invoker
         path = self.path.split("?", 1)[0]
         if method == "POST" and (path == INVOKE_ALIAS or INVOKE_PATH.match(path)):
-            status, headers, payload = answer_invoke(invoker, body)
+            kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+            status, headers, payload = answer_invoke(invoker, body, kind)
         else:
             request = HttpRequest(
                 method=method,

@@ -43,6 +43,9 @@ CREDENTIAL_VARIABLES = (
 class Endpoints:
     devicefarm: str
     moto: str
+    # The local API server answers Lambda's Invoke (a sweep's continuation invokes the
+    # function); None: Lambda calls land on moto like any other service.
+    lambda_: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def function_environment(
         "AWS_ENDPOINT_URL_DYNAMODB": endpoints.moto,
         "AWS_ENDPOINT_URL_CLOUDWATCH": endpoints.moto,
         "AWS_ENDPOINT_URL_SCHEDULER": endpoints.moto,
+        "AWS_ENDPOINT_URL_LAMBDA": endpoints.lambda_ or endpoints.moto,
         # Safety net: a service the function might call one day lands on moto, never on AWS.
         "AWS_ENDPOINT_URL": endpoints.moto,
         "AWS_ACCESS_KEY_ID": "testing",

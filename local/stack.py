@@ -120,13 +120,15 @@ class LocalStack:
         self._devicefarm = EmulatorServer(self.emulator, config.host, config.emulator_port).start()
         self._exit.callback(self._devicefarm.stop)
         self.resources = create_resources(self._moto.url, config.region)
+        # First, so the function's Lambda client (a sweep's continuation) can be pointed at it;
+        # it invokes nothing before the environment is set.
+        self._api = LocalApiServer(self.invoker, config.host, config.api_port).start()
+        self._exit.callback(self._api.stop)
         self._apply_function_environment(self._devicefarm.url, self._moto.url, self.resources)
         bind_function_clock(self.emulator.clock.now)
         self._exit.callback(unbind_function_clock)
         # On exit: no new invocation, and the one in flight ends before anything else stops.
         self._exit.callback(self.invoker.close)
-        self._api = LocalApiServer(self.invoker, config.host, config.api_port).start()
-        self._exit.callback(self._api.stop)
         self._timers = self._timer_driver(self.resources)
         if config.background_timers:
             self._timers.start(config.timer_interval_seconds)
@@ -147,7 +149,7 @@ class LocalStack:
     ) -> None:
         config = self.config
         environment = function_environment(
-            Endpoints(devicefarm=devicefarm_url, moto=moto_url),
+            Endpoints(devicefarm=devicefarm_url, moto=moto_url, lambda_=self.api_url),
             resources,
             region=config.region,
             verbose=config.verbose,

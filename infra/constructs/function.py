@@ -22,6 +22,7 @@ from infra.constructs.permissions import (
     GrantTargets,
     describe_alarms_resources,
     function_statements,
+    invoke_target_arn,
     project_arns,
     session_arns,
 )
@@ -201,6 +202,8 @@ class StopperFunction(Construct):
             # Empty without chat channels: the function tells no chat topic.
             "CHAT_TOPIC_ARN": deps.chat_topic.topic_arn if deps.chat_topic is not None else "",
             "CHAT_OUTCOMES": ",".join(config.chat_outcomes),
+            # What a sweep's continuation invokes: the alias (or function) every trigger does.
+            "CONTINUATION_TARGET_ARN": invoke_target_arn(config),
             **timers,
         }
 

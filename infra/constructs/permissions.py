@@ -95,13 +95,25 @@ def function_arn(config: StackConfig) -> str:
     )
 
 
-def timer_target_arn(config: StackConfig) -> str:
-    """What every timer invokes: the `live` alias with SnapStart (the unqualified function would
-    run $LATEST, which SnapStart never snapshots), else the function. The environment and the
-    timer role's grant both read it from here."""
+def invoke_target_arn(config: StackConfig) -> str:
+    """What everything that invokes the function names: the `live` alias with SnapStart (the
+    unqualified function would run $LATEST, which SnapStart never snapshots), else the
+    function. Spelled out from the fixed name, so the function's own environment and role can
+    name it without a reference to the function (which would be a circular dependency)."""
     if config.snap_start:
         return f"{function_arn(config)}:{LIVE_ALIAS}"
     return function_arn(config)
+
+
+def timer_target_arn(config: StackConfig) -> str:
+    """What every timer invokes. The environment and the timer role's grant read it here."""
+    return invoke_target_arn(config)
+
+
+def continuation_statement(config: StackConfig) -> iam.PolicyStatement:
+    """A sweep that runs out of time invokes the function again (asynchronously) to continue:
+    exactly what the triggers invoke, nothing else (domain/sweep_chain.py)."""
+    return _statement("ContinueSweeps", ["lambda:InvokeFunction"], [invoke_target_arn(config)])
 
 
 def schedule_group_arn(config: StackConfig) -> str:
@@ -220,6 +232,7 @@ def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             [targets.log_group_arn],
         ),
+        continuation_statement(config),
         *alarm_statements,
         *timers,
     ]

@@ -36,6 +36,7 @@ SETTING_VARIABLES = (
     "MAX_EXTENSION_MINUTES",
     "CHAT_TOPIC_ARN",
     "CHAT_OUTCOMES",
+    "CONTINUATION_TARGET_ARN",
 )
 # Device Farm ends every remote access session 150 minutes after it starts.
 SESSION_LIMIT_MINUTES = 150
@@ -43,6 +44,12 @@ SESSION_LIMIT_MINUTES = 150
 # gets unless CHAT_OUTCOMES says otherwise: the ones that need a person.
 OUTCOME_NAMES = ("STOPPED", "ALREADY_ENDED", "NOT_FOUND", "REJECTED", "FAILED", "SKIPPED")
 DEFAULT_CHAT_OUTCOMES = ("STOPPED", "FAILED", "SKIPPED")
+# A function, qualified by an alias or version or not (what Lambda's Invoke takes).
+_FUNCTION_ARN = re.compile(
+    r"arn:aws[a-z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:function:"
+    r"[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?",
+    re.ASCII,
+)
 _TOPIC_ARN = re.compile(
     r"arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:[A-Za-z0-9_-]{1,256}", re.ASCII
 )
@@ -105,6 +112,9 @@ class Settings:
     timers: TimerSettings | None = None  # None: no schedule group, so no expiry timers
     chat: ChatSettings | None = None  # None: no chat topic, so no chat notifications
     devicefarm_pacing: PacingSettings = PacingSettings()
+    # What a sweep's continuation invokes (the `live` alias with SnapStart); empty: the ARN
+    # the running invocation was invoked by (its context's invoked_function_arn).
+    continuation_target_arn: str = ""
 
 
 def _required(name: str) -> str:
@@ -232,6 +242,13 @@ def _timer_settings(budget_minutes: int) -> TimerSettings | None:
     )
 
 
+def _continuation_target() -> str:
+    target = os.environ.get("CONTINUATION_TARGET_ARN", "").strip()
+    if target and not _FUNCTION_ARN.fullmatch(target):
+        raise ConfigurationError(f"CONTINUATION_TARGET_ARN must be a function ARN, got {target!r}")
+    return target
+
+
 def _chat_outcomes() -> frozenset[str]:
     raw = os.environ.get("CHAT_OUTCOMES", "").strip()
     if not raw:
@@ -288,6 +305,7 @@ def load_settings() -> Settings:
         timers=_timer_settings(max_age),
         chat=_chat_settings(),
         devicefarm_pacing=_pacing_settings(),
+        continuation_target_arn=_continuation_target(),
     )
 
 

@@ -68,6 +68,21 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         # No chat channel by default: no chat topic to tell.
         "CHAT_TOPIC_ARN": "",
         "CHAT_OUTCOMES": "STOPPED,FAILED,SKIPPED",
+        # A sweep that runs out of time continues by invoking this: the `live` alias.
+        "CONTINUATION_TARGET_ARN": {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":lambda:",
+                    {"Ref": "AWS::Region"},
+                    ":",
+                    {"Ref": "AWS::AccountId"},
+                    ":function:session-stopper-dev-function:live",
+                ],
+            ]
+        },
         # Timers are on by default; the target is the function's own ARN, spelled out from its
         # fixed name (its Arn attribute here would make the function reference itself).
         "TIMER_SCHEDULE_GROUP": "session-stopper-dev-timers",

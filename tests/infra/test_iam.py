@@ -163,9 +163,43 @@ def expected_statements(
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn_of(stack.logical_id("AWS::Logs::LogGroup", "StopperLogGroup")),
         },
+        {
+            **allow,
+            "Sid": "ContinueSweeps",
+            "Action": "lambda:InvokeFunction",
+            "Resource": continuation_target(stack),
+        },
         *(read_alarms if alarms is not None else []),
         *(timer_statements(stack, prefix, projects) if timers else []),
     ]
+
+
+def continuation_target(stack: Synthesized) -> Any:
+    """The function may invoke only what its triggers invoke: itself, through its alias."""
+    return stack.only("AWS::Lambda::Function")["Properties"]["Environment"]["Variables"][
+        "CONTINUATION_TARGET_ARN"
+    ]
+
+
+def test_the_function_may_invoke_only_its_own_live_alias(default_stack: Synthesized) -> None:
+    target = continuation_target(default_stack)
+    assert target["Fn::Join"][1][-1] == ":function:session-stopper-dev-function:live"
+    invokes = [
+        statement
+        for statement in function_policy(default_stack)
+        if "lambda:InvokeFunction" in str(statement["Action"])
+    ]
+    assert invokes == [
+        {
+            "Effect": "Allow",
+            "Sid": "ContinueSweeps",
+            "Action": "lambda:InvokeFunction",
+            "Resource": target,
+        }
+    ]
+    # Spelled from the fixed name: no reference back to the function (no circular dependency).
+    assert default_stack.only_id("AWS::Lambda::Function") not in str(target)
+    assert default_stack.only_id("AWS::Lambda::Alias") not in str(target)
 
 
 def test_function_policy_is_exactly_least_privilege(default_stack: Synthesized) -> None:

@@ -168,5 +168,7 @@ def test_the_switch_turns_snapstart_off_and_triggers_back_to_the_function(
         assert permission["Properties"]["FunctionName"] == fn_arn
     target = function["Environment"]["Variables"]["TIMER_TARGET_ARN"]
     assert target["Fn::Join"][1][-1] == ":function:session-stopper-qa-function"
+    continuation = function["Environment"]["Variables"]["CONTINUATION_TARGET_ARN"]
+    assert continuation == target
     assert stack.only("AWS::Lambda::EventInvokeConfig")["Properties"]["Qualifier"] == "$LATEST"
     assert stack.raw["Outputs"]["FunctionName"]["Value"] == {"Ref": function_id(stack)}

@@ -83,14 +83,14 @@ def test_a_sweep_keeps_at_most_sweep_workers_stops_in_flight(
     real_stop = StopService.stop
     in_flight, peak, lock = 0, 0, threading.Lock()
 
-    def counted(self: StopService, arn: str, origin: Any) -> Any:
+    def counted(self: StopService, arn: str, origin: Any, **options: Any) -> Any:
         nonlocal in_flight, peak
         with lock:
             in_flight += 1
             peak = max(peak, in_flight)
         time.sleep(0.05)  # long enough for the pool to fill if it were unbounded
         try:
-            return real_stop(self, arn, origin)
+            return real_stop(self, arn, origin, **options)
         finally:
             with lock:
                 in_flight -= 1

@@ -161,10 +161,10 @@ def test_an_unexpected_error_on_one_session_is_reported_and_the_sweep_goes_on(
 ) -> None:
     real_stop = StopService.stop
 
-    def flaky(self: StopService, arn: str, origin: Any) -> Any:
+    def flaky(self: StopService, arn: str, origin: Any, **options: Any) -> Any:
         if arn == running[1]:
             raise RuntimeError("disk on fire")
-        return real_stop(self, arn, origin)
+        return real_stop(self, arn, origin, **options)
 
     monkeypatch.setattr(StopService, "stop", flaky)
     summary = lambda_handler({"action": "sweep"}, FakeLambdaContext())

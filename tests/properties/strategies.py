@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 from hypothesis import strategies as st
@@ -143,6 +144,68 @@ def well_typed_sweeps(projects: list[str]) -> st.SearchStrategy[dict[str, Any]]:
             "maxAgeMinutes": st.integers(0, 150) | st.floats(0, 150) | st.none(),
             "dryRun": st.booleans() | st.none(),
             "projectArns": st.lists(st.sampled_from(projects), max_size=3) | st.none(),
+        },
+    )
+
+
+def continuation_events(
+    projects: list[str], sessions: list[str]
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A sweep's continuation event (models/continuation.py), mostly well formed and asking for
+    the most a forger would (a kill switch, every project, out of dry run); each field now and
+    then wrong in the ways the other strategies try."""
+
+    def field(good: st.SearchStrategy[Any], bad: st.SearchStrategy[Any]) -> Any:
+        return mostly(good, bad | json_values, in_ten=1)
+
+    chain_id = st.uuids().map(str)
+    project = st.sampled_from(projects)
+    policy = st.fixed_dictionaries(
+        {
+            "maxAgeMinutes": field(st.integers(30, 200) | st.floats(30, 1e5), st.just("60")),
+            "projectArns": field(st.lists(project, max_size=2), project.flatmap(near_misses)),
+            "dryRun": field(st.booleans(), st.sampled_from([0, "false"])),
+            "killSwitch": field(st.booleans(), st.sampled_from([1, "true"])),
+            "byDeadline": field(st.booleans(), st.none()),
+        }
+    )
+    totals = st.fixed_dictionaries(
+        {"links": field(st.integers(1, 10), st.integers(-1, 12))},
+        optional={
+            "outcomes": field(
+                st.dictionaries(st.sampled_from(["STOPPED", "FAILED"]), st.integers(0, 9)),
+                st.dictionaries(texts, st.integers(-1, 9), min_size=1),
+            ),
+            "deviceMinutesStopped": field(st.floats(0, 1e6), st.floats(allow_nan=False)),
+        },
+    )
+    resume = st.none() | st.fixed_dictionaries(
+        {"projectId": field(st.sampled_from(["p", "a-b_1"]), texts)},
+        optional={"sessionId": field(st.just("s1"), texts), "jobId": st.just("00000")},
+    )
+    instants = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)).map(
+        lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    )
+    return st.fixed_dictionaries(
+        {
+            "action": st.just("continueSweep"),
+            "chainId": field(chain_id, texts),
+            "link": field(st.integers(2, 10), st.integers(-1, 12)),
+            "previousSweepId": field(chain_id, texts),
+            "correlationId": field(st.uuids().map(str), surrogates),
+            "trigger": st.fixed_dictionaries(
+                {
+                    "kind": field(st.sampled_from(["schedule", "alarm", "api"]), st.just("expiry")),
+                    "id": field(st.just("rule/sweep"), surrogates),
+                }
+            ),
+            "selectedAt": field(instants, texts),
+            "policy": policy,
+            "resumeFrom": resume,
+            "totals": totals,
+        },
+        optional={
+            "alreadyDone": field(st.lists(st.sampled_from(sessions), max_size=3), arns(sessions)),
         },
     )
 

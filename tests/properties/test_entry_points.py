@@ -35,6 +35,7 @@ from tests.properties.strategies import (
     CONTENT_TYPES,
     ODD_JSON_TEXTS,
     arns,
+    continuation_events,
     json_values,
     mostly,
     raw_bodies,
@@ -195,6 +196,25 @@ def test_every_direct_invoke_is_acted_on_or_rejected_never_raised(
     if run.result.get("outcome") == "REJECTED":
         assert run.calls == 0, run.result
     assert run.changed <= {named_session(event)}
+
+
+@settings(max_examples=examples(200))
+@given(data=st.data())
+def test_no_continuation_event_acts_without_its_chains_ticket(
+    harness: Harness, data: st.DataObject
+) -> None:
+    """A continuation the function did not send itself (no chain handed it the sweep lock),
+    however well formed, and whatever it asks (a kill switch, out of dry run), is REJECTED
+    before any Device Farm call."""
+    sessions = harness.fresh()
+    event = data.draw(continuation_events(harness.projects, sessions), label="event")
+
+    run = harness.run(event)
+
+    assert isinstance(run.result, dict)
+    tally(describe(run.result))
+    assert run.result.get("outcome") == "REJECTED", run.result
+    assert (run.calls, run.changed) == (0, set())
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from session_stopper.entrypoints.dependencies import (
     alarm_gateway,
     authority,
     expiry,
+    function_invoker,
     project_budgets,
     session_timers,
     session_viewer,
@@ -20,6 +21,7 @@ from session_stopper.entrypoints.dependencies import (
 )
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.devicefarm import devicefarm_client
+from session_stopper.gateways.invoker import lambda_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 from session_stopper.gateways.pacing import devicefarm_pacer
 from session_stopper.gateways.scheduler import scheduler_client
@@ -44,6 +46,8 @@ _CACHED = (
     expiry,
     session_viewer,
     scheduler_client,
+    function_invoker,
+    lambda_client,
 )
 
 

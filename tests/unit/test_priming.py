@@ -19,7 +19,15 @@ from tests.support.fresh_process import init_in_fresh_process
 
 def test_snapstart_init_primes_every_step_without_calling_aws() -> None:
     result = init_in_fresh_process(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
-    assert result["primed"] == ["routes", "services", "api", "models", "requests", "operations", "calls"]
+    assert result["primed"] == [
+        "routes",
+        "services",
+        "api",
+        "models",
+        "requests",
+        "operations",
+        "calls",
+    ]
     assert result["sent"] == []
     routes = {f"session_stopper.entrypoints.{name}" for name in ("alarms", "api", "sweeps")}
     assert routes <= set(result["routes"])

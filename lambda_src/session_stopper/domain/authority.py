@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from session_stopper.config import Settings
 from session_stopper.models.arn import ResourceType, arn_parts
+from session_stopper.models.continuation import ChainPolicy
 from session_stopper.models.rejection import Rejection, RejectionDetail
 from session_stopper.models.sweep import SweepCommand, SweepPolicy
 
@@ -84,6 +85,28 @@ class Authority:
             project_arns=tuple(dict.fromkeys(command.project_arns or self.projects)),
             dry_run=self.dry_run or command.dry_run is True,
             by_deadline=command.max_age_minutes is None,
+        )
+
+    def continuation_policy(self, frozen: ChainPolicy) -> SweepPolicy | Rejection:
+        """A chain's frozen policy, checked again as if a caller asked for it now: within the
+        operator's projects and age floor, and never out of the operator's dry run. Whether it
+        may be a kill switch is the sweep lock's to say: only the chain's own ticket runs it."""
+        for index, arn in enumerate(frozen.project_arns):
+            refusal = self.project_refusal(arn, f"policy.projectArns.{index}")
+            if refusal:
+                return refusal
+        if self.projects and not frozen.project_arns:
+            message = "this deployment acts on its configured projects only"
+            return _refusal(OUT_OF_SCOPE, "policy.projectArns", message)
+        if not frozen.kill_switch and frozen.max_age_minutes < self.min_age_minutes:
+            message = f"maxAgeMinutes must be at least {self.min_age_minutes:g}"
+            return _refusal(INVALID_VALUE, "policy.maxAgeMinutes", message)
+        return SweepPolicy(
+            max_age_minutes=frozen.max_age_minutes,
+            project_arns=tuple(dict.fromkeys(frozen.project_arns)),
+            dry_run=self.dry_run or frozen.dry_run,
+            kill_switch=frozen.kill_switch,
+            by_deadline=frozen.by_deadline,
         )
 
     def kill_switch_policy(self) -> SweepPolicy:

@@ -60,6 +60,8 @@ class StopRequest(BaseModel):
     origin: Origin
     exemption: Exemption | None = None
     timer: TimerFacts | None = None
+    # A sweep's stop: a call the pacer refused raises PacedOutError (nothing is remembered).
+    defer_when_paced: bool = False
 
 
 # The session is over: whatever ended it, its timers have nothing left to do.
@@ -177,13 +179,16 @@ class StopService:
         exemption: Exemption | None = None,
         *,
         timer: TimerFacts | None = None,
+        defer_when_paced: bool = False,
     ) -> OutcomeMessage:
         """Stop the session (at most once per window); publish the outcome if we decided it,
         then delete the session's timers if it is over.
 
         Automatic stops pass an `exemption`: a protected session (or any, in a dry run) is
         SKIPPED instead; an expiry timer passes its `timer` facts for the outcome. Raises
-        OutcomeNotPublishedError (carrying the outcome) when SNS refuses it.
+        OutcomeNotPublishedError (carrying the outcome) when SNS refuses it; with
+        `defer_when_paced` (sweeps), PacedOutError when the pacer refused a call: nothing was
+        decided, remembered or published.
 
         The publish and the timer deletes of an outcome decided here run while Powertools
         records it (see the module's docstring); if recording it fails once they have started,
@@ -193,7 +198,13 @@ class StopService:
         self._follow_ups.started = None
         try:
             try:
-                request = StopRequest(arn=arn, origin=origin, exemption=exemption, timer=timer)
+                request = StopRequest(
+                    arn=arn,
+                    origin=origin,
+                    exemption=exemption,
+                    timer=timer,
+                    defer_when_paced=defer_when_paced,
+                )
                 message = self._decide_once(request=request)
             except _NotRemembered as signal:
                 message = signal.message
@@ -281,7 +292,13 @@ class StopService:
             self._publisher.park(notice, attributes, str(error))
 
     def _decide(self, request: StopRequest) -> OutcomeMessage:
-        message = stop_session(request.arn, request.origin, self._gateway, request.exemption)
+        message = stop_session(
+            request.arn,
+            request.origin,
+            self._gateway,
+            request.exemption,
+            defer_when_paced=request.defer_when_paced,
+        )
         if request.timer:
             message = message.model_copy(update={"timer": request.timer})
         # Decided: what follows starts now, while Powertools records (or forgets) the decision.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.selection import Exemption
-from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
 from session_stopper.models.enums import ENDED_STATUSES
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
@@ -22,27 +22,38 @@ STOP_RACE_CODES = frozenset({"ArgumentException", "NotFoundException"})
 
 
 def stop_session(
-    arn: str, origin: Origin, gateway: DeviceFarmGateway, exemption: Exemption | None = None
+    arn: str,
+    origin: Origin,
+    gateway: DeviceFarmGateway,
+    exemption: Exemption | None = None,
+    *,
+    defer_when_paced: bool = False,
 ) -> OutcomeMessage:
-    """`exemption` is given for automatic stops: an active session it covers is SKIPPED."""
+    """`exemption` is given for automatic stops: an active session it covers is SKIPPED.
+    `defer_when_paced` (sweeps): a call the pacer refused raises PacedOutError instead of
+    becoming a FAILED outcome, so the session is left to the sweep's continuation."""
     try:
         session = gateway.get_session(arn)
     except DeviceFarmError as error:
+        if defer_when_paced and isinstance(error, PacedOutError):
+            raise
         return _outcome_of_failed_read(arn, origin, error)
     if session.status in ENDED_STATUSES:
         return outcome_message(Outcome.ALREADY_ENDED, origin, arn=arn, session=session)
     reason = exemption.reason(session) if exemption else None
     if reason:
         return outcome_message(Outcome.SKIPPED, origin, arn=arn, session=session, reason=reason)
-    return _stop_active(session, origin, gateway)
+    return _stop_active(session, origin, gateway, defer_when_paced)
 
 
 def _stop_active(
-    session: RemoteAccessSession, origin: Origin, gateway: DeviceFarmGateway
+    session: RemoteAccessSession, origin: Origin, gateway: DeviceFarmGateway, defer: bool
 ) -> OutcomeMessage:
     try:
         stopped = gateway.stop_session(session.arn)
     except DeviceFarmError as error:
+        if defer and isinstance(error, PacedOutError):
+            raise
         if error.code in STOP_RACE_CODES:
             logger.info("session ended while we stopped it", extra={"code": error.code})
             return outcome_message(

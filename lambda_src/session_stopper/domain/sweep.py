@@ -2,7 +2,8 @@
 
 Each stop goes through StopService, the same validated, idempotent, published path as a single
 stop. One failing session or project never ends the sweep; work not started before the deadline
-is reported in the summary and left to the next sweep.
+(or, in an API sweep, refused by the pacer) is reported in the summary and handed to a
+continuation in a new invocation (domain/sweep_chain.py), or left to the next sweep.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
+from pydantic import ValidationError
 
 from session_stopper import clock
 from session_stopper.config import Settings
@@ -27,14 +30,36 @@ from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
+from session_stopper.domain.sweep_chain import (
+    ALL_PROJECTS,
+    HANDOFF_LEASE_SECONDS,
+    ChainLink,
+    Progress,
+    Relay,
+    add_totals,
+    chain_end,
+    project_key,
+    resume_after,
+    session_key,
+    ticket_of,
+)
 from session_stopper.domain.sweep_listing import (
     MAX_LISTED_SESSIONS,
     listing_failure,
     planned_session,
 )
 from session_stopper.domain.timers import deadline_of
-from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
+from session_stopper.gateways.invoker import InvokeError
 from session_stopper.gateways.sweep_lock import SweepLock
+from session_stopper.models.chain import ChainEnd, ChainTotals, SweepContinuation
+from session_stopper.models.continuation import (
+    CONTINUE_ACTION,
+    ChainPolicy,
+    ChainTrigger,
+    ContinuationEvent,
+    instant,
+)
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import (
@@ -50,7 +75,6 @@ from session_stopper.models.timer import TimerMessage, TimerStatus
 from session_stopper.observability import logger
 
 IN_PROGRESS = "IN_PROGRESS"
-ALL_PROJECTS = "*"  # in projectsFailed: ListProjects itself failed
 UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
 MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
 
@@ -113,6 +137,9 @@ class _Report:
     left_undone: list[str] = field(default_factory=list)
     timers: TimerCounts | None = None
     planned: list[PlannedSession] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
+    reconciled: int = 0  # sessions whose timer the sweep checked (progress, for a chain)
+    continuation: SweepContinuation | None = None
 
     def __post_init__(self) -> None:
         self.started_at = self.now()
@@ -145,13 +172,41 @@ class _Report:
             sessions=self.planned[:MAX_LISTED_SESSIONS],
             sessions_not_listed=max(0, len(self.planned) - MAX_LISTED_SESSIONS),
             listing_failures=self.inventory.listing_failures,
+            continuation=self.continuation,
         )
+
+    def savings_usd(self, settings: Settings) -> float:
+        return round(self.tally.minutes_saved * settings.price_per_device_minute, 2)
+
+    @property
+    def work_left(self) -> bool:
+        return bool(self.left_undone or self.inventory.projects_not_reached)
 
 
 @dataclass(frozen=True)
 class _Work:
     session: RemoteAccessSession
     skip_reason: str | None
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A stop the pacer refused to wait for: left to the continuation, not FAILED."""
+
+    arn: str
+
+
+class HandoffMissingError(Exception):
+    """A continuation found no ticket of its chain in the sweep lock: it does nothing."""
+
+    def __init__(self, holder: RunningSweep) -> None:
+        held = holder.sweep_id != "unknown"
+        super().__init__(
+            "no sweep chain is waiting for this continuation"
+            + (f" (sweep {holder.sweep_id}, {holder.trigger_kind}, holds the lock)" if held else "")
+            + ": the event is not the chain's own, was already run, or its lease was taken over"
+        )
+        self.holder = holder
 
 
 class Sweeper:
@@ -165,7 +220,9 @@ class Sweeper:
         *,
         budgets: ProjectBudgets | None = None,
         expiry: Expiry | None = None,
+        interactive: bool = False,
     ) -> None:
+        self._interactive = interactive  # an API sweep: its pacer refuses long waits
         self._settings = settings
         self._gateway = gateway
         self._service = service
@@ -174,8 +231,21 @@ class Sweeper:
         self._budgets = budgets
         self._expiry = expiry
 
-    def run(self, policy: SweepPolicy, origin: Origin, deadline: Deadline) -> SweepSummary:
-        """Sweep, unless another sweep holds the lock: then yield to it and say so."""
+    def run(
+        self,
+        policy: SweepPolicy,
+        origin: Origin,
+        deadline: Deadline,
+        *,
+        link: ChainLink | None = None,
+        relay: Relay | None = None,
+    ) -> SweepSummary:
+        """Sweep, unless another sweep holds the lock: then yield to it and say so. With a
+        `relay`, work left undone continues in a new invocation (domain/sweep_chain.py); `link`
+        is where this sweep stands in its chain (a continuation; None: it starts one).
+
+        Raises HandoffMissingError when a continuation finds no ticket of its chain."""
+        link = link or ChainLink(interactive=self._interactive)
         report = _Report(policy, self._now, time.monotonic())
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
         holder = RunningSweep(
@@ -185,34 +255,165 @@ class Sweeper:
             started_at=report.started_at.isoformat(),
             kill_switch=policy.kill_switch,
         )
-        running = self._lock.acquire(holder, lease_seconds=deadline.remaining_seconds())
+        lease = deadline.remaining_seconds()
+        if link.ticket is None:
+            running = self._lock.acquire(holder, lease_seconds=lease)
+        else:
+            running = self._lock.take_handoff(holder, link.ticket, lease_seconds=lease)
+            if running:
+                raise HandoffMissingError(running)
         if running:
             logger.info("another sweep is running: yielding", extra={"running": running.sweep_id})
             return report.summary(origin, self._settings, yielded_to=running)
+        handed_off = False
         try:
-            self._sweep(policy, origin, deadline, report)
+            self._sweep(policy, origin, deadline, report, link)
+            if relay is not None:
+                handed_off = self._chain(
+                    policy, origin, report, link=link, holder=holder, relay=relay
+                )
         finally:
-            self._lock.release(holder)
+            if not handed_off:
+                self._lock.release(holder)
         logger.info("sweep finished", extra={"outcomes": dict(report.tally.outcomes)})
         return report.summary(origin, self._settings)
 
     def _sweep(
-        self, policy: SweepPolicy, origin: Origin, deadline: Deadline, report: _Report
+        self,
+        policy: SweepPolicy,
+        origin: Origin,
+        deadline: Deadline,
+        report: _Report,
+        link: ChainLink,
     ) -> None:
-        report.inventory = self._inventory(policy, origin, deadline, report.tally)
+        # Every link of a chain selects as of its first sweep's start: the same sessions.
+        selected_at = link.selected_at or report.started_at
+        report.inventory = self._inventory(
+            policy, origin, deadline, report.tally, link=link, now=selected_at
+        )
         exemption = selection.Exemption(
             protected=self._settings.protected_name_pattern, dry_run=policy.dry_run
         )
         inventory = report.inventory
+        # One order for every link (sweep_chain.py): where the next resumes is one key.
+        chosen = sorted(
+            (s for arn, s in inventory.selected.items() if link.wants(arn)),
+            key=lambda session: session_key(session.arn),
+        )
         work = [
-            _Work(session, EXEMPT if arn in inventory.exempt else exemption.reason(session))
-            for arn, session in inventory.selected.items()
+            _Work(session, EXEMPT if session.arn in inventory.exempt else exemption.reason(session))
+            for session in chosen
         ]
         now, price = self._now(), self._settings.price_per_device_minute
         report.planned = [planned_session(w.session, w.skip_reason, now, price) for w in work]
-        report.left_undone = self._act_on_all(work, origin, deadline, report.tally)
+        undone = self._act_on_all(work, origin, deadline, report.tally)
+        report.left_undone = [w.session.arn for w in work if w.session.arn in undone]
+        report.progress = Progress(
+            work=chosen,
+            undone=undone,
+            projects_not_reached=list(inventory.projects_not_reached),
+        )
         if self._expiry and not (policy.dry_run or policy.kill_switch):
             report.timers = self._reconcile(self._expiry, inventory, origin, deadline, report)
+
+    # -- the chain ---------------------------------------------------------------------------
+
+    def _chain(
+        self,
+        policy: SweepPolicy,
+        origin: Origin,
+        report: _Report,
+        *,
+        link: ChainLink,
+        holder: RunningSweep,
+        relay: Relay,
+    ) -> bool:
+        """Decide whether the chain goes on; if so hand the lock to the next link and invoke it.
+        Sets the summary's `continuation`; True when the lock was handed off."""
+        chain_id = link.chain_id or origin.sweep_id or ""
+        tally = report.tally
+        totals = add_totals(
+            link.totals,
+            link=link.link,
+            outcomes=tally.outcomes,
+            skipped=tally.skipped,
+            device_minutes=tally.device_minutes,
+            savings_usd=report.savings_usd(self._settings),
+        )
+        progress = report.progress.acted + report.reconciled
+        end = chain_end(link, work_left=report.work_left, progress=progress)
+        handed_off = False
+        if end is None:
+            event = self._next_event(
+                policy, origin, report, link=link, chain_id=chain_id, totals=totals
+            )
+            handed_off = event is not None and self._start_next(event, holder, relay)
+            end = None if handed_off else ChainEnd.INVOKE_FAILED
+        if end is ChainEnd.DONE and link.link == 1:
+            return False  # one invocation was enough: no chain to report
+        report.continuation = SweepContinuation(
+            chain_id=chain_id,
+            link=link.link,
+            previous_sweep_id=link.previous_sweep_id,
+            next_link=link.link + 1 if handed_off else None,
+            end=end,
+            totals=totals,
+        )
+        logger.info(
+            "sweep chain link", extra={"continuation": report.continuation.model_dump(mode="json")}
+        )
+        return handed_off
+
+    def _next_event(
+        self,
+        policy: SweepPolicy,
+        origin: Origin,
+        report: _Report,
+        *,
+        link: ChainLink,
+        chain_id: str,
+        totals: ChainTotals,
+    ) -> dict[str, Any] | None:
+        resume, already_done = resume_after(report.progress, link)
+        try:
+            event = ContinuationEvent(
+                action=CONTINUE_ACTION,
+                chain_id=chain_id,
+                link=link.link + 1,
+                previous_sweep_id=origin.sweep_id or "",
+                correlation_id=origin.correlation_id,
+                trigger=ChainTrigger.model_validate(origin.trigger.model_dump(mode="json")),
+                selected_at=instant(link.selected_at or report.started_at),
+                policy=ChainPolicy(
+                    max_age_minutes=policy.max_age_minutes,
+                    project_arns=list(policy.project_arns),
+                    dry_run=policy.dry_run,
+                    kill_switch=policy.kill_switch,
+                    by_deadline=policy.by_deadline,
+                ),
+                resume_from=resume,
+                already_done=already_done,
+                totals=totals,
+            )
+        except ValidationError:
+            logger.exception("cannot write the continuation event")
+            return None
+        return event.model_dump(mode="json")
+
+    def _start_next(self, event: dict[str, Any], holder: RunningSweep, relay: Relay) -> bool:
+        """Hand the lock to the next link's ticket, then invoke it; on failure take it back
+        (the caller releases it), and the next scheduled sweep has the rest."""
+        if not self._lock.hand_off(holder, ticket_of(event), HANDOFF_LEASE_SECONDS):
+            return False
+        try:
+            relay.invoker.invoke_async(relay.target_arn, event)
+        except InvokeError as error:
+            logger.error(
+                "could not invoke the sweep's continuation",
+                extra={"code": error.code, "error": error.message, "target": relay.target_arn},
+            )
+            return False
+        return True
 
     def _reconcile(
         self,
@@ -229,6 +430,7 @@ class Sweeper:
             if deadline.expired():
                 report.left_undone.append(session.arn)
                 continue
+            report.reconciled += 1
             result = expiry.reconcile(session, origin)
             if isinstance(result, TimerMessage):
                 armed = result.status is TimerStatus.ARMED
@@ -241,24 +443,40 @@ class Sweeper:
     # -- inventory ---------------------------------------------------------------------------
 
     def _inventory(
-        self, policy: SweepPolicy, origin: Origin, deadline: Deadline, tally: _Tally
+        self,
+        policy: SweepPolicy,
+        origin: Origin,
+        deadline: Deadline,
+        tally: _Tally,
+        *,
+        link: ChainLink,
+        now: datetime,
     ) -> _Inventory:
+        """Projects in id order (every link of a chain the same), from the link's resume point;
+        `now` is the chain's: what is selected does not change from link to link."""
         inventory = _Inventory()
-        now = self._now()
-        projects = list(self._projects(policy, origin, inventory, tally))
+        try:
+            listed = list(self._projects(policy, origin, inventory, tally))
+        except PacedOutError:
+            inventory.projects_not_reached = [ALL_PROJECTS]
+            return inventory
+        projects = sorted((p for p in listed if link.reaches(p)), key=project_key)
         for index, project_arn in enumerate(projects):
             if deadline.expired():
                 inventory.projects_not_reached = projects[index:]
                 break
             try:
                 sessions = self._sessions_in_time(project_arn, deadline)
+                budget = self._project_budget(project_arn, origin, inventory, tally)
+            except PacedOutError:
+                inventory.projects_not_reached = projects[index:]
+                break
             except DeviceFarmError as error:
                 self._report_unlisted(project_arn, error, origin, inventory, tally)
                 continue
             if sessions is None:
                 inventory.projects_not_reached = projects[index:]
                 break
-            budget = self._project_budget(project_arn, origin, inventory, tally)
             if budget is None:
                 continue
             inventory.projects_listed += 1
@@ -284,6 +502,8 @@ class Sweeper:
             return Budget(self._settings.sweep_max_age_minutes, "default")
         try:
             return self._budgets.of_project(project_arn)
+        except PacedOutError:
+            raise
         except DeviceFarmError as error:
             self._report_unlisted(project_arn, error, origin, inventory, tally)
             return None
@@ -329,6 +549,8 @@ class Sweeper:
             return
         try:
             arns = [project.arn for project in self._gateway.list_projects()]
+        except PacedOutError:
+            raise
         except DeviceFarmError as error:
             self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
             return
@@ -358,24 +580,27 @@ class Sweeper:
 
     def _act_on_all(
         self, work: list[_Work], origin: Origin, deadline: Deadline, tally: _Tally
-    ) -> list[str]:
-        """Act on every item on a bounded pool; returns the ARNs not started in time."""
+    ) -> set[str]:
+        """Act on every item on a bounded pool; returns the ARNs not acted on: not started in
+        time, or refused by the pacer (after which no new one starts either)."""
         workers = self._settings.sweep_workers
-        pending: set[Future[OutcomeMessage | None]] = set()
+        pending: set[Future[_Result]] = set()
+        deferred: set[str] = set()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
             for index, item in enumerate(work):
-                if deadline.expired():
-                    logger.warning("sweep out of time", extra={"left": len(work) - index})
-                    _collect(wait(pending).done, tally)
-                    return [left.session.arn for left in work[index:]]
+                if deferred or deadline.expired():
+                    reason = "paced out" if deferred else "out of time"
+                    logger.warning(f"sweep {reason}", extra={"left": len(work) - index})
+                    _collect(wait(pending).done, tally, deferred)
+                    return deferred | {left.session.arn for left in work[index:]}
                 pending.add(pool.submit(self._act_on, item, origin))
                 if len(pending) >= workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    _collect(done, tally)
-            _collect(wait(pending).done, tally)
-        return []
+                    _collect(done, tally, deferred)
+            _collect(wait(pending).done, tally, deferred)
+        return deferred
 
-    def _act_on(self, item: _Work, origin: Origin) -> OutcomeMessage | None:
+    def _act_on(self, item: _Work, origin: Origin) -> _Result:
         session = item.session
         if item.skip_reason:
             skipped = outcome_message(
@@ -384,7 +609,10 @@ class Sweeper:
             self._service.publish_or_park(skipped)
             return skipped
         try:
-            return self._service.stop(session.arn, origin)
+            return self._service.stop(session.arn, origin, defer_when_paced=True)
+        except PacedOutError:
+            logger.info("the pacer refused this stop: left to the continuation")
+            return _Deferred(session.arn)
         except OutcomeNotPublishedError as error:
             self._service.park(error)
             return error.message
@@ -399,6 +627,13 @@ class Sweeper:
             return message
 
 
-def _collect(done: Iterable[Future[OutcomeMessage | None]], tally: _Tally) -> None:
+_Result = OutcomeMessage | _Deferred | None
+
+
+def _collect(done: Iterable[Future[_Result]], tally: _Tally, deferred: set[str]) -> None:
     for future in done:
-        tally.add(future.result())
+        result = future.result()
+        if isinstance(result, _Deferred):
+            deferred.add(result.arn)
+        else:
+            tally.add(result)

@@ -95,7 +95,8 @@ def act_on_alarm(alarm: FiredAlarm, origin: Origin, context: LambdaContext) -> d
     if blocked is not None:
         return blocked
     if data.alarm_name in current.kill_switch_alarm_names:
-        summary = run_sweep(authority().kill_switch_policy(), origin, lambda_deadline(context))
+        policy = authority().kill_switch_policy()
+        summary = run_sweep(policy, origin, lambda_deadline(context), context)
         return {**answer, "action": "killSwitch", "summary": summary.model_dump(mode="json")}
     arns = list(dict.fromkeys(data.session_dimensions))
     return {**answer, "action": "stop", "outcomes": _stop_named_sessions(arns, origin, current)}

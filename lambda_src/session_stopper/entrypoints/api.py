@@ -224,10 +224,17 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
     "/sweeps",
     summary="Sweep: stop active sessions older than a maximum age",
     description="Every key is optional; defaults come from the function's configuration. "
-    "Runs within the API's time budget and lists what it left for the next sweep.",
+    "Runs within the API's time budget; what it could not do in time (or without waiting for "
+    "Device Farm's rate limit) continues at once in a new invocation of the function.",
     responses={
         200: {
             "description": "the sweep summary (outcomes are published one by one)",
+            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
+        },
+        202: {
+            "description": "the summary of what this request did; the rest continues in a new "
+            "invocation (continuation.nextLink), whose summaries are published, the last one "
+            "with the chain's totals (continuation.end)",
             "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
         },
         207: {
@@ -253,7 +260,7 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
     policy = authority().sweep_policy(command)
     if isinstance(policy, Rejection):
         raise RefusedError(policy)
-    summary = run_sweep(policy, _origin(), _api_deadline(), interactive=True)
+    summary = run_sweep(policy, _origin(), _api_deadline(), app.lambda_context, interactive=True)
     running = summary.yielded_to
     if running:
         rejection = Rejection(
@@ -262,11 +269,11 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
             f"{running.started_at}) is running; this one did nothing, retry after it ends",
         )
         raise RefusedError(rejection, HTTPStatus.CONFLICT)
-    return Response(
-        status_code=listing_status(summary.listing_failures, summary.inventory.projects_listed),
-        content_type=content_types.APPLICATION_JSON,
-        body=summary,
-    )
+    status = listing_status(summary.listing_failures, summary.inventory.projects_listed)
+    continued = summary.continuation is not None and summary.continuation.next_link is not None
+    if continued and status is HTTPStatus.OK:
+        status = HTTPStatus.ACCEPTED
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=summary)
 
 
 @app.get(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from session_stopper.domain.sweep import Sweeper
     from session_stopper.domain.timers import SessionTimers
     from session_stopper.gateways.alarms import AlarmGateway
+    from session_stopper.gateways.invoker import FunctionInvoker
 
 
 @functools.cache
@@ -73,7 +74,16 @@ def sweeper(interactive: bool = False) -> Sweeper:
         SweepLock(interactive=interactive),
         budgets=project_budgets(interactive),
         expiry=expiry(interactive),
+        interactive=interactive,
     )
+
+
+@functools.cache
+def function_invoker(interactive: bool = False) -> FunctionInvoker:
+    """Starts a sweep's continuation (domain/sweep_chain.py)."""
+    from session_stopper.gateways.invoker import FunctionInvoker
+
+    return FunctionInvoker(interactive=interactive)
 
 
 @functools.cache

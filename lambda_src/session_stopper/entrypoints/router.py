@@ -38,6 +38,7 @@ class _Routes:
     sweep_event = _lazy("sweeps", "handle_sweep_event")
     scheduled = _lazy("sweeps", "handle_scheduled_event")
     constant_input = _lazy("sweeps", "handle_constant_input")
+    continuation = _lazy("sweeps", "handle_continuation")
     alarm_state_change = _lazy("alarms", "handle_alarm_state_change")
     alarm_action = _lazy("alarms", "handle_alarm_action")
     cloudtrail = _lazy("timers", "handle_cloudtrail")
@@ -51,6 +52,7 @@ SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 TIMER_ACTIONS = frozenset({"expire", "warn"})
+CONTINUE_ACTION = "continueSweep"  # models/continuation.py, not imported: routing stays light
 
 _BY_DETAIL_TYPE: dict[str, Handler] = {
     STOP_DETAIL_TYPE: _Routes.stop_event,
@@ -96,6 +98,10 @@ def _is_timer(event: dict[str, Any]) -> bool:
     return isinstance(action, str) and action in TIMER_ACTIONS
 
 
+def _is_continuation(event: dict[str, Any]) -> bool:
+    return event.get("action") == CONTINUE_ACTION
+
+
 def _eventbridge(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Any detail-type but the known ones is a stop command; its detail names the session.
     handler: Handler = _BY_DETAIL_TYPE.get(str(event["detail-type"]), _Routes.stop_event)
@@ -109,6 +115,7 @@ _BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
     # Constant input names its action: a session's schedule says expire or warn; the sweep
     # command refuses any other action but "sweep".
     (_is_timer, _Routes.timer),
+    (_is_continuation, _Routes.continuation),
     (lambda event: "action" in event, _Routes.constant_input),
     (lambda event: "arn" in event, _Routes.direct_stop),
 ]

@@ -62,6 +62,8 @@ class Budgets:
     # Chat notifications are a courtesy (the outcome topic is the record): short and few tries,
     # so a broken chat topic never eats a request's or a sweep's time.
     chat: CallBudget
+    # Lambda Invoke (asynchronous): a sweep's continuation (domain/sweep_chain.py).
+    invoke: CallBudget
 
 
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
@@ -87,6 +89,7 @@ INTERACTIVE = Budgets(
     cloudwatch=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     scheduler=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
     chat=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=0.5),
+    invoke=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
 )
 
 
@@ -104,6 +107,7 @@ def batch(devicefarm_attempts: int) -> Budgets:
         cloudwatch=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
         scheduler=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
         chat=CallBudget(attempts=2, connect_timeout=2.0, read_timeout=3.0),
+        invoke=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
     )
 
 
@@ -148,6 +152,14 @@ def extend_calls(budgets: Budgets) -> list[CallBudget]:
 
 
 def sweep_closing_calls(budgets: Budgets) -> list[CallBudget]:
-    """After the last stop of a sweep: publish (or park) the summary, tell the chat channels,
-    release the sweep lock."""
-    return [budgets.sns, budgets.chat, budgets.sqs, budgets.dynamodb]
+    """After the last stop of a sweep, at worst: hand the sweep lock to a continuation, invoke
+    it, release the lock (also when it ended without one), publish (or park) the summary, tell
+    the chat channels."""
+    return [
+        budgets.dynamodb,
+        budgets.invoke,
+        budgets.dynamodb,
+        budgets.sns,
+        budgets.chat,
+        budgets.sqs,
+    ]

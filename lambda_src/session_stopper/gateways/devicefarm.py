@@ -66,6 +66,16 @@ class InvalidResponseError(DeviceFarmError):
         super().__init__(INVALID_RESPONSE, f"response failed validation: {summary}", operation)
 
 
+class PacedOutError(DeviceFarmError):
+    """The pacer refused to wait for the operation's next token (gateways/pacing.py): nothing
+    was sent. A single API stop answers it as throttling (429); a sweep leaves the session to
+    its continuation instead of reporting it FAILED."""
+
+    def __init__(self, refused: PaceRefusedError) -> None:
+        super().__init__(THROTTLED, str(refused), refused.operation)
+        self.retry_after = refused.retry_after
+
+
 @functools.cache
 def devicefarm_client(interactive: bool = False) -> DeviceFarmClient:
     """One client per process and profile (API requests, or events and sweeps; see budgets).
@@ -162,7 +172,7 @@ class DeviceFarmGateway:
         try:
             pacer.acquire(operation, max_wait)
         except PaceRefusedError as refused:
-            raise DeviceFarmError(THROTTLED, str(refused), operation) from refused
+            raise PacedOutError(refused) from refused
 
 
 def _validate(

@@ -1,10 +1,12 @@
 """One sweep at a time: a lease on one item of the idempotency table, taken by a conditional put.
 
-The lease ends when the sweep releases it, or by itself when the invocation that took it can no
-longer be running (its `expiration` is the invocation's own deadline, so a crashed sweep never
-blocks the next one for longer than that; DynamoDB's TTL later removes the item). A kill switch
-takes the lease over from any other sweep: an alarm fires once, and an emergency must not wait
-behind a routine sweep or an operator's preview (a second kill switch still yields to the first).
+The lease ends when the sweep releases it, or hands it to its own continuation (a ticket only
+that continuation's event matches: domain/sweep_chain.py), or by itself when the invocation that
+took it can no longer be running (its `expiration` is the invocation's own deadline, so a
+crashed sweep never blocks the next one for longer than that; DynamoDB's TTL later removes the
+item). A kill switch takes the lease over from any other sweep: an alarm fires once, and an
+emergency must not wait behind a routine sweep or an operator's preview (a second kill switch
+still yields to the first).
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def _holder(item: dict[str, Any]) -> RunningSweep:
     )
 
 
+def _handoff_item(holder: RunningSweep, ticket: str, expires: int) -> dict[str, Any]:
+    return {**_item(holder, expires), "handoff": {"S": ticket}}
+
+
 class SweepLock:
     def __init__(self, client: DynamoDBClient | None = None, *, interactive: bool = False) -> None:
         self._client = client or dynamodb_client(interactive)
@@ -81,6 +87,46 @@ class SweepLock:
                 Item=_item(holder, now + max(1, int(lease_seconds))),
                 ConditionExpression=free,
                 ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _TAKEN:
+                held: dict[str, Any] = error.response.get("Item") or {}  # type: ignore[assignment]
+                return _holder(held)
+            raise SweepLockError(str(error)) from error
+        except BotoCoreError as error:
+            raise SweepLockError(str(error)) from error
+        return None
+
+    def hand_off(self, holder: RunningSweep, ticket: str, lease_seconds: float) -> bool:
+        """Keep the lease for the chain's next link: only an event whose ticket is `ticket` can
+        take it (`take_handoff`); until then, or until it expires, every other sweep yields to
+        `holder` as before (a kill switch takes it over). False: the lease is no longer ours."""
+        now = int(time.time())
+        try:
+            self._client.put_item(
+                TableName=settings().idempotency_table_name,
+                Item=_handoff_item(holder, ticket, now + max(1, int(lease_seconds))),
+                ConditionExpression="sweepId = :mine",
+                ExpressionAttributeValues={":mine": {"S": holder.sweep_id}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("sweep lock not handed off", extra={"error": str(error)})
+            return False
+        return True
+
+    def take_handoff(
+        self, holder: RunningSweep, ticket: str, lease_seconds: float
+    ) -> RunningSweep | None:
+        """Take the lease a chain's previous link handed to `ticket`, even past its expiry if no
+        other sweep took it meanwhile. None when taken; else what holds the lock now (a sweep
+        that yields says so; `unknown` fields when nothing does)."""
+        try:
+            self._client.put_item(
+                TableName=settings().idempotency_table_name,
+                Item=_item(holder, int(time.time()) + max(1, int(lease_seconds))),
+                ConditionExpression="handoff = :ticket",
+                ExpressionAttributeValues={":ticket": {"S": ticket}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:

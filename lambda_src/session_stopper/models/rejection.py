@@ -36,6 +36,7 @@ _CODES = {
     "less_than_equal": "INVALID_VALUE",
     "greater_than": "INVALID_VALUE",
     "string_too_long": "INVALID_VALUE",
+    "string_pattern_mismatch": "INVALID_VALUE",
     "finite_number": "INVALID_VALUE",
     "timezone_aware": "INVALID_VALUE",
     "datetime_parsing": "INVALID_VALUE",

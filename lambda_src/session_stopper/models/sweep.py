@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from session_stopper import clock
 from session_stopper.models.arn import ProjectArn
+from session_stopper.models.chain import ChainEnd, SweepContinuation
 from session_stopper.models.outcome import ContractModel, Trigger
 from session_stopper.models.text import SafeText
 
@@ -183,15 +184,27 @@ class SweepSummary(ContractModel):
     listing_failures: list[ListingFailure] = Field(
         default_factory=list, alias="listingFailures", description="what could not be listed, why"
     )
+    continuation: SweepContinuation | None = Field(
+        None,
+        description="set when the sweep's work outlasted one invocation: this summary is one "
+        "link of a chain (nextLink: it continued; end: the chain ended here, with its totals)",
+    )
 
     @property
     def needs_a_person(self) -> bool:
         """It stopped (or in a dry run would have stopped) something, or failed: worth an email
-        or a chat line. A sweep that found nothing to do, every 15 minutes, is not."""
-        return bool(
-            self.outcomes.get("STOPPED")
-            or self.outcomes.get("FAILED")
-            or self.skipped.get("DRY_RUN")
-            or self.listing_failures
-            or self.inventory.projects_failed
-        )
+        or a chat line. A sweep that found nothing to do, every 15 minutes, is not. Of a chain,
+        only the last link tells (by the chain's totals), or one that could not list."""
+        listing = bool(self.listing_failures or self.inventory.projects_failed)
+        chain = self.continuation
+        if chain is None:
+            return listing or _worth_telling(self.outcomes, self.skipped)
+        if chain.end is None:
+            return listing
+        ended_early = chain.end is not ChainEnd.DONE
+        totals = chain.totals
+        return listing or ended_early or _worth_telling(totals.outcomes, totals.skipped)
+
+
+def _worth_telling(outcomes: dict[str, int], skipped: dict[str, int]) -> bool:
+    return bool(outcomes.get("STOPPED") or outcomes.get("FAILED") or skipped.get("DRY_RUN"))
