@@ -88,8 +88,10 @@ def run() -> dict[str, Any]:
         "runs": runs,
         "note": (
             "wall_s_in_service_time scales the whole run (listing and publishing too) by the "
-            "time scale, so it overstates them; at 1 Stop/s a 1,000-session sweep needs about "
-            "1,000 s, more than one 15-minute invocation"
+            "time scale, so it overstates them; the child's invocation has time for all of it: "
+            "at 1 Stop/s a 1,000-session sweep needs about 1,000 s, more than one 15-minute "
+            "invocation, and a deployed sweep continues the rest in a chain of invocations "
+            "(tests/integration/test_sweep_chain.py)"
         ),
     }
 

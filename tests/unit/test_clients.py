@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from session_stopper.config import settings
@@ -13,7 +15,7 @@ from session_stopper.gateways.budgets import (
     INTERACTIVE,
     CallBudget,
     extend_calls,
-    stop_calls,
+    stop_seconds,
     total_seconds,
 )
 from session_stopper.gateways.devicefarm import devicefarm_client
@@ -83,7 +85,7 @@ def test_the_idempotency_store_of_the_api_path_is_on_the_api_budget() -> None:
 
 
 def test_an_api_stop_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
-    worst = total_seconds(stop_calls(INTERACTIVE))
+    worst = stop_seconds(INTERACTIVE)
     assert worst + COLD_START_MARGIN_SECONDS < API_GATEWAY_TIMEOUT_SECONDS
 
 
@@ -93,9 +95,20 @@ def test_an_api_extension_fits_in_api_gateways_29_seconds_in_the_worst_case() ->
 
 
 def test_an_api_sweep_keeps_enough_time_for_what_is_in_flight_and_the_summary() -> None:
-    assert total_seconds(stop_calls(INTERACTIVE)) < API_SWEEP_RESERVE_SECONDS
+    assert stop_seconds(INTERACTIVE) < API_SWEEP_RESERVE_SECONDS
     window = API_GATEWAY_TIMEOUT_SECONDS - API_SWEEP_RESERVE_SECONDS - COLD_START_MARGIN_SECONDS
     assert window >= 5, "an API sweep must still have seconds to start stops in"
+
+
+def test_a_stop_s_follow_ups_count_once_side_by_side() -> None:
+    """The publish, the record's completion and the schedule deletes overlap: the longest of
+    them counts, not their sum; the lock record, Get and Stop stay in a row."""
+    budgets = INTERACTIVE
+    in_a_row = total_seconds([budgets.dynamodb, budgets.devicefarm, budgets.devicefarm])
+    publish = total_seconds([budgets.sns, budgets.chat, budgets.sqs])
+    assert stop_seconds(budgets) == in_a_row + publish
+    slow_scheduler = replace(budgets, scheduler=CallBudget(2, 5.0, 5.0))
+    assert stop_seconds(slow_scheduler) == in_a_row + slow_scheduler.scheduler.worst_case_seconds()
 
 
 def test_worst_case_counts_every_attempt_and_the_longest_backoff() -> None:

@@ -44,7 +44,7 @@ from session_stopper.entrypoints.timers import TIMERS_OFF_REJECTION
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
     INTERACTIVE,
-    stop_calls,
+    stop_seconds,
     sweep_closing_calls,
     total_seconds,
 )
@@ -67,8 +67,8 @@ from session_stopper.observability import logger
 RETRY_AFTER_SECONDS = "30"
 # A sweep stops starting work when only this is left of the 29 s: the stops in flight (each at
 # most one stop's worst case), then the summary and the lock, fit in it.
-API_SWEEP_RESERVE_SECONDS = total_seconds(
-    stop_calls(INTERACTIVE) + sweep_closing_calls(INTERACTIVE)
+API_SWEEP_RESERVE_SECONDS = stop_seconds(INTERACTIVE) + total_seconds(
+    sweep_closing_calls(INTERACTIVE)
 )
 _FAILED_STATUS = {
     "LimitExceededException": HTTPStatus.TOO_MANY_REQUESTS,
