@@ -47,7 +47,7 @@ from bench.latency import (
     moto_environment,
     sequential_calls,
 )
-from bench.sweep import aged_world, outcome_plumbing
+from bench.sweep import UNPACED, aged_world, outcome_plumbing
 from bench.table import Row
 from local.apigw_events import HttpRequest, api_gateway_event
 from local.devicefarm_emulator import RateLimitSettings, running_emulator
@@ -56,12 +56,6 @@ SAMPLES = 30
 TARGET = 1.3  # the command route's median over the baseline's (the target)
 LATENCY_MS = {"devicefarm": 80.0, "dynamodb": 8.0, "sns": 20.0, "scheduler": 15.0, "sqs": 10.0}
 TIMER_GROUP = "bench-timers"
-UNPACED = {  # see the module's docstring: the quota is not what is measured here
-    "DEVICE_FARM_STOP_RATE": "1000",
-    "DEVICE_FARM_STOP_BURST": "1000",
-    "DEVICE_FARM_READ_RATE": "1000",
-    "DEVICE_FARM_READ_BURST": "1000",
-}
 SIDES = ("baseline", "function", "api")
 # One line per baseline, as `make bench` prints it (and as bench/timers.py explains its runs).
 BASELINE_EXPLAINED = (

@@ -25,6 +25,7 @@ def test_ratios_and_targets_from_medians() -> None:
     assert report["ratios"] == {
         "primed_init_over_bare_init": 4.0,
         "first_after_priming_over_warm": 1.2,
+        "bare_first_over_warm": 10.0,
         "plain_cold_start_over_bare": 2.0,
         "peak_rss_over_bare": 1.25,
         "primed_peak_rss_over_bare": 2.0,
