@@ -1,5 +1,5 @@
 """Expiry timers end to end: arm a deadline when a session is created, warn before it, stop at
-it, let its owner move it, forget it when the session ends.
+it, forget it when the session ends (its owner moves it through domain/extension.py).
 
 Every stop goes through StopService, the same validated, idempotent, published path as any
 other. A timer that cannot be armed is reported (`timer` NOT_ARMED) and left to the sweep, which
@@ -9,19 +9,18 @@ arms what is missing: a Scheduler failure never loses a stop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from http import HTTPStatus
+from datetime import datetime
 
 from session_stopper import clock
 from session_stopper.config import Settings
 from session_stopper.domain import creation
 from session_stopper.domain.authority import Authority
+from session_stopper.domain.extension import Extensions
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.selection import Exemption, age_minutes
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
-from session_stopper.domain.timers import SessionTimers, deadline_of, hard_limit, timer_input
+from session_stopper.domain.timers import SessionTimers, deadline_of, timer_input
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.scheduler import SchedulerError
 from session_stopper.models.cloudtrail import CloudTrailRecord
@@ -33,12 +32,8 @@ from session_stopper.models.outcome import (
     SessionSummary,
     TimerFacts,
 )
-from session_stopper.models.rejection import Rejection
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.timer import (
-    ExtendCommand,
-    ExtendedMessage,
-    ExtendHint,
     TimerAction,
     TimerInput,
     TimerMessage,
@@ -48,24 +43,6 @@ from session_stopper.models.timer import (
 from session_stopper.observability import logger
 
 TAGS_UNREADABLE = "TAGS_UNREADABLE"
-# The example in a warning's extend hint: a useful step, never more than what is left.
-SUGGESTED_EXTENSION_MINUTES = 15
-
-
-class ExtensionRefusedError(Exception):
-    """An extension that cannot be granted; `status` is the HTTP answer it deserves."""
-
-    def __init__(self, status: HTTPStatus, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.rejection = Rejection(code=code, message=message)
-
-
-@dataclass(frozen=True)
-class _Deadlines:
-    current: datetime
-    latest: datetime
-    budget_minutes: int
 
 
 class Expiry:
@@ -78,6 +55,7 @@ class Expiry:
         timers: SessionTimers,
         budgets: ProjectBudgets,
         service: StopService,
+        extensions: Extensions,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
         self._settings = settings
@@ -86,6 +64,7 @@ class Expiry:
         self._timers = timers
         self._budgets = budgets
         self._service = service
+        self._extensions = extensions
         self._now = now
 
     # -- arming ------------------------------------------------------------------------------
@@ -239,98 +218,10 @@ class Expiry:
             cost_so_far_usd=round(minutes * self._settings.price_per_device_minute, 2)
             if metered
             else 0.0,
-            extend=self._extend_hint(session, deadline),
+            extend=self._extensions.hint(session, deadline),
         )
         self._service.publish_notice(message)
         return message
-
-    def _extend_hint(self, session: RemoteAccessSession, deadline: datetime) -> ExtendHint | None:
-        try:
-            room = self._deadlines(session).latest - deadline
-        except (DeviceFarmError, SchedulerError, ExtensionRefusedError):
-            return None
-        minutes = int(room.total_seconds() // 60)
-        if minutes < 1:
-            return None
-        return ExtendHint(
-            body={"arn": session.arn, "minutes": min(minutes, SUGGESTED_EXTENSION_MINUTES)},
-            max_minutes=minutes,
-        )
-
-    # -- extending ---------------------------------------------------------------------------
-
-    def extend(self, command: ExtendCommand, origin: Origin) -> ExtendedMessage:
-        """Move the deadline (and its warning) `minutes` later, within the 150-minute limit and
-        the operator's maximum. Raises ExtensionRefusedError with the answer to give."""
-        session = self._active_session(command.arn)
-        try:
-            deadlines = self._deadlines(session)
-        except (DeviceFarmError, SchedulerError) as error:
-            raise _unavailable(error) from error
-        # A deadline already passed (the session is overdue) is extended from now: an extension
-        # must leave the session time to run, not arm a timer in the past.
-        start = max(deadlines.current, _to_the_second(self._now()))
-        new_deadline = start + timedelta(minutes=command.minutes)
-        if new_deadline > deadlines.latest:
-            room = max(0, int((deadlines.latest - start).total_seconds() // 60))
-            raise ExtensionRefusedError(
-                HTTPStatus.UNPROCESSABLE_ENTITY,
-                "EXTENSION_LIMIT",
-                f"the deadline can move {room} more minute(s) at most: the latest allowed is "
-                f"{deadlines.latest.isoformat()} (Device Farm's 150-minute limit, or the "
-                f"operator's maximum of {self._timers.max_extension_minutes} minutes past the "
-                "budget)",
-            )
-        try:
-            self._timers.arm(session.arn, new_deadline, deadlines.budget_minutes)
-        except SchedulerError as error:
-            raise _unavailable(error) from error
-        message = ExtendedMessage(
-            correlation_id=origin.correlation_id,
-            trigger=origin.trigger,
-            session_arn=session.arn,
-            session=SessionSummary.of(session),
-            previous_deadline=deadlines.current,
-            deadline=new_deadline,
-            minutes_added=command.minutes,
-            latest_deadline=deadlines.latest,
-        )
-        self._service.publish_notice(message)
-        return message
-
-    def _active_session(self, arn: str) -> RemoteAccessSession:
-        try:
-            session = self._devicefarm.get_session(arn)
-        except DeviceFarmError as error:
-            if error.code == "NotFoundException":
-                raise ExtensionRefusedError(
-                    HTTPStatus.NOT_FOUND, "NOT_FOUND", "Device Farm knows no such session"
-                ) from error
-            raise _unavailable(error) from error
-        if session.status in ENDED_STATUSES:
-            raise ExtensionRefusedError(
-                HTTPStatus.CONFLICT,
-                "SESSION_ENDED",
-                f"the session already ended ({session.status})",
-            )
-        return session
-
-    def _deadlines(self, session: RemoteAccessSession) -> _Deadlines:
-        """The deadline in force (the armed timer's, else the budget's) and the furthest one."""
-        budget = self._budgets.of_session(session.arn)
-        if budget.minutes is None:
-            raise ExtensionRefusedError(
-                HTTPStatus.CONFLICT, EXEMPT, "the session's project is exempt: it has no deadline"
-            )
-        created = session.created or self._now()
-        armed = self._timers.current(session.arn)
-        base = deadline_of(created, budget.minutes)
-        latest = min(
-            hard_limit(created), base + timedelta(minutes=self._timers.max_extension_minutes)
-        )
-        if armed is None:
-            return _Deadlines(base, latest, budget.minutes)
-        return _Deadlines(armed.deadline_at, latest, armed.budget_minutes)
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -371,19 +262,3 @@ class Expiry:
     def _unmatched(self, origin: Origin, why: str) -> TimerMessage:
         message = self._timer(TimerStatus.UNMATCHED, origin, None)
         return message.model_copy(update={"error": OutcomeError(code="UNMATCHED", message=why)})
-
-
-def _to_the_second(moment: datetime) -> datetime:
-    return moment.replace(microsecond=0)
-
-
-def _unavailable(error: DeviceFarmError | SchedulerError) -> ExtensionRefusedError:
-    if isinstance(error, SchedulerError):
-        return ExtensionRefusedError(
-            HTTPStatus.SERVICE_UNAVAILABLE,
-            "SCHEDULER_UNAVAILABLE",
-            f"{error.code}: {error.message}",
-        )
-    return ExtensionRefusedError(
-        HTTPStatus.BAD_GATEWAY, "DEVICE_FARM_ERROR", f"{error.code}: {error.message}"
-    )

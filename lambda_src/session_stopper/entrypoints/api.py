@@ -28,12 +28,12 @@ from pydantic import BaseModel, ValidationError
 
 from session_stopper.domain.authority import OUT_OF_SCOPE
 from session_stopper.domain.deadline import Deadline
-from session_stopper.domain.expiry import ExtensionRefusedError
+from session_stopper.domain.extension import ExtensionRefusedError
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.entrypoints.dependencies import (
     authority,
-    expiry,
+    extensions,
     session_viewer,
     stop_service,
 )
@@ -208,11 +208,11 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
     refusal = authority().session_refusal(command.arn)
     if refusal:
         raise RefusedError(refusal)
-    timers = expiry(interactive=True)
-    if timers is None:
+    moves = extensions(interactive=True)
+    if moves is None:
         raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)
     try:
-        message = timers.extend(command, _origin())
+        message = moves.extend(command, _origin())
     except ExtensionRefusedError as error:
         raise RefusedError(error.rejection, error.status) from error
     return Response(

@@ -16,6 +16,7 @@ from session_stopper.config import settings
 if TYPE_CHECKING:
     from session_stopper.domain.authority import Authority
     from session_stopper.domain.expiry import Expiry
+    from session_stopper.domain.extension import Extensions
     from session_stopper.domain.service import StopService
     from session_stopper.domain.session_budgets import ProjectBudgets
     from session_stopper.domain.session_view import SessionViewer
@@ -87,13 +88,30 @@ def function_invoker(interactive: bool = False) -> FunctionInvoker:
 
 
 @functools.cache
+def extensions(interactive: bool = False) -> Extensions | None:
+    """None when timers are off."""
+    from session_stopper.domain.extension import Extensions
+    from session_stopper.gateways.devicefarm import DeviceFarmGateway
+
+    timers = session_timers(interactive)
+    if timers is None:
+        return None
+    return Extensions(
+        devicefarm=DeviceFarmGateway(interactive=interactive),
+        timers=timers,
+        budgets=project_budgets(interactive),
+        service=stop_service(interactive),
+    )
+
+
+@functools.cache
 def expiry(interactive: bool = False) -> Expiry | None:
     """None when timers are off."""
     from session_stopper.domain.expiry import Expiry
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
 
-    timers = session_timers(interactive)
-    if timers is None:
+    timers, moves = session_timers(interactive), extensions(interactive)
+    if timers is None or moves is None:
         return None
     return Expiry(
         settings=settings(),
@@ -102,6 +120,7 @@ def expiry(interactive: bool = False) -> Expiry | None:
         timers=timers,
         budgets=project_budgets(interactive),
         service=stop_service(interactive),
+        extensions=moves,
     )
 
 
