@@ -240,7 +240,9 @@ def _answer_unsent(**_: Any) -> tuple[Any, dict[str, Any]]:
 
 def _rehearse_calls() -> None:
     for client in _clients():
-        calls = REHEARSALS.get(client.meta.service_model.service_name, ())
+        calls = REHEARSALS.get(client.meta.service_model.service_name)
+        if not calls:
+            continue
         events = client.meta.events
         events.register_first("before-call", _answer_unsent, unique_id="session-stopper-priming")
         try:

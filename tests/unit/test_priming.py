@@ -11,7 +11,9 @@ import sys
 import types
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from session_stopper import priming
 from tests.support.fresh_process import init_in_fresh_process
@@ -60,3 +62,25 @@ def test_after_restore_gives_each_environment_its_own_random_sequence() -> None:
     random.seed(7)
     priming.after_restore()
     assert random.random() != from_snapshot
+
+
+def test_a_rehearsal_reaches_every_client_and_leaves_it_calling_for_real() -> None:
+    """The rehearsal's answer must be gone afterwards: left registered, it would answer every
+    real Stop with an empty success and stop nothing."""
+    arn = priming.REHEARSALS["devicefarm"][0][1]["arn"]
+    client = boto3.client(
+        "devicefarm",
+        region_name="us-west-2",
+        aws_access_key_id="priming",
+        aws_secret_access_key="priming",
+    )
+    rehearsed: list[str] = []
+    client.meta.events.register(
+        "after-call", lambda model, **_: rehearsed.append(model.name), unique_id="test-after"
+    )
+    priming._rehearse_calls()
+    assert rehearsed == ["GetRemoteAccessSession", "StopRemoteAccessSession"]
+    with Stubber(client) as stub:
+        stub.add_response("stop_remote_access_session", {}, {"arn": arn})
+        client.stop_remote_access_session(arn=arn)
+        stub.assert_no_pending_responses()
