@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
 from session_stopper import priming
 from tests.support.fresh_process import init_in_fresh_process
@@ -80,7 +79,15 @@ def test_a_rehearsal_reaches_every_client_and_leaves_it_calling_for_real() -> No
     )
     priming._rehearse_calls()
     assert rehearsed == ["GetRemoteAccessSession", "StopRemoteAccessSession"]
-    with Stubber(client) as stub:
-        stub.add_response("stop_remote_access_session", {}, {"arn": arn})
+    # A real call now gets as far as sending: the rehearsal's answer no longer intercepts it.
+    client.meta.events.register("before-send", _refuse_to_send, unique_id="test-send")
+    with pytest.raises(_SendAttemptedError):
         client.stop_remote_access_session(arn=arn)
-        stub.assert_no_pending_responses()
+
+
+class _SendAttemptedError(Exception):
+    pass
+
+
+def _refuse_to_send(**_: Any) -> None:
+    raise _SendAttemptedError
