@@ -33,7 +33,6 @@ import json
 import os
 import statistics
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -51,6 +50,7 @@ from bench.sweep import UNPACED, aged_world, outcome_plumbing
 from bench.table import Row
 from local.apigw_events import HttpRequest, api_gateway_event
 from local.devicefarm_emulator import RateLimitSettings, running_emulator
+from local.lambda_runtime import LocalLambdaContext
 
 SAMPLES = 30
 TARGET = 1.3  # the command route's median over the baseline's (the target)
@@ -74,19 +74,6 @@ API_EXPLAINED = (
     "API's call budgets); reported, no target"
 )
 BASELINES = (BASELINE_EXPLAINED,)
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 300_000
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -188,7 +175,7 @@ def _invokers(topic_arn: str) -> dict[str, Callable[[str], Any]]:
 
     def command(arn: str) -> None:
         with contextlib.redirect_stdout(io.StringIO()):  # the function's log and EMF lines
-            answer = lambda_handler({"arn": arn}, _Context())
+            answer = lambda_handler({"arn": arn}, LocalLambdaContext())
         if answer.get("outcome") != "STOPPED":
             raise AssertionError(f"the command route did not stop {arn}: {answer}")
 
@@ -198,7 +185,7 @@ def _invokers(topic_arn: str) -> dict[str, Callable[[str], Any]]:
             "POST", "/sessions/stop", [("Content-Type", "application/json")], body
         )
         with contextlib.redirect_stdout(io.StringIO()):
-            answer = lambda_handler(api_gateway_event(request), _Context())
+            answer = lambda_handler(api_gateway_event(request), LocalLambdaContext())
         if answer.get("statusCode") != 200 or '"STOPPED"' not in str(answer.get("body")):
             raise AssertionError(f"the API route did not stop {arn}: {answer}")
 

@@ -15,16 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 300_000
+from local.lambda_runtime import LocalLambdaContext
 
 
 def _bare_init() -> Callable[[str], Any]:
@@ -48,7 +39,7 @@ def _function_init() -> Callable[[str], Any]:
 
     def invoke(arn: str) -> None:
         with contextlib.redirect_stdout(io.StringIO()):  # the function's log and EMF lines
-            lambda_handler({"arn": arn}, _Context())
+            lambda_handler({"arn": arn}, LocalLambdaContext())
 
     return invoke
 

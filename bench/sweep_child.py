@@ -10,10 +10,11 @@ import json
 import resource
 import sys
 import time
-import uuid
 from typing import Any
 
 import boto3
+
+from local.lambda_runtime import LocalLambdaContext
 
 
 def _baseline() -> int:
@@ -29,21 +30,12 @@ def _baseline() -> int:
     return stopped
 
 
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
-    aws_request_id = str(uuid.uuid4())
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 900_000
-
-
 def _function() -> dict[str, int]:
     from session_stopper.handler import lambda_handler
 
-    summary: dict[str, Any] = lambda_handler({"action": "sweep"}, _Context())
+    summary: dict[str, Any] = lambda_handler(
+        {"action": "sweep"}, LocalLambdaContext(timeout_seconds=900)
+    )
     return {name: int(count) for name, count in summary["outcomes"].items()}
 
 
