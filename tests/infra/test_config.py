@@ -249,6 +249,8 @@ BAD_CONTEXT = [
     ("createApiGatewayLogsRole", "maybe", "true or false"),
     ("sessionTimers", "on", "true or false"),
     ("sessionTimers", 1, "true or false"),
+    ("snapStart", "yes", "true or false"),
+    ("sdkTracing", "on", "true or false"),
     ("warningLeadMinutes", -1, "from 0 to 60"),
     ("warningLeadMinutes", 61, "from 0 to 60"),
     ("warningLeadMinutes", "five", "whole number"),
