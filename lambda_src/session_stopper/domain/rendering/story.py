@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from session_stopper.domain.rendering.story_types import Fact, Listing, Step, Story
 from session_stopper.domain.rendering.words import (
     arn_region,
     arn_tail,
@@ -44,41 +44,7 @@ MAX_LISTED = 40
 EXTEND_REQUEST = "POST /sessions/extend"
 STOP_REQUEST = "POST /sessions/stop"
 
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
-    code: bool = False  # an ARN, an id: shown verbatim (in chat, as code)
-
-
-@dataclass(frozen=True)
-class Step:
-    """Something to do next; `code` is the exact command or request body to use."""
-
-    text: str
-    code: str | None = None
-
-
-@dataclass(frozen=True)
-class Listing:
-    heading: str
-    items: tuple[Step, ...]  # each: what it is, and the ARN (or id) it is about
-
-
-@dataclass(frozen=True)
-class Story:
-    event_type: str  # what kind of news: outcome.STOPPED, sweepSummary, warning, ...
-    subject: str  # one line: what happened, to what
-    headline: str  # the first sentence a person reads
-    correlation_id: str
-    facts: tuple[Fact, ...] = ()
-    listings: tuple[Listing, ...] = ()
-    next_steps: tuple[Step, ...] = ()
-    keywords: tuple[str, ...] = ()
-    resources: tuple[str, ...] = ()  # the ARNs it is about
-    thread: str = ""  # every message about one session (or sweep) shares it
-    context: dict[str, str] = field(default_factory=dict)
+__all__ = ["Fact", "Listing", "Step", "Story", "story_of"]
 
 
 def story_of(message: BaseModel, price_per_minute: float) -> Story:
