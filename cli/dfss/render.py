@@ -7,7 +7,7 @@ API adds later is ignored, one it leaves out prints as "-".
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,6 +89,20 @@ def _problem(body: Mapping[str, Any]) -> str:
     if error:
         return text(error.get("code"))
     return text(body.get("reason"))
+
+
+# A column of a session table: its header, and how a session's cell reads.
+Column = tuple[str, Callable[[Mapping[str, Any]], str]]
+
+
+def _field(key: str, show: Callable[[Any], str] = text) -> Callable[[Mapping[str, Any]], str]:
+    return lambda session: show(session.get(key))
+
+
+def _session_table(columns: Sequence[Column], sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One row per session, one cell per column."""
+    rows = [[cell(session) for _, cell in columns] for session in sessions]
+    return table([header for header, _ in columns], rows)
 
 
 # -- stop --------------------------------------------------------------------------------------
@@ -179,6 +193,17 @@ def _listing_failure_lines(body: Mapping[str, Any]) -> list[str]:
     return ["", "listing failures:", *table(["operation", "project", "code", "message"], rows)]
 
 
+SWEEP_COLUMNS: tuple[Column, ...] = (
+    ("action", _field("action")),
+    ("reason", _field("reason")),
+    ("session", _field("name")),
+    ("age (min)", _field("ageMinutes", number)),
+    ("cost", _field("costSoFarUsd", usd)),
+    ("device", _field("device")),
+    ("status", _field("status")),
+)
+
+
 def sweep_lines(body: Mapping[str, Any]) -> list[str]:
     """The summary's counts, then each session acted on (would be, in a dry run)."""
     inventory = _mapping(body.get("inventory"))
@@ -223,20 +248,7 @@ def sweep_lines(body: Mapping[str, Any]) -> list[str]:
     sessions = [_mapping(session) for session in _list(body.get("sessions"))]
     lines.append("")
     if sessions:
-        rows = [
-            [
-                text(session.get("action")),
-                text(session.get("reason")),
-                text(session.get("name")),
-                number(session.get("ageMinutes")),
-                usd(session.get("costSoFarUsd")),
-                text(session.get("device")),
-                text(session.get("status")),
-            ]
-            for session in sessions
-        ]
-        headers = ["action", "reason", "session", "age (min)", "cost", "device", "status"]
-        lines.extend(table(headers, rows))
+        lines.extend(_session_table(SWEEP_COLUMNS, sessions))
         more = body.get("sessionsNotListed")
         if isinstance(more, int) and more:
             lines.append(f"... and {more} more, not listed")
@@ -248,43 +260,31 @@ def sweep_lines(body: Mapping[str, Any]) -> list[str]:
 # -- sessions ----------------------------------------------------------------------------------
 
 
+SESSION_COLUMNS: tuple[Column, ...] = (
+    ("session", _field("name")),
+    ("status", _field("status")),
+    ("device", _device),  # a name, or the device's fields
+    ("platform", _field("platform")),
+    ("age (min)", _field("ageMinutes", number)),
+    ("cost", _field("costSoFarUsd", usd)),
+    ("billing", _field("billingMethod")),
+    ("budget (min)", _field("budgetMinutes")),
+    ("deadline (UTC)", _field("deadline", moment)),
+    ("sweep stops", _field("sweepWouldStop")),
+    ("reason", _field("reason")),
+)
+
+
 def sessions_lines(body: Mapping[str, Any]) -> list[str]:
     """One row per active session: its age, cost, budget, deadline, and what a sweep would do."""
     sessions = [_mapping(session) for session in _list(body.get("sessions"))]
-    rows = [
-        [
-            text(session.get("name")),
-            text(session.get("status")),
-            text(session.get("device"))
-            if not isinstance(session.get("device"), Mapping)
-            else _device(session),
-            text(session.get("platform")),
-            number(session.get("ageMinutes")),
-            usd(session.get("costSoFarUsd")),
-            text(session.get("billingMethod")),
-            text(session.get("budgetMinutes")),
-            moment(session.get("deadline")),
-            text(session.get("sweepWouldStop")),
-            text(session.get("reason")),
-        ]
-        for session in sessions
-    ]
-    headers = [
-        "session",
-        "status",
-        "device",
-        "platform",
-        "age (min)",
-        "cost",
-        "billing",
-        "budget (min)",
-        "deadline (UTC)",
-        "sweep stops",
-        "reason",
-    ]
     count = body.get("count", len(sessions))
-    lines = [*table(headers, rows), "", f"{text(count)} active session(s)"] if rows else []
-    if not rows:
+    lines = (
+        [*_session_table(SESSION_COLUMNS, sessions), "", f"{text(count)} active session(s)"]
+        if sessions
+        else []
+    )
+    if not sessions:
         lines.append(
             "no active session" if count in (0, None) else f"{text(count)} active, none listed"
         )

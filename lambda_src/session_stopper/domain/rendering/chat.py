@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from session_stopper.domain.rendering.story import Step, Story
+from session_stopper.domain.rendering.story_types import Step, Story
 from session_stopper.domain.rendering.words import ascii_line, clean, clip
 from session_stopper.models.outcome import OutcomeMessage
 from session_stopper.models.sweep import SweepSummary

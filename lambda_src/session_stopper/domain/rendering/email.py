@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from session_stopper.domain.rendering.story import Step, Story
+from session_stopper.domain.rendering.story_types import Step, Story
 from session_stopper.domain.rendering.words import ascii_line, clip
 
 # SNS: a Subject is "less than 100 characters", with no line breaks or control characters.
