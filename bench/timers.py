@@ -187,7 +187,10 @@ def rows(result: dict[str, Any]) -> list[Row]:
     runs = result["runs"]
     if TIMERS.key not in runs or SWEEP_ONLY.key not in runs:
         return []
-    timers, sweep = runs[TIMERS.key]["overshoot_s"], runs[SWEEP_ONLY.key]["overshoot_s"]
+    timers, sweep = (
+        runs[mode.key]["against_each_sessions_deadline"]["overshoot_s"]
+        for mode in (TIMERS, SWEEP_ONLY)
+    )
     return [
         Row(
             f"expiry timers, {result['sessions']} forgotten sessions",

@@ -197,3 +197,15 @@ def test_the_firing_delay_is_seeded_per_session_and_action_and_bounded() -> None
     ]
     assert all(0 <= d < MAX_DELAY for d in draws)
     assert max(draws) - min(draws) > MAX_DELAY / 2
+
+
+def test_the_summary_table_row_is_built_from_the_real_report(
+    plan: timers.Plan, records: dict[str, timers.RunRecord]
+) -> None:
+    report = timers.report(plan, records)
+    (row,) = timers.rows(report)
+    timer_spread = report["runs"]["timers"]["against_each_sessions_deadline"]["overshoot_s"]
+    sweep_spread = report["runs"]["sweep_only"]["against_each_sessions_deadline"]["overshoot_s"]
+    assert row.function == f"{timer_spread['median']:g} s"
+    assert row.baseline == f"sweep alone {sweep_spread['median']:g} s"
+    assert row.ratio == pytest.approx(timer_spread["median"] / sweep_spread["median"])
