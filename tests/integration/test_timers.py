@@ -13,64 +13,25 @@ from botocore.stub import Stubber
 
 from session_stopper.domain.timers import schedule_names
 from session_stopper.gateways.scheduler import scheduler_client
-from session_stopper.handler import lambda_handler
 from tests.integration.timer_support import (
     GROUP,
+    OTHER_ACCOUNT,
     ROLE_ARN,
     TARGET_ARN,
-    TIMER_ENVIRONMENT,
     Schedules,
+    by_type,
     cloudtrail_event,
     created_at,
+    created_event,
+    extend,
     fire,
     frozen_clock,
+    invoke,
     minutes,
 )
-from tests.support.aws import OutcomeSink, Published
+from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
-from tests.support.lambda_context import FakeLambdaContext
-
-OTHER_ACCOUNT = "210987654321"
-
-
-@pytest.fixture
-def schedules(
-    world: DeviceFarmWorld, outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
-) -> Schedules:
-    for name, value in TIMER_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    reset_function_caches()
-    scheduler = Schedules(outcome_sink.region)
-    scheduler.create_group()
-    return scheduler
-
-
-@pytest.fixture
-def session(world: DeviceFarmWorld) -> dict[str, Any]:
-    """A RUNNING metered session, 10 minutes old, in project "alpha"."""
-    return world.populate([SessionSpec("alpha", 10, "exploratory")])[0]
-
-
-def created_event(session: dict[str, Any], *, with_arn: bool = False) -> dict[str, Any]:
-    request = {
-        "projectArn": session["arn"].replace(":session:", ":project:").rsplit("/", 2)[0],
-        "deviceArn": session["device"]["arn"],
-        "name": session["name"],
-    }
-    response = {"remoteAccessSession": {"arn": session["arn"]}} if with_arn else None
-    return cloudtrail_event(
-        "CreateRemoteAccessSession", request, response=response, at=created_at(session)
-    )
-
-
-def by_type(published: list[Published], message_type: str) -> list[dict[str, Any]]:
-    return [p.body for p in published if p.attributes["messageType"] == message_type]
-
-
-def invoke(event: dict[str, Any]) -> Any:
-    return lambda_handler(event, FakeLambdaContext())
-
 
 # -- arming ------------------------------------------------------------------------------------
 
@@ -371,11 +332,6 @@ def test_a_stop_by_someone_else_reported_by_cloudtrail_deletes_the_timers(
 
 
 # -- extending ---------------------------------------------------------------------------------
-
-
-def extend(api_event: Callable[..., dict[str, Any]], body: Any) -> tuple[int, dict[str, Any]]:
-    answer = invoke(api_event(body, path="/sessions/extend", resource="/sessions/extend"))
-    return answer["statusCode"], json.loads(answer["body"])
 
 
 def test_extend_moves_the_deadline_and_the_warning_and_says_so(

@@ -19,11 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from session_stopper.domain.timers import schedule_names
-from tests.integration.timer_support import TIMER_ENVIRONMENT, Schedules, cloudtrail_event
+from tests.integration.timer_support import Schedules, cloudtrail_event, enable_timers
 from tests.properties.conftest import Harness, named_session
 from tests.properties.strategies import arns, json_values, mostly, texts
 from tests.properties.test_entry_points import api_request, describe
-from tests.support.caches import reset_function_caches
 from tests.support.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.property
@@ -50,10 +49,7 @@ instants = st.datetimes(
 
 @pytest.fixture
 def timed(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
-    for name, value in TIMER_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    reset_function_caches()
-    Schedules(harness.sink.region).create_group()
+    enable_timers(monkeypatch, harness.sink.region)
     return harness
 
 
