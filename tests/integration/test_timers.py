@@ -3,7 +3,6 @@ SQS and DynamoDB on moto."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +27,9 @@ from tests.integration.timer_support import (
     frozen_clock,
     invoke,
     minutes,
+    post,
+    report_created,
+    scheduled_sweep,
 )
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
@@ -40,7 +42,7 @@ from tests.support.emulated import DeviceFarmWorld, SessionSpec
 def test_a_created_session_gets_an_expiry_and_a_warning_timer(
     schedules: Schedules, session: dict[str, Any], outcome_sink: OutcomeSink, with_arn: bool
 ) -> None:
-    answer = invoke(created_event(session, with_arn=with_arn))
+    answer = report_created(session, with_arn=with_arn)
 
     expiry, warning = schedules.of(session["arn"])
     assert expiry is not None
@@ -73,9 +75,8 @@ def test_the_project_tag_sets_the_budget_within_the_hard_limit(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
     world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "20"})
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     assert expiry.input["budgetMinutes"] == 20
     assert abs((expiry.at - created_at(session)) - minutes(20)) <= timedelta(seconds=1)
 
@@ -85,9 +86,8 @@ def test_a_budget_tag_that_is_not_1_to_150_minutes_leaves_the_default(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any], value: str
 ) -> None:
     world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": value})
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     assert expiry.input["budgetMinutes"] == 60
 
 
@@ -98,7 +98,7 @@ def test_an_exempt_project_gets_no_timer_and_says_so(
     outcome_sink: OutcomeSink,
 ) -> None:
     world.emulator.tag_resource(world.project("alpha"), {"session-stopper:exempt": "true"})
-    invoke(created_event(session))
+    report_created(session)
     assert schedules.names() == []
     [timer] = by_type(outcome_sink.published(), "timer")
     assert timer["status"] == "EXEMPT"
@@ -139,7 +139,7 @@ def test_a_session_already_past_its_deadline_is_stopped_on_arrival(
     world: DeviceFarmWorld, schedules: Schedules, outcome_sink: OutcomeSink
 ) -> None:
     old = world.populate([SessionSpec("alpha", 70, "late-news")])[0]
-    answer = invoke(created_event(old, with_arn=True))
+    answer = report_created(old, with_arn=True)
     assert answer["outcome"] == "STOPPED"
     assert answer["timer"]["budgetMinutes"] == 60
     assert answer["timer"]["overshootSeconds"] > 0
@@ -151,7 +151,7 @@ def test_a_session_inside_its_warning_time_is_warned_at_once(
     world: DeviceFarmWorld, schedules: Schedules, outcome_sink: OutcomeSink
 ) -> None:
     near = world.populate([SessionSpec("alpha", 57, "nearly-done")])[0]
-    invoke(created_event(near, with_arn=True))
+    report_created(near, with_arn=True)
     expiry, warning = schedules.of(near["arn"])
     assert expiry is not None
     assert warning is None
@@ -163,20 +163,18 @@ def test_a_scheduler_failure_is_reported_and_the_sweep_arms_the_timer_later(
     schedules: Schedules,
     session: dict[str, Any],
     outcome_sink: OutcomeSink,
-    load_event: Callable[[str], dict[str, Any]],
 ) -> None:
     with Stubber(scheduler_client(False)) as scheduler:
         scheduler.add_client_error("create_schedule", "ServiceQuotaExceededException", "full")
-        invoke(created_event(session))
+        report_created(session)
     [timer] = by_type(outcome_sink.published(), "timer")
     assert timer["status"] == "NOT_ARMED"
     assert timer["error"]["code"] == "ServiceQuotaExceededException"
     assert schedules.names() == []
 
-    summary = invoke(load_event("scheduled_event.json"))
+    summary = scheduled_sweep()
     assert summary["timers"] == {"armed": 1, "failed": 0, "stoppedOverdue": 0}
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    assert schedules.of(session["arn"])[0] is not None
 
 
 # -- firing ------------------------------------------------------------------------------------
@@ -188,9 +186,8 @@ def test_the_expiry_timer_stops_the_session_and_reports_the_overshoot(
     session: dict[str, Any],
     outcome_sink: OutcomeSink,
 ) -> None:
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     outcome_sink.published()
 
     answer = fire(expiry, at=expiry.at + timedelta(seconds=7))
@@ -209,9 +206,8 @@ def test_the_expiry_timer_stops_the_session_and_reports_the_overshoot(
 def test_a_timer_for_a_session_that_already_ended_says_so_without_stopping(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     world.emulator.stop_session(session["arn"])
     assert fire(expiry)["outcome"] == "ALREADY_ENDED"
 
@@ -222,9 +218,8 @@ def test_under_a_dry_run_the_timer_reports_what_it_would_have_stopped(
     session: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     monkeypatch.setenv("SWEEP_DRY_RUN", "true")
     reset_function_caches()
     answer = fire(expiry)
@@ -235,9 +230,8 @@ def test_under_a_dry_run_the_timer_reports_what_it_would_have_stopped(
 def test_an_exemption_tagged_after_arming_is_honoured_when_the_timer_fires(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     world.emulator.tag_resource(world.project("alpha"), {"session-stopper:exempt": "TRUE"})
     reset_function_caches()  # a new invocation environment: the tag cache starts empty
     answer = fire(expiry)
@@ -248,9 +242,8 @@ def test_an_exemption_tagged_after_arming_is_honoured_when_the_timer_fires(
 def test_the_warning_names_the_time_left_the_cost_and_how_to_extend(
     schedules: Schedules, session: dict[str, Any], outcome_sink: OutcomeSink
 ) -> None:
-    invoke(created_event(session))
-    _, warning = schedules.of(session["arn"])
-    assert warning is not None
+    report_created(session)
+    warning = schedules.warning(session["arn"])
     outcome_sink.published()
 
     fire(warning)
@@ -270,9 +263,8 @@ def test_a_warning_for_an_ended_session_publishes_nothing(
     session: dict[str, Any],
     outcome_sink: OutcomeSink,
 ) -> None:
-    invoke(created_event(session))
-    _, warning = schedules.of(session["arn"])
-    assert warning is not None
+    report_created(session)
+    warning = schedules.warning(session["arn"])
     world.emulator.stop_session(session["arn"])
     outcome_sink.published()
     assert "ignored" in fire(warning)
@@ -297,9 +289,8 @@ def test_a_timer_event_that_is_not_exactly_ours_is_rejected(
     session: dict[str, Any],
     change: dict[str, Any],
 ) -> None:
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     event = {**expiry.input, **change}
     with frozen_clock(expiry.at):
         answer = invoke(event)
@@ -315,7 +306,7 @@ def test_a_stop_through_the_api_deletes_the_sessions_timers(
     session: dict[str, Any],
     api_event: Callable[..., dict[str, Any]],
 ) -> None:
-    invoke(created_event(session))
+    report_created(session)
     assert len(schedules.names()) == 2
     answer = invoke(api_event({"arn": session["arn"]}))
     assert answer["statusCode"] == 200
@@ -325,7 +316,7 @@ def test_a_stop_through_the_api_deletes_the_sessions_timers(
 def test_a_stop_by_someone_else_reported_by_cloudtrail_deletes_the_timers(
     schedules: Schedules, session: dict[str, Any]
 ) -> None:
-    invoke(created_event(session))
+    report_created(session)
     stopped = cloudtrail_event("StopRemoteAccessSession", {"arn": session["arn"]})
     assert invoke(stopped) == {"disarmed": session["arn"]}
     assert schedules.names() == []
@@ -340,9 +331,8 @@ def test_extend_moves_the_deadline_and_the_warning_and_says_so(
     outcome_sink: OutcomeSink,
     api_event: Callable[..., dict[str, Any]],
 ) -> None:
-    invoke(created_event(session))
-    before, _ = schedules.of(session["arn"])
-    assert before is not None
+    report_created(session)
+    before = schedules.expiry(session["arn"])
     outcome_sink.published()
 
     status, body = extend(api_event, {"arn": session["arn"], "minutes": 15})
@@ -368,7 +358,7 @@ def test_extend_is_bounded_by_the_operators_maximum(
 ) -> None:
     monkeypatch.setenv("MAX_EXTENSION_MINUTES", "20")
     reset_function_caches()
-    invoke(created_event(session))
+    report_created(session)
     assert extend(api_event, {"arn": session["arn"], "minutes": 15})[0] == 200
     status, body = extend(api_event, {"arn": session["arn"], "minutes": 10})
     assert status == 422
@@ -386,7 +376,7 @@ def test_extend_never_passes_device_farms_150_minute_limit(
     monkeypatch.setenv("MAX_EXTENSION_MINUTES", "150")
     reset_function_caches()
     long = world.populate([SessionSpec("alpha", 10, "long")])[0]
-    invoke(created_event(long))
+    report_created(long)
     # The deadline is rounded up to the second, the limit down: 9 whole minutes are left.
     status, body = extend(api_event, {"arn": long["arn"], "minutes": 10})
     assert status == 422
@@ -459,20 +449,18 @@ def test_the_sweep_arms_missing_timers_and_stops_sessions_past_their_tag_budget(
     world: DeviceFarmWorld,
     schedules: Schedules,
     outcome_sink: OutcomeSink,
-    load_event: Callable[[str], dict[str, Any]],
 ) -> None:
     young, overdue = world.populate(
         [SessionSpec("alpha", 10, "young"), SessionSpec("beta", 40, "overdue")]
     )
     world.emulator.tag_resource(world.project("beta"), {"session-stopper:max-minutes": "30"})
 
-    summary = invoke(load_event("scheduled_event.json"))
+    summary = scheduled_sweep()
 
     # The overdue session is past its deadline, so the sweep itself selects it.
     assert summary["timers"] == {"armed": 1, "failed": 0, "stoppedOverdue": 0}
     assert summary["outcomes"] == {"STOPPED": 1}
-    expiry, _ = schedules.of(young["arn"])
-    assert expiry is not None
+    assert schedules.of(young["arn"])[0] is not None
     assert world.status(overdue["arn"]) in {"STOPPING", "COMPLETED"}
     assert schedules.of(overdue["arn"]) == (None, None)
 
@@ -480,11 +468,10 @@ def test_the_sweep_arms_missing_timers_and_stops_sessions_past_their_tag_budget(
 def test_a_second_sweep_arms_nothing_new(
     world: DeviceFarmWorld,
     schedules: Schedules,
-    load_event: Callable[[str], dict[str, Any]],
 ) -> None:
     world.populate([SessionSpec("alpha", 10, "young")])
-    invoke(load_event("scheduled_event.json"))
-    assert invoke(load_event("scheduled_event.json"))["timers"]["armed"] == 0
+    scheduled_sweep()
+    assert scheduled_sweep()["timers"]["armed"] == 0
 
 
 def test_a_dry_run_sweep_arms_no_timer(
@@ -493,19 +480,18 @@ def test_a_dry_run_sweep_arms_no_timer(
     api_event: Callable[..., dict[str, Any]],
 ) -> None:
     world.populate([SessionSpec("alpha", 10, "young")])
-    answer = invoke(api_event({"dryRun": True}, path="/sweeps", resource="/sweeps"))
-    assert answer["statusCode"] == 200
+    status, _ = post(api_event, "/sweeps", {"dryRun": True})
+    assert status == 200
     assert schedules.names() == []
 
 
 def test_the_sweep_skips_the_sessions_of_an_exempt_project(
     world: DeviceFarmWorld,
     schedules: Schedules,
-    load_event: Callable[[str], dict[str, Any]],
 ) -> None:
     [old] = world.populate([SessionSpec("alpha", 90, "old-but-exempt")])
     world.emulator.tag_resource(world.project("alpha"), {"session-stopper:exempt": "true"})
-    summary = invoke(load_event("scheduled_event.json"))
+    summary = scheduled_sweep()
     assert summary["outcomes"] == {"SKIPPED": 1}
     assert world.status(old["arn"]) == "RUNNING"
     assert schedules.names() == []
@@ -523,9 +509,8 @@ def test_schedule_names_fit_schedulers_limit_and_differ_per_session() -> None:
 def test_an_expiry_event_long_before_its_deadline_stops_nothing(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
-    invoke(created_event(session))
-    expiry, _ = schedules.of(session["arn"])
-    assert expiry is not None
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
     answer = fire(expiry, at=expiry.at - minutes(45))
     assert answer["outcome"] == "REJECTED"
     assert answer["error"]["code"] == "TOO_EARLY"
@@ -545,20 +530,19 @@ def test_a_session_that_ended_before_its_creation_was_reported_gets_no_timer(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
     world.emulator.stop_session(session["arn"])
-    assert "ignored" in invoke(created_event(session, with_arn=True))
+    assert "ignored" in report_created(session, with_arn=True)
     assert schedules.names() == []
 
 
 def test_a_tag_changed_after_the_cache_window_is_read_again(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
-    invoke(created_event(session))  # reads alpha's tags: no budget tag
+    report_created(session)  # reads alpha's tags: no budget tag
     world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "30"})
     later = world.populate([SessionSpec("alpha", 2, "later")])[0]
     with frozen_clock(created_at(later) + minutes(6)):
-        invoke(created_event(later))
-    expiry, _ = schedules.of(later["arn"])
-    assert expiry is not None
+        report_created(later)
+    expiry = schedules.expiry(later["arn"])
     assert expiry.input["budgetMinutes"] == 30
 
 
@@ -568,7 +552,6 @@ def test_a_tag_changed_after_the_cache_window_is_read_again(
 def test_a_default_sweep_stops_by_each_sessions_deadline_not_by_one_age(
     world: DeviceFarmWorld,
     schedules: Schedules,
-    load_event: Callable[[str], dict[str, Any]],
 ) -> None:
     long_budget, past_long, short_budget = world.populate(
         [
@@ -580,7 +563,7 @@ def test_a_default_sweep_stops_by_each_sessions_deadline_not_by_one_age(
     world.emulator.tag_resource(world.project("perf"), {"session-stopper:max-minutes": "120"})
     world.emulator.tag_resource(world.project("checkout"), {"session-stopper:max-minutes": "15"})
 
-    summary = invoke(load_event("scheduled_event.json"))
+    summary = scheduled_sweep()
 
     assert summary["selection"] == "deadline"
     assert world.status(long_budget["arn"]) == "RUNNING", "90 minutes of a 120-minute budget"
@@ -593,19 +576,18 @@ def test_a_default_sweep_leaves_an_extended_session_to_its_new_deadline(
     world: DeviceFarmWorld,
     schedules: Schedules,
     api_event: Callable[..., dict[str, Any]],
-    load_event: Callable[[str], dict[str, Any]],
 ) -> None:
     near = world.populate([SessionSpec("alpha", 50, "needs-more-time")])[0]
-    invoke(created_event(near, with_arn=True))
+    report_created(near, with_arn=True)
     assert extend(api_event, {"arn": near["arn"], "minutes": 30})[0] == 200
 
     with frozen_clock(created_at(near) + minutes(75)):
-        summary = invoke(load_event("scheduled_event.json"))
+        summary = scheduled_sweep()
     assert summary["outcomes"] == {}
     assert world.status(near["arn"]) == "RUNNING"
 
     with frozen_clock(created_at(near) + minutes(91)):
-        summary = invoke(load_event("scheduled_event.json"))
+        summary = scheduled_sweep()
     assert summary["outcomes"] == {"STOPPED": 1}
 
 
@@ -616,8 +598,7 @@ def test_a_sweep_that_names_an_age_stops_by_that_age_whatever_the_budgets(
 ) -> None:
     [session] = world.populate([SessionSpec("perf", 90, "profiling")])
     world.emulator.tag_resource(world.project("perf"), {"session-stopper:max-minutes": "120"})
-    answer = invoke(api_event({"maxAgeMinutes": 60}, path="/sweeps", resource="/sweeps"))
-    body = json.loads(answer["body"])
+    _, body = post(api_event, "/sweeps", {"maxAgeMinutes": 60})
     assert (body["selection"], body["outcomes"]) == ("age", {"STOPPED": 1})
     assert world.status(session["arn"]) in {"STOPPING", "COMPLETED"}
 
@@ -629,8 +610,7 @@ def test_a_sweep_by_age_stops_a_session_without_a_timer_that_is_past_its_deadlin
 ) -> None:
     [overdue] = world.populate([SessionSpec("beta", 40, "overdue")])
     world.emulator.tag_resource(world.project("beta"), {"session-stopper:max-minutes": "30"})
-    answer = invoke(api_event({"maxAgeMinutes": 90}, path="/sweeps", resource="/sweeps"))
-    body = json.loads(answer["body"])
+    _, body = post(api_event, "/sweeps", {"maxAgeMinutes": 90})
     assert body["timers"] == {"armed": 0, "failed": 0, "stoppedOverdue": 1}
     assert world.status(overdue["arn"]) in {"STOPPING", "COMPLETED"}
 
@@ -646,6 +626,5 @@ def test_extending_an_overdue_session_counts_from_now_not_from_the_passed_deadli
         status, body = extend(api_event, {"arn": overdue["arn"], "minutes": 15})
     assert status == 200
     assert datetime.fromisoformat(body["deadline"]) == now + minutes(15)
-    expiry, _ = schedules.of(overdue["arn"])
-    assert expiry is not None
+    expiry = schedules.expiry(overdue["arn"])
     assert expiry.at == now + minutes(15), "never a timer in the past"
