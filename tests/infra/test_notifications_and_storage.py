@@ -78,10 +78,14 @@ def denied_to_all_but_the_function(
     }
 
 
-def function_only_topic_policy(stack: Synthesized, topic_id: str) -> dict[str, dict[str, Any]]:
+def function_only_topic_policy(
+    stack: Synthesized, topic_id: str
+) -> dict[str | None, dict[str, Any]]:
     """The topic's policy statements by Sid, checked for what every topic the function tells
     has: only the function publishes, and subscribing is denied (to other accounts)."""
-    statements = {s.get("Sid"): s for s in topic_policy(stack, topic_id)}
+    statements: dict[str | None, dict[str, Any]] = {
+        s.get("Sid"): s for s in topic_policy(stack, topic_id)
+    }
     denied_to_all_but_the_function(stack, statements["OnlyTheFunctionPublishes"], "sns:Publish")
     subscribe = statements["OnlyThisAccountSubscribes"]
     assert (subscribe["Effect"], subscribe["Action"]) == ("Deny", "sns:Subscribe")
