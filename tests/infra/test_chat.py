@@ -13,8 +13,8 @@ from tests.infra.conftest import Synthesized, synthesize
 from tests.infra.test_checkov import MIN_REASON, checkov, metadata_skips, scan  # noqa: F401
 from tests.infra.test_notifications_and_storage import (
     DENY_INSECURE,
+    function_only_topic_policy,
     function_role_arn,
-    topic_policy,
 )
 
 pytestmark = pytest.mark.synth
@@ -163,18 +163,7 @@ def test_the_chat_topic_is_encrypted_and_only_the_function_tells_it(
     topic = chat_stack.resources("AWS::SNS::Topic")[topic_id]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [chat_stack.only_id("AWS::KMS::Key"), "Arn"]}
 
-    statements = {s.get("Sid"): s for s in topic_policy(chat_stack, topic_id)}
-    publish = statements["OnlyTheFunctionPublishes"]
-    assert (publish["Effect"], publish["Principal"], publish["Action"]) == (
-        "Deny",
-        {"AWS": "*"},
-        "sns:Publish",
-    )
-    assert publish["Condition"] == {
-        "ArnNotEquals": {"aws:PrincipalArn": function_role_arn(chat_stack)}
-    }
-    subscribe = statements["OnlyThisAccountSubscribes"]
-    assert (subscribe["Effect"], subscribe["Action"]) == ("Deny", "sns:Subscribe")
+    statements = function_only_topic_policy(chat_stack, topic_id)
     assert any(s.get("Condition") == DENY_INSECURE for s in statements.values())
 
 

@@ -64,22 +64,40 @@ def function_role_arn(stack: Synthesized) -> dict[str, Any]:
     return role
 
 
+def denied_to_all_but_the_function(
+    stack: Synthesized, statement: dict[str, Any], action: str
+) -> None:
+    """`statement` denies `action` to every principal but the function's role."""
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+        "Deny",
+        {"AWS": "*"},
+        action,
+    )
+    assert statement["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": function_role_arn(stack)}
+    }
+
+
+def function_only_topic_policy(
+    stack: Synthesized, topic_id: str
+) -> dict[str | None, dict[str, Any]]:
+    """The topic's policy statements by Sid, checked for what every topic the function tells
+    has: only the function publishes, and subscribing is denied (to other accounts)."""
+    statements: dict[str | None, dict[str, Any]] = {
+        s.get("Sid"): s for s in topic_policy(stack, topic_id)
+    }
+    denied_to_all_but_the_function(stack, statements["OnlyTheFunctionPublishes"], "sns:Publish")
+    subscribe = statements["OnlyThisAccountSubscribes"]
+    assert (subscribe["Effect"], subscribe["Action"]) == ("Deny", "sns:Subscribe")
+    return statements
+
+
 def test_only_the_function_publishes_outcomes_and_only_this_account_subscribes(
     default_stack: Synthesized,
 ) -> None:
     topic_id = default_stack.logical_id("AWS::SNS::Topic", "-outcomes'")
-    statements = {s.get("Sid"): s for s in topic_policy(default_stack, topic_id)}
-    publish = statements["OnlyTheFunctionPublishes"]
-    assert (publish["Effect"], publish["Principal"], publish["Action"]) == (
-        "Deny",
-        {"AWS": "*"},
-        "sns:Publish",
-    )
-    assert publish["Condition"] == {
-        "ArnNotEquals": {"aws:PrincipalArn": function_role_arn(default_stack)}
-    }
+    statements = function_only_topic_policy(default_stack, topic_id)
     subscribe = statements["OnlyThisAccountSubscribes"]
-    assert (subscribe["Effect"], subscribe["Action"]) == ("Deny", "sns:Subscribe")
     assert subscribe["Condition"] == {
         "StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}
     }
@@ -94,14 +112,7 @@ def test_only_the_function_parks_outcomes(default_stack: Synthesized) -> None:
         if policy["Properties"]["Queues"] == [{"Ref": queue_id}]
     ]
     (deny,) = [s for s in statements if s.get("Sid") == "OnlyTheFunctionParksOutcomes"]
-    assert (deny["Effect"], deny["Principal"], deny["Action"]) == (
-        "Deny",
-        {"AWS": "*"},
-        "sqs:SendMessage",
-    )
-    assert deny["Condition"] == {
-        "ArnNotEquals": {"aws:PrincipalArn": function_role_arn(default_stack)}
-    }
+    denied_to_all_but_the_function(default_stack, deny, "sqs:SendMessage")
 
 
 def test_only_this_accounts_alarms_may_publish_to_the_ops_topic(

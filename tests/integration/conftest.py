@@ -19,9 +19,10 @@ from session_stopper.gateways.devicefarm import DeviceFarmGateway, devicefarm_cl
 from session_stopper.models.outcome import TriggerKind
 from session_stopper.models.session import RemoteAccessSession
 from tests.conftest import load_fixture
+from tests.integration.timer_support import Schedules, enable_timers
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
-from tests.support.emulated import DeviceFarmWorld
+from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
 
 
@@ -114,3 +115,17 @@ def stop_in_progress(world: DeviceFarmWorld) -> Iterator[Callable[[str], None]]:
 @pytest.fixture
 def load_event() -> Callable[[str], dict[str, Any]]:
     return load_fixture
+
+
+@pytest.fixture
+def schedules(
+    world: DeviceFarmWorld, outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
+) -> Schedules:
+    """Timers on, on moto's Scheduler: the schedules as the function leaves them."""
+    return enable_timers(monkeypatch, outcome_sink.region)
+
+
+@pytest.fixture
+def session(world: DeviceFarmWorld) -> dict[str, Any]:
+    """A RUNNING metered session, 10 minutes old, in project "alpha"."""
+    return world.populate([SessionSpec("alpha", 10, "exploratory")])[0]

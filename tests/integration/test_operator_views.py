@@ -11,7 +11,7 @@ from unittest.mock import ANY
 import pytest
 
 from session_stopper.handler import lambda_handler
-from tests.integration.timer_support import TIMER_ENVIRONMENT, Schedules, cloudtrail_event
+from tests.integration.timer_support import cloudtrail_event, enable_timers
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
@@ -78,10 +78,7 @@ def test_get_sessions_shows_the_timers_deadline_and_an_exempt_project(
     api_event: Callable[..., dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name, value in TIMER_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    reset_function_caches()
-    Schedules(outcome_sink.region).create_group()
+    enable_timers(monkeypatch, outcome_sink.region)
     young = world.emulator.get_session(mixed["young"])
     request = {"projectArn": world.project("alpha"), "deviceArn": young["device"]["arn"]}
     response = {"remoteAccessSession": {"arn": mixed["young"]}}

@@ -18,24 +18,11 @@ from session_stopper.gateways.outcomes import OutcomePublisher
 from session_stopper.gateways.scheduler import SchedulerGateway
 from session_stopper.handler import lambda_handler
 from tests.integration.test_reliability import drop_topic, restore_topic
-from tests.integration.test_timers import created_event
-from tests.integration.timer_support import TIMER_ENVIRONMENT, Schedules
+from tests.integration.timer_support import TIMER_ENVIRONMENT, Schedules, created_event
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
-
-
-@pytest.fixture
-def schedules(
-    world: DeviceFarmWorld, outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
-) -> Schedules:
-    for name, value in TIMER_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    reset_function_caches()
-    scheduler = Schedules(outcome_sink.region)
-    scheduler.create_group()
-    return scheduler
 
 
 @pytest.fixture

@@ -115,6 +115,27 @@ def _old_sessions(world: DeviceFarmWorld, count: int) -> list[str]:
     return [session["arn"] for session in created]
 
 
+def _sweep() -> dict[str, Any]:
+    """A direct-invoke sweep: the chain's first link; its summary."""
+    summary: dict[str, Any] = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    return summary
+
+
+@pytest.fixture
+def first_link(
+    world: DeviceFarmWorld, invokes: Invokes, stops_per_link: Callable[[int], None]
+) -> Callable[..., dict[str, Any]]:
+    """`first_link(sessions, per_link=10)`: that many old sessions, time for `per_link` stops in
+    each invocation, and a sweep; its summary (its continuation, if any, is in `invokes`)."""
+
+    def start(sessions: int, per_link: int = 10) -> dict[str, Any]:
+        _old_sessions(world, sessions)
+        stops_per_link(per_link)
+        return _sweep()
+
+    return start
+
+
 def _follow(invokes: Invokes, limit: int = MAX_LINKS + 2) -> list[dict[str, Any]]:
     """Feed every captured continuation back to the function, as Lambda would; their answers."""
     answers = []
@@ -171,30 +192,18 @@ def test_thirty_sessions_at_ten_per_invocation_are_all_stopped_by_a_chain_of_thr
 
 
 def test_a_sweep_that_needs_one_invocation_reports_no_chain(
-    world: DeviceFarmWorld,
-    outcome_sink: OutcomeSink,
-    invokes: Invokes,
-    stops_per_link: Callable[[int], None],
+    invokes: Invokes, first_link: Callable[..., dict[str, Any]]
 ) -> None:
-    _old_sessions(world, 5)
-    stops_per_link(10)
-
-    summary = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    summary = first_link(5)
 
     assert (summary["outcomes"], summary["continuation"]) == ({"STOPPED": 5}, None)
     assert invokes.sent == []
 
 
 def test_the_chain_ends_at_the_link_cap_and_says_what_is_left(
-    world: DeviceFarmWorld,
-    outcome_sink: OutcomeSink,
-    invokes: Invokes,
-    stops_per_link: Callable[[int], None],
+    world: DeviceFarmWorld, invokes: Invokes, first_link: Callable[..., dict[str, Any]]
 ) -> None:
-    _old_sessions(world, MAX_LINKS + 2)
-    stops_per_link(1)
-
-    first = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    first = first_link(MAX_LINKS + 2, per_link=1)
     rest = _follow(invokes)
 
     assert len(rest) == MAX_LINKS - 1
@@ -208,13 +217,11 @@ def test_the_chain_ends_at_the_link_cap_and_says_what_is_left(
 
 def test_a_link_that_acts_on_nothing_ends_the_chain_instead_of_looping(
     world: DeviceFarmWorld,
-    outcome_sink: OutcomeSink,
     invokes: Invokes,
     stops_per_link: Callable[[int], None],
+    first_link: Callable[..., dict[str, Any]],
 ) -> None:
-    _old_sessions(world, 15)
-    stops_per_link(10)
-    lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    first_link(15)
     # The next invocation has time for its lease only: it lists nothing, stops nothing.
     stops_per_link(-LISTING_CHECKS + 1)
     [second] = _follow(invokes)
@@ -226,20 +233,15 @@ def test_a_link_that_acts_on_nothing_ends_the_chain_instead_of_looping(
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 10
     # The lock was released: the next scheduled sweep takes the rest.
     stops_per_link(10)
-    assert lambda_handler({"action": "sweep"}, FakeLambdaContext())["outcomes"] == {"STOPPED": 5}
+    assert _sweep()["outcomes"] == {"STOPPED": 5}
 
 
 def test_a_continuation_that_cannot_be_invoked_is_reported_and_leaves_the_rest_to_the_next_sweep(
-    world: DeviceFarmWorld,
-    outcome_sink: OutcomeSink,
-    invokes: Invokes,
-    stops_per_link: Callable[[int], None],
+    outcome_sink: OutcomeSink, invokes: Invokes, first_link: Callable[..., dict[str, Any]]
 ) -> None:
-    _old_sessions(world, 15)
-    stops_per_link(10)
     invokes.refuse_with = "AccessDeniedException"
 
-    summary = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    summary = first_link(15)
 
     assert len(invokes.sent) == 1, "it tried"
     chain = summary["continuation"]
@@ -256,16 +258,11 @@ def _holder() -> RunningSweep:
 
 
 def test_other_sweeps_yield_to_a_chain_between_its_links(
-    world: DeviceFarmWorld,
-    outcome_sink: OutcomeSink,
-    invokes: Invokes,
-    stops_per_link: Callable[[int], None],
+    invokes: Invokes, first_link: Callable[..., dict[str, Any]]
 ) -> None:
-    _old_sessions(world, 15)
-    stops_per_link(10)
-    first = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    first = first_link(15)
 
-    meanwhile = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    meanwhile = _sweep()
     [second] = _follow(invokes)
 
     assert meanwhile["yieldedTo"]["sweepId"] == first["sweepId"]
@@ -304,7 +301,7 @@ def test_a_continuation_runs_once_and_only_as_its_chain_sent_it(
     world.populate([SessionSpec("alpha", 90 + n) for n in range(15)])
     world.populate([SessionSpec("beta", 10 + n) for n in range(3)])  # young
     stops_per_link(10)
-    lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    _sweep()
     event = invokes.pop()
     calls = world.emulator.call_counts.total()
 
@@ -352,11 +349,9 @@ def test_a_malformed_continuation_is_rejected_before_any_call(
     world: DeviceFarmWorld,
     outcome_sink: OutcomeSink,
     invokes: Invokes,
-    stops_per_link: Callable[[int], None],
+    first_link: Callable[..., dict[str, Any]],
 ) -> None:
-    _old_sessions(world, 15)
-    stops_per_link(10)
-    lambda_handler({"action": "sweep"}, FakeLambdaContext())
+    first_link(15)
     event = invokes.pop()
     calls = world.emulator.call_counts.total()
 

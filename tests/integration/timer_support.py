@@ -1,22 +1,26 @@
 """What the timer tests share: a deployment with timers on moto's Scheduler, CloudTrail-shaped
-events, and a way to fire a schedule as Scheduler would."""
+events, a way to fire a schedule as Scheduler would, and the calls the timer tests make through
+the real handler (a creation reported, an extension asked for, the scheduled sweep)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from session_stopper import clock
 from session_stopper.domain.timers import schedule_names
 from session_stopper.handler import lambda_handler
-from tests.support.aws import ACCOUNT_ID
+from tests.conftest import load_fixture
+from tests.support.aws import ACCOUNT_ID, Published
+from tests.support.caches import reset_function_caches
 from tests.support.lambda_context import FakeLambdaContext
 
 GROUP = "session-stopper-timers"
@@ -27,6 +31,7 @@ TIMER_ENVIRONMENT = {
     "TIMER_ROLE_ARN": ROLE_ARN,
     "TIMER_TARGET_ARN": TARGET_ARN,
 }
+OTHER_ACCOUNT = "210987654321"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,58 @@ class Schedules:
 
     def names(self) -> list[str]:
         return [s["Name"] for s in self.client.list_schedules(GroupName=GROUP)["Schedules"]]
+
+    def expiry(self, session_arn: str) -> Schedule:
+        """The session's expiry timer, which must be armed."""
+        expiry, _ = self.of(session_arn)
+        assert expiry is not None
+        return expiry
+
+    def warning(self, session_arn: str) -> Schedule:
+        """The session's warning timer, which must be armed."""
+        _, warning = self.of(session_arn)
+        assert warning is not None
+        return warning
+
+
+def enable_timers(monkeypatch: pytest.MonkeyPatch, region: str) -> Schedules:
+    """The deployment with timers on: their variables set, their schedule group created."""
+    for name, value in TIMER_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    reset_function_caches()
+    scheduler = Schedules(region)
+    scheduler.create_group()
+    return scheduler
+
+
+def invoke(event: Any) -> Any:
+    return lambda_handler(event, FakeLambdaContext())
+
+
+def report_created(session: dict[str, Any], *, with_arn: bool = False) -> Any:
+    """CloudTrail reports the session's creation to the function (which arms its timers)."""
+    return invoke(created_event(session, with_arn=with_arn))
+
+
+def scheduled_sweep() -> Any:
+    """The sweep the schedule starts; its summary."""
+    return invoke(load_fixture("scheduled_event.json"))
+
+
+def post(
+    api_event: Callable[..., dict[str, Any]], path: str, body: Any
+) -> tuple[int, dict[str, Any]]:
+    """POST `body` to the API's `path`: the status and the decoded answer."""
+    answer = invoke(api_event(body, path=path, resource=path))
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def extend(api_event: Callable[..., dict[str, Any]], body: Any) -> tuple[int, dict[str, Any]]:
+    return post(api_event, "/sessions/extend", body)
+
+
+def by_type(published: list[Published], message_type: str) -> list[dict[str, Any]]:
+    return [p.body for p in published if p.attributes["messageType"] == message_type]
 
 
 def fire(schedule: Schedule, at: datetime | None = None) -> Any:
@@ -129,6 +186,19 @@ def cloudtrail_event(
         "resources": [],
         "detail": detail,
     }
+
+
+def created_event(session: dict[str, Any], *, with_arn: bool = False) -> dict[str, Any]:
+    """CloudTrail's record of the session's CreateRemoteAccessSession call."""
+    request = {
+        "projectArn": session["arn"].replace(":session:", ":project:").rsplit("/", 2)[0],
+        "deviceArn": session["device"]["arn"],
+        "name": session["name"],
+    }
+    response = {"remoteAccessSession": {"arn": session["arn"]}} if with_arn else None
+    return cloudtrail_event(
+        "CreateRemoteAccessSession", request, response=response, at=created_at(session)
+    )
 
 
 def created_at(session: dict[str, Any]) -> datetime:

@@ -5,15 +5,17 @@ which sessions it changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import event as tally
 
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from session_stopper.handler import lambda_handler
 from session_stopper.models.arn import arn_parts
+from tests.conftest import load_fixture
 from tests.support.aws import OutcomeSink, Published
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
@@ -84,3 +86,34 @@ def named_session(payload: Any) -> str | None:
 
 def project_of(arn: str) -> str:
     return arn_parts(arn).project_id
+
+
+def describe(result: dict[str, Any]) -> str:
+    """A label for Hypothesis' statistics: which way the input went."""
+    error = result.get("error") or {}
+    if "outcome" in result:
+        return f"{result['outcome']} {error.get('code', '')}".strip()
+    return str(result.get("action") or ("sweep" if "sweepId" in result else "other"))
+
+
+def answered(run: Run, label: Callable[[dict[str, Any]], str] = describe) -> None:
+    """What every entry point owes any input: an answer, never a raise (tallied by `label` for
+    Hypothesis' statistics); and if the answer is REJECTED, no Device Farm call was made."""
+    assert isinstance(run.result, dict)
+    tally(label(run.result))
+    if run.result.get("outcome") == "REJECTED":
+        assert run.calls == 0, run.result
+
+
+def api_request(
+    path: str, method: str, content_type: str | None, body: str | None, is_base64: bool
+) -> dict[str, Any]:
+    event = load_fixture("apigw_stop_request.json")
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop("Content-Type")
+    if content_type is not None:
+        event["headers"]["Content-Type"] = content_type
+        event["multiValueHeaders"]["Content-Type"] = [content_type]
+    event.update(path=path, resource=path, httpMethod=method, body=body, isBase64Encoded=is_base64)
+    event["requestContext"].update(path=path, resourcePath=path, httpMethod=method)
+    return event

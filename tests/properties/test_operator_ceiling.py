@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import load_fixture
 from tests.integration.alarm_events import KILL_SWITCH_ALARM_NAME, fresh_alarm
-from tests.properties.conftest import Harness
+from tests.properties.conftest import Harness, api_request
 from tests.properties.strategies import mostly, sweep_commands, well_typed_sweeps
-from tests.properties.test_entry_points import api_request
 from tests.support.aws import create_alarm
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import SessionSpec
