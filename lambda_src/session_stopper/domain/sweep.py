@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,11 +42,8 @@ from session_stopper.domain.sweep_chain import (
     session_key,
     ticket_of,
 )
-from session_stopper.domain.sweep_listing import (
-    MAX_LISTED_SESSIONS,
-    listing_failure,
-    planned_session,
-)
+from session_stopper.domain.sweep_listing import listing_failure, planned_session
+from session_stopper.domain.sweep_report import Inventory, Report, Tally
 from session_stopper.domain.timers import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
 from session_stopper.gateways.invoker import InvokeError
@@ -62,125 +58,11 @@ from session_stopper.models.continuation import (
 )
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
-from session_stopper.models.sweep import (
-    ListingFailure,
-    PlannedSession,
-    RunningSweep,
-    SweepCounts,
-    SweepPolicy,
-    SweepSummary,
-    TimerCounts,
-)
+from session_stopper.models.sweep import RunningSweep, SweepPolicy, SweepSummary, TimerCounts
 from session_stopper.models.timer import TimerMessage, TimerStatus
 from session_stopper.observability import logger
 
-IN_PROGRESS = "IN_PROGRESS"
 UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
-MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
-
-
-@dataclass
-class _Tally:
-    now: Callable[[], datetime]
-    outcomes: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    device_minutes: float = 0.0
-    minutes_saved: float = 0.0
-
-    def add(self, message: OutcomeMessage | None) -> None:
-        if message is None:
-            self.outcomes[IN_PROGRESS] += 1
-            return
-        self.outcomes[message.outcome.value] += 1
-        if message.outcome is Outcome.SKIPPED:
-            self.skipped[message.reason or "UNKNOWN"] += 1
-        if message.outcome is Outcome.STOPPED and message.session:
-            minutes = message.session.device_minutes
-            self.device_minutes += (minutes.total or 0.0) if minutes else 0.0
-            self.minutes_saved += selection.metered_minutes_saved(message.session, self.now())
-
-
-@dataclass
-class _Inventory:
-    projects_listed: int = 0
-    projects_failed: list[str] = field(default_factory=list)
-    listing_failures: list[ListingFailure] = field(default_factory=list)
-    projects_not_reached: list[str] = field(default_factory=list)
-    sessions_seen: int = 0
-    sessions_active: int = 0
-    selected: dict[str, RemoteAccessSession] = field(default_factory=dict)
-    exempt: set[str] = field(default_factory=set)  # ARNs of sessions in exempt projects
-    # Active sessions this sweep leaves running: each must have a timer (the reconciler).
-    unselected: list[RemoteAccessSession] = field(default_factory=list)
-
-    def counts(self) -> SweepCounts:
-        return SweepCounts(
-            projects_listed=self.projects_listed,
-            projects_failed=self.projects_failed,
-            projects_not_reached=self.projects_not_reached,
-            sessions_seen=self.sessions_seen,
-            sessions_active=self.sessions_active,
-            sessions_selected=len(self.selected),
-        )
-
-
-@dataclass
-class _Report:
-    """What a sweep learns as it goes, and the summary it makes of it."""
-
-    policy: SweepPolicy
-    now: Callable[[], datetime]
-    started: float  # monotonic
-    started_at: datetime = field(init=False)
-    tally: _Tally = field(init=False)
-    inventory: _Inventory = field(default_factory=_Inventory)
-    left_undone: list[str] = field(default_factory=list)
-    timers: TimerCounts | None = None
-    planned: list[PlannedSession] = field(default_factory=list)
-    progress: Progress = field(default_factory=Progress)
-    reconciled: int = 0  # sessions whose timer the sweep checked (progress, for a chain)
-    continuation: SweepContinuation | None = None
-
-    def __post_init__(self) -> None:
-        self.started_at = self.now()
-        self.tally = _Tally(self.now)
-
-    def summary(
-        self, origin: Origin, settings: Settings, yielded_to: RunningSweep | None = None
-    ) -> SweepSummary:
-        policy, tally = self.policy, self.tally
-        return SweepSummary(
-            sweep_id=origin.sweep_id or "",
-            correlation_id=origin.correlation_id,
-            trigger=origin.trigger,
-            dry_run=policy.dry_run,
-            kill_switch=policy.kill_switch,
-            max_age_minutes=None if policy.kill_switch else policy.max_age_minutes,
-            selection=policy.selection,
-            scope=list(policy.project_arns),
-            inventory=self.inventory.counts(),
-            outcomes=dict(tally.outcomes),
-            device_minutes_stopped=round(tally.device_minutes, 2),
-            estimated_savings_usd=round(tally.minutes_saved * settings.price_per_device_minute, 2),
-            left_undone_count=len(self.left_undone),
-            left_undone=self.left_undone[:MAX_LISTED_LEFT_UNDONE],
-            started_at=self.started_at,
-            duration_seconds=round(time.monotonic() - self.started, 3),
-            yielded_to=yielded_to,
-            timers=self.timers,
-            skipped=dict(tally.skipped),
-            sessions=self.planned[:MAX_LISTED_SESSIONS],
-            sessions_not_listed=max(0, len(self.planned) - MAX_LISTED_SESSIONS),
-            listing_failures=self.inventory.listing_failures,
-            continuation=self.continuation,
-        )
-
-    def savings_usd(self, settings: Settings) -> float:
-        return round(self.tally.minutes_saved * settings.price_per_device_minute, 2)
-
-    @property
-    def work_left(self) -> bool:
-        return bool(self.left_undone or self.inventory.projects_not_reached)
 
 
 @dataclass(frozen=True)
@@ -246,7 +128,7 @@ class Sweeper:
 
         Raises HandoffMissingError when a continuation finds no ticket of its chain."""
         link = link or ChainLink(interactive=self._interactive)
-        report = _Report(policy, self._now, time.monotonic())
+        report = Report(policy, self._now, time.monotonic())
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
         holder = RunningSweep(
             sweep_id=origin.sweep_id or "",
@@ -283,7 +165,7 @@ class Sweeper:
         policy: SweepPolicy,
         origin: Origin,
         deadline: Deadline,
-        report: _Report,
+        report: Report,
         link: ChainLink,
     ) -> None:
         # Every link of a chain selects as of its first sweep's start: the same sessions.
@@ -322,7 +204,7 @@ class Sweeper:
         self,
         policy: SweepPolicy,
         origin: Origin,
-        report: _Report,
+        report: Report,
         *,
         link: ChainLink,
         holder: RunningSweep,
@@ -368,7 +250,7 @@ class Sweeper:
         self,
         policy: SweepPolicy,
         origin: Origin,
-        report: _Report,
+        report: Report,
         *,
         link: ChainLink,
         chain_id: str,
@@ -418,10 +300,10 @@ class Sweeper:
     def _reconcile(
         self,
         expiry: Expiry,
-        inventory: _Inventory,
+        inventory: Inventory,
         origin: Origin,
         deadline: Deadline,
-        report: _Report,
+        report: Report,
     ) -> TimerCounts:
         """Arm the timers CloudTrail did not (a missed event, sessions older than the deploy);
         a session already past its deadline is stopped. A dry run changes nothing here either."""
@@ -447,14 +329,14 @@ class Sweeper:
         policy: SweepPolicy,
         origin: Origin,
         deadline: Deadline,
-        tally: _Tally,
+        tally: Tally,
         *,
         link: ChainLink,
         now: datetime,
-    ) -> _Inventory:
+    ) -> Inventory:
         """Projects in id order (every link of a chain the same), from the link's resume point;
         `now` is the chain's: what is selected does not change from link to link."""
-        inventory = _Inventory()
+        inventory = Inventory()
         try:
             listed = list(self._projects(policy, origin, inventory, tally))
         except PacedOutError:
@@ -494,7 +376,7 @@ class Sweeper:
         return inventory
 
     def _project_budget(
-        self, project_arn: str, origin: Origin, inventory: _Inventory, tally: _Tally
+        self, project_arn: str, origin: Origin, inventory: Inventory, tally: Tally
     ) -> Budget | None:
         """The project's session budget (tags); None (reported) when its tags cannot be read:
         a sweep must not guess an exemption either way."""
@@ -542,7 +424,7 @@ class Sweeper:
         return sessions
 
     def _projects(
-        self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
+        self, policy: SweepPolicy, origin: Origin, inventory: Inventory, tally: Tally
     ) -> Iterator[str]:
         if policy.project_arns:
             yield from policy.project_arns
@@ -561,8 +443,8 @@ class Sweeper:
         project_arn: str,
         error: DeviceFarmError,
         origin: Origin,
-        inventory: _Inventory,
-        tally: _Tally,
+        inventory: Inventory,
+        tally: Tally,
     ) -> None:
         logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
         inventory.projects_failed.append(project_arn)
@@ -579,7 +461,7 @@ class Sweeper:
     # -- acting ------------------------------------------------------------------------------
 
     def _act_on_all(
-        self, work: list[_Work], origin: Origin, deadline: Deadline, tally: _Tally
+        self, work: list[_Work], origin: Origin, deadline: Deadline, tally: Tally
     ) -> set[str]:
         """Act on every item on a bounded pool; returns the ARNs not acted on: not started in
         time, or refused by the pacer (after which no new one starts either)."""
@@ -630,7 +512,7 @@ class Sweeper:
 _Result = OutcomeMessage | _Deferred | None
 
 
-def _collect(done: Iterable[Future[_Result]], tally: _Tally, deferred: set[str]) -> None:
+def _collect(done: Iterable[Future[_Result]], tally: Tally, deferred: set[str]) -> None:
     for future in done:
         result = future.result()
         if isinstance(result, _Deferred):
