@@ -14,12 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
-from pydantic import ValidationError
 
 from session_stopper import clock
 from session_stopper.config import Settings
@@ -31,31 +29,18 @@ from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
 from session_stopper.domain.sweep_chain import (
     ALL_PROJECTS,
-    HANDOFF_LEASE_SECONDS,
     ChainLink,
     Progress,
     Relay,
-    add_totals,
-    chain_end,
     project_key,
-    resume_after,
     session_key,
-    ticket_of,
 )
+from session_stopper.domain.sweep_handoff import ChainHandoff, take_lock
 from session_stopper.domain.sweep_listing import listing_failure, planned_session
 from session_stopper.domain.sweep_report import Inventory, Report, Tally
 from session_stopper.domain.timers import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
-from session_stopper.gateways.invoker import InvokeError
 from session_stopper.gateways.sweep_lock import SweepLock
-from session_stopper.models.chain import ChainEnd, ChainTotals, SweepContinuation
-from session_stopper.models.continuation import (
-    CONTINUE_ACTION,
-    ChainPolicy,
-    ChainTrigger,
-    ContinuationEvent,
-    instant,
-)
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import RunningSweep, SweepPolicy, SweepSummary, TimerCounts
@@ -76,19 +61,6 @@ class _Deferred:
     """A stop the pacer refused to wait for: left to the continuation, not FAILED."""
 
     arn: str
-
-
-class HandoffMissingError(Exception):
-    """A continuation found no ticket of its chain in the sweep lock: it does nothing."""
-
-    def __init__(self, holder: RunningSweep) -> None:
-        held = holder.sweep_id != "unknown"
-        super().__init__(
-            "no sweep chain is waiting for this continuation"
-            + (f" (sweep {holder.sweep_id}, {holder.trigger_kind}, holds the lock)" if held else "")
-            + ": the event is not the chain's own, was already run, or its lease was taken over"
-        )
-        self.holder = holder
 
 
 class Sweeper:
@@ -137,13 +109,7 @@ class Sweeper:
             started_at=report.started_at.isoformat(),
             kill_switch=policy.kill_switch,
         )
-        lease = deadline.remaining_seconds()
-        if link.ticket is None:
-            running = self._lock.acquire(holder, lease_seconds=lease)
-        else:
-            running = self._lock.take_handoff(holder, link.ticket, lease_seconds=lease)
-            if running:
-                raise HandoffMissingError(running)
+        running = take_lock(self._lock, holder, link, deadline.remaining_seconds())
         if running:
             logger.info("another sweep is running: yielding", extra={"running": running.sweep_id})
             return report.summary(origin, self._settings, yielded_to=running)
@@ -151,9 +117,8 @@ class Sweeper:
         try:
             self._sweep(policy, origin, deadline, report, link)
             if relay is not None:
-                handed_off = self._chain(
-                    policy, origin, report, link=link, holder=holder, relay=relay
-                )
+                handoff = ChainHandoff(self._lock, relay, self._settings)
+                handed_off = handoff.pass_on(policy, origin, report, link=link, holder=holder)
         finally:
             if not handed_off:
                 self._lock.release(holder)
@@ -197,105 +162,6 @@ class Sweeper:
         )
         if self._expiry and not (policy.dry_run or policy.kill_switch):
             report.timers = self._reconcile(self._expiry, inventory, origin, deadline, report)
-
-    # -- the chain ---------------------------------------------------------------------------
-
-    def _chain(
-        self,
-        policy: SweepPolicy,
-        origin: Origin,
-        report: Report,
-        *,
-        link: ChainLink,
-        holder: RunningSweep,
-        relay: Relay,
-    ) -> bool:
-        """Decide whether the chain goes on; if so hand the lock to the next link and invoke it.
-        Sets the summary's `continuation`; True when the lock was handed off."""
-        chain_id = link.chain_id or origin.sweep_id or ""
-        tally = report.tally
-        totals = add_totals(
-            link.totals,
-            link=link.link,
-            outcomes=tally.outcomes,
-            skipped=tally.skipped,
-            device_minutes=tally.device_minutes,
-            savings_usd=report.savings_usd(self._settings),
-        )
-        progress = report.progress.acted + report.reconciled
-        end = chain_end(link, work_left=report.work_left, progress=progress)
-        handed_off = False
-        if end is None:
-            event = self._next_event(
-                policy, origin, report, link=link, chain_id=chain_id, totals=totals
-            )
-            handed_off = event is not None and self._start_next(event, holder, relay)
-            end = None if handed_off else ChainEnd.INVOKE_FAILED
-        if end is ChainEnd.DONE and link.link == 1:
-            return False  # one invocation was enough: no chain to report
-        report.continuation = SweepContinuation(
-            chain_id=chain_id,
-            link=link.link,
-            previous_sweep_id=link.previous_sweep_id,
-            next_link=link.link + 1 if handed_off else None,
-            end=end,
-            totals=totals,
-        )
-        logger.info(
-            "sweep chain link", extra={"continuation": report.continuation.model_dump(mode="json")}
-        )
-        return handed_off
-
-    def _next_event(
-        self,
-        policy: SweepPolicy,
-        origin: Origin,
-        report: Report,
-        *,
-        link: ChainLink,
-        chain_id: str,
-        totals: ChainTotals,
-    ) -> dict[str, Any] | None:
-        resume, already_done = resume_after(report.progress, link)
-        try:
-            event = ContinuationEvent(
-                action=CONTINUE_ACTION,
-                chain_id=chain_id,
-                link=link.link + 1,
-                previous_sweep_id=origin.sweep_id or "",
-                correlation_id=origin.correlation_id,
-                trigger=ChainTrigger.model_validate(origin.trigger.model_dump(mode="json")),
-                selected_at=instant(link.selected_at or report.started_at),
-                policy=ChainPolicy(
-                    max_age_minutes=policy.max_age_minutes,
-                    project_arns=list(policy.project_arns),
-                    dry_run=policy.dry_run,
-                    kill_switch=policy.kill_switch,
-                    by_deadline=policy.by_deadline,
-                ),
-                resume_from=resume,
-                already_done=already_done,
-                totals=totals,
-            )
-        except ValidationError:
-            logger.exception("cannot write the continuation event")
-            return None
-        return event.model_dump(mode="json")
-
-    def _start_next(self, event: dict[str, Any], holder: RunningSweep, relay: Relay) -> bool:
-        """Hand the lock to the next link's ticket, then invoke it; on failure take it back
-        (the caller releases it), and the next scheduled sweep has the rest."""
-        if not self._lock.hand_off(holder, ticket_of(event), HANDOFF_LEASE_SECONDS):
-            return False
-        try:
-            relay.invoker.invoke_async(relay.target_arn, event)
-        except InvokeError as error:
-            logger.error(
-                "could not invoke the sweep's continuation",
-                extra={"code": error.code, "error": error.message, "target": relay.target_arn},
-            )
-            return False
-        return True
 
     def _reconcile(
         self,
