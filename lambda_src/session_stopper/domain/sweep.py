@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,20 +26,13 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
-from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
-from session_stopper.domain.sweep_chain import (
-    ALL_PROJECTS,
-    ChainLink,
-    Progress,
-    Relay,
-    project_key,
-    session_key,
-)
+from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
+from session_stopper.domain.sweep_chain import ChainLink, Progress, Relay, session_key
 from session_stopper.domain.sweep_handoff import ChainHandoff, take_lock
-from session_stopper.domain.sweep_listing import listing_failure, planned_session
+from session_stopper.domain.sweep_inventory import InventoryTaker
+from session_stopper.domain.sweep_listing import planned_session
 from session_stopper.domain.sweep_report import Inventory, Report, Tally
-from session_stopper.domain.timers import deadline_of
-from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
+from session_stopper.gateways.devicefarm import DeviceFarmGateway, PacedOutError
 from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
@@ -78,12 +71,11 @@ class Sweeper:
     ) -> None:
         self._interactive = interactive  # an API sweep: its pacer refuses long waits
         self._settings = settings
-        self._gateway = gateway
         self._service = service
         self._lock = lock
         self._now = now
-        self._budgets = budgets
         self._expiry = expiry
+        self._inventory = InventoryTaker(settings, gateway, service, budgets=budgets, expiry=expiry)
 
     def run(
         self,
@@ -135,7 +127,7 @@ class Sweeper:
     ) -> None:
         # Every link of a chain selects as of its first sweep's start: the same sessions.
         selected_at = link.selected_at or report.started_at
-        report.inventory = self._inventory(
+        report.inventory = self._inventory.take(
             policy, origin, deadline, report.tally, link=link, now=selected_at
         )
         exemption = selection.Exemption(
@@ -187,142 +179,6 @@ class Sweeper:
                 report.tally.add(result)
                 counts = counts.add(stopped_overdue=1)
         return counts
-
-    # -- inventory ---------------------------------------------------------------------------
-
-    def _inventory(
-        self,
-        policy: SweepPolicy,
-        origin: Origin,
-        deadline: Deadline,
-        tally: Tally,
-        *,
-        link: ChainLink,
-        now: datetime,
-    ) -> Inventory:
-        """Projects in id order (every link of a chain the same), from the link's resume point;
-        `now` is the chain's: what is selected does not change from link to link."""
-        inventory = Inventory()
-        try:
-            listed = list(self._projects(policy, origin, inventory, tally))
-        except PacedOutError:
-            inventory.projects_not_reached = [ALL_PROJECTS]
-            return inventory
-        projects = sorted((p for p in listed if link.reaches(p)), key=project_key)
-        for index, project_arn in enumerate(projects):
-            if deadline.expired():
-                inventory.projects_not_reached = projects[index:]
-                break
-            try:
-                sessions = self._sessions_in_time(project_arn, deadline)
-                budget = self._project_budget(project_arn, origin, inventory, tally)
-            except PacedOutError:
-                inventory.projects_not_reached = projects[index:]
-                break
-            except DeviceFarmError as error:
-                self._report_unlisted(project_arn, error, origin, inventory, tally)
-                continue
-            if sessions is None:
-                inventory.projects_not_reached = projects[index:]
-                break
-            if budget is None:
-                continue
-            inventory.projects_listed += 1
-            inventory.sessions_seen += len(sessions)
-            active = [session for session in sessions if selection.is_active(session)]
-            inventory.sessions_active += len(active)
-            chosen = self._choose(active, policy, budget, now)
-            for session in chosen:
-                inventory.selected.setdefault(session.arn, session)
-                if budget.exempt:
-                    inventory.exempt.add(session.arn)
-            if not budget.exempt:
-                picked = {session.arn for session in chosen}
-                inventory.unselected += [s for s in active if s.arn not in picked]
-        return inventory
-
-    def _project_budget(
-        self, project_arn: str, origin: Origin, inventory: Inventory, tally: Tally
-    ) -> Budget | None:
-        """The project's session budget (tags); None (reported) when its tags cannot be read:
-        a sweep must not guess an exemption either way."""
-        if self._budgets is None:
-            return Budget(self._settings.sweep_max_age_minutes, "default")
-        try:
-            return self._budgets.of_project(project_arn)
-        except PacedOutError:
-            raise
-        except DeviceFarmError as error:
-            self._report_unlisted(project_arn, error, origin, inventory, tally)
-            return None
-
-    def _choose(
-        self,
-        active: list[RemoteAccessSession],
-        policy: SweepPolicy,
-        budget: Budget,
-        now: datetime,
-    ) -> list[RemoteAccessSession]:
-        """By deadline for a sweep that names no age; by age for one that does (and for an
-        exempt project, whose sessions are then reported as SKIPPED, like protected names)."""
-        if budget.minutes is None or not policy.by_deadline:
-            return selection.select(active, policy, now)
-        minutes = budget.minutes
-        return [session for session in active if self._past_deadline(session, minutes, now)]
-
-    def _past_deadline(self, session: RemoteAccessSession, minutes: int, now: datetime) -> bool:
-        created = session.created or session.started
-        if created is None or deadline_of(created, minutes) > now:
-            return False
-        # Its owner may have moved the deadline: then the armed timer has the last word.
-        moved = self._expiry.armed_deadline(session.arn) if self._expiry else None
-        return moved is None or moved <= now
-
-    def _sessions_in_time(
-        self, project_arn: str, deadline: Deadline
-    ) -> list[RemoteAccessSession] | None:
-        """Every session of the project, or None when time ran out between pages."""
-        sessions: list[RemoteAccessSession] = []
-        for page in self._gateway.session_pages(project_arn):
-            sessions.extend(page)
-            if deadline.expired():
-                return None
-        return sessions
-
-    def _projects(
-        self, policy: SweepPolicy, origin: Origin, inventory: Inventory, tally: Tally
-    ) -> Iterator[str]:
-        if policy.project_arns:
-            yield from policy.project_arns
-            return
-        try:
-            arns = [project.arn for project in self._gateway.list_projects()]
-        except PacedOutError:
-            raise
-        except DeviceFarmError as error:
-            self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
-            return
-        yield from arns
-
-    def _report_unlisted(
-        self,
-        project_arn: str,
-        error: DeviceFarmError,
-        origin: Origin,
-        inventory: Inventory,
-        tally: Tally,
-    ) -> None:
-        logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
-        inventory.projects_failed.append(project_arn)
-        inventory.listing_failures.append(
-            listing_failure(error, None if project_arn == ALL_PROJECTS else project_arn)
-        )
-        failure = OutcomeError(code=error.code, message=f"{error.operation}: {error.message}")
-        message = outcome_message(
-            Outcome.FAILED, origin, arn=None, error=failure, project_arn=project_arn
-        )
-        self._service.publish_or_park(message)
-        tally.add(message)
 
     # -- acting ------------------------------------------------------------------------------
 
