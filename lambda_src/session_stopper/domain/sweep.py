@@ -4,6 +4,10 @@ Each stop goes through StopService, the same validated, idempotent, published pa
 stop. One failing session or project never ends the sweep; work not started before the deadline
 (or, in an API sweep, refused by the pacer) is reported in the summary and handed to a
 continuation in a new invocation (domain/sweep_chain.py), or left to the next sweep.
+
+This module runs a sweep; its parts live beside it: what is in scope and due
+(sweep_inventory.py), its books and summary (sweep_report.py), and the lock's handoff to the
+next link of a chain (sweep_handoff.py).
 """
 
 from __future__ import annotations
