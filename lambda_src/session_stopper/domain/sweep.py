@@ -4,23 +4,24 @@ Each stop goes through StopService, the same validated, idempotent, published pa
 stop. One failing session or project never ends the sweep; work not started before the deadline
 (or, in an API sweep, refused by the pacer) is reported in the summary and handed to a
 continuation in a new invocation (domain/sweep_chain.py), or left to the next sweep.
+
+This module runs a sweep; its parts live beside it: what is in scope and due
+(sweep_inventory.py), its books and summary (sweep_report.py), and the lock's handoff to the
+next link of a chain (sweep_handoff.py).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
-from pydantic import ValidationError
 
 from session_stopper import clock
 from session_stopper.config import Settings
@@ -29,158 +30,21 @@ from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
-from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
-from session_stopper.domain.sweep_chain import (
-    ALL_PROJECTS,
-    HANDOFF_LEASE_SECONDS,
-    ChainLink,
-    Progress,
-    Relay,
-    add_totals,
-    chain_end,
-    project_key,
-    resume_after,
-    session_key,
-    ticket_of,
-)
-from session_stopper.domain.sweep_listing import (
-    MAX_LISTED_SESSIONS,
-    listing_failure,
-    planned_session,
-)
-from session_stopper.domain.timers import deadline_of
-from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
-from session_stopper.gateways.invoker import InvokeError
+from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
+from session_stopper.domain.sweep_chain import ChainLink, Progress, Relay, session_key
+from session_stopper.domain.sweep_handoff import ChainHandoff, take_lock
+from session_stopper.domain.sweep_inventory import InventoryTaker
+from session_stopper.domain.sweep_listing import planned_session
+from session_stopper.domain.sweep_report import Inventory, Report, Tally
+from session_stopper.gateways.devicefarm import DeviceFarmGateway, PacedOutError
 from session_stopper.gateways.sweep_lock import SweepLock
-from session_stopper.models.chain import ChainEnd, ChainTotals, SweepContinuation
-from session_stopper.models.continuation import (
-    CONTINUE_ACTION,
-    ChainPolicy,
-    ChainTrigger,
-    ContinuationEvent,
-    instant,
-)
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
-from session_stopper.models.sweep import (
-    ListingFailure,
-    PlannedSession,
-    RunningSweep,
-    SweepCounts,
-    SweepPolicy,
-    SweepSummary,
-    TimerCounts,
-)
+from session_stopper.models.sweep import RunningSweep, SweepPolicy, SweepSummary, TimerCounts
 from session_stopper.models.timer import TimerMessage, TimerStatus
 from session_stopper.observability import logger
 
-IN_PROGRESS = "IN_PROGRESS"
 UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
-MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
-
-
-@dataclass
-class _Tally:
-    now: Callable[[], datetime]
-    outcomes: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    device_minutes: float = 0.0
-    minutes_saved: float = 0.0
-
-    def add(self, message: OutcomeMessage | None) -> None:
-        if message is None:
-            self.outcomes[IN_PROGRESS] += 1
-            return
-        self.outcomes[message.outcome.value] += 1
-        if message.outcome is Outcome.SKIPPED:
-            self.skipped[message.reason or "UNKNOWN"] += 1
-        if message.outcome is Outcome.STOPPED and message.session:
-            minutes = message.session.device_minutes
-            self.device_minutes += (minutes.total or 0.0) if minutes else 0.0
-            self.minutes_saved += selection.metered_minutes_saved(message.session, self.now())
-
-
-@dataclass
-class _Inventory:
-    projects_listed: int = 0
-    projects_failed: list[str] = field(default_factory=list)
-    listing_failures: list[ListingFailure] = field(default_factory=list)
-    projects_not_reached: list[str] = field(default_factory=list)
-    sessions_seen: int = 0
-    sessions_active: int = 0
-    selected: dict[str, RemoteAccessSession] = field(default_factory=dict)
-    exempt: set[str] = field(default_factory=set)  # ARNs of sessions in exempt projects
-    # Active sessions this sweep leaves running: each must have a timer (the reconciler).
-    unselected: list[RemoteAccessSession] = field(default_factory=list)
-
-    def counts(self) -> SweepCounts:
-        return SweepCounts(
-            projects_listed=self.projects_listed,
-            projects_failed=self.projects_failed,
-            projects_not_reached=self.projects_not_reached,
-            sessions_seen=self.sessions_seen,
-            sessions_active=self.sessions_active,
-            sessions_selected=len(self.selected),
-        )
-
-
-@dataclass
-class _Report:
-    """What a sweep learns as it goes, and the summary it makes of it."""
-
-    policy: SweepPolicy
-    now: Callable[[], datetime]
-    started: float  # monotonic
-    started_at: datetime = field(init=False)
-    tally: _Tally = field(init=False)
-    inventory: _Inventory = field(default_factory=_Inventory)
-    left_undone: list[str] = field(default_factory=list)
-    timers: TimerCounts | None = None
-    planned: list[PlannedSession] = field(default_factory=list)
-    progress: Progress = field(default_factory=Progress)
-    reconciled: int = 0  # sessions whose timer the sweep checked (progress, for a chain)
-    continuation: SweepContinuation | None = None
-
-    def __post_init__(self) -> None:
-        self.started_at = self.now()
-        self.tally = _Tally(self.now)
-
-    def summary(
-        self, origin: Origin, settings: Settings, yielded_to: RunningSweep | None = None
-    ) -> SweepSummary:
-        policy, tally = self.policy, self.tally
-        return SweepSummary(
-            sweep_id=origin.sweep_id or "",
-            correlation_id=origin.correlation_id,
-            trigger=origin.trigger,
-            dry_run=policy.dry_run,
-            kill_switch=policy.kill_switch,
-            max_age_minutes=None if policy.kill_switch else policy.max_age_minutes,
-            selection=policy.selection,
-            scope=list(policy.project_arns),
-            inventory=self.inventory.counts(),
-            outcomes=dict(tally.outcomes),
-            device_minutes_stopped=round(tally.device_minutes, 2),
-            estimated_savings_usd=round(tally.minutes_saved * settings.price_per_device_minute, 2),
-            left_undone_count=len(self.left_undone),
-            left_undone=self.left_undone[:MAX_LISTED_LEFT_UNDONE],
-            started_at=self.started_at,
-            duration_seconds=round(time.monotonic() - self.started, 3),
-            yielded_to=yielded_to,
-            timers=self.timers,
-            skipped=dict(tally.skipped),
-            sessions=self.planned[:MAX_LISTED_SESSIONS],
-            sessions_not_listed=max(0, len(self.planned) - MAX_LISTED_SESSIONS),
-            listing_failures=self.inventory.listing_failures,
-            continuation=self.continuation,
-        )
-
-    def savings_usd(self, settings: Settings) -> float:
-        return round(self.tally.minutes_saved * settings.price_per_device_minute, 2)
-
-    @property
-    def work_left(self) -> bool:
-        return bool(self.left_undone or self.inventory.projects_not_reached)
 
 
 @dataclass(frozen=True)
@@ -194,19 +58,6 @@ class _Deferred:
     """A stop the pacer refused to wait for: left to the continuation, not FAILED."""
 
     arn: str
-
-
-class HandoffMissingError(Exception):
-    """A continuation found no ticket of its chain in the sweep lock: it does nothing."""
-
-    def __init__(self, holder: RunningSweep) -> None:
-        held = holder.sweep_id != "unknown"
-        super().__init__(
-            "no sweep chain is waiting for this continuation"
-            + (f" (sweep {holder.sweep_id}, {holder.trigger_kind}, holds the lock)" if held else "")
-            + ": the event is not the chain's own, was already run, or its lease was taken over"
-        )
-        self.holder = holder
 
 
 class Sweeper:
@@ -224,12 +75,11 @@ class Sweeper:
     ) -> None:
         self._interactive = interactive  # an API sweep: its pacer refuses long waits
         self._settings = settings
-        self._gateway = gateway
         self._service = service
         self._lock = lock
         self._now = now
-        self._budgets = budgets
         self._expiry = expiry
+        self._inventory = InventoryTaker(settings, gateway, service, budgets=budgets, expiry=expiry)
 
     def run(
         self,
@@ -246,7 +96,7 @@ class Sweeper:
 
         Raises HandoffMissingError when a continuation finds no ticket of its chain."""
         link = link or ChainLink(interactive=self._interactive)
-        report = _Report(policy, self._now, time.monotonic())
+        report = Report(policy, self._now, time.monotonic())
         origin = origin.model_copy(update={"sweep_id": str(uuid.uuid4())})
         holder = RunningSweep(
             sweep_id=origin.sweep_id or "",
@@ -255,13 +105,7 @@ class Sweeper:
             started_at=report.started_at.isoformat(),
             kill_switch=policy.kill_switch,
         )
-        lease = deadline.remaining_seconds()
-        if link.ticket is None:
-            running = self._lock.acquire(holder, lease_seconds=lease)
-        else:
-            running = self._lock.take_handoff(holder, link.ticket, lease_seconds=lease)
-            if running:
-                raise HandoffMissingError(running)
+        running = take_lock(self._lock, holder, link, deadline.remaining_seconds())
         if running:
             logger.info("another sweep is running: yielding", extra={"running": running.sweep_id})
             return report.summary(origin, self._settings, yielded_to=running)
@@ -269,9 +113,8 @@ class Sweeper:
         try:
             self._sweep(policy, origin, deadline, report, link)
             if relay is not None:
-                handed_off = self._chain(
-                    policy, origin, report, link=link, holder=holder, relay=relay
-                )
+                handoff = ChainHandoff(self._lock, relay, self._settings)
+                handed_off = handoff.pass_on(policy, origin, report, link=link, holder=holder)
         finally:
             if not handed_off:
                 self._lock.release(holder)
@@ -283,12 +126,12 @@ class Sweeper:
         policy: SweepPolicy,
         origin: Origin,
         deadline: Deadline,
-        report: _Report,
+        report: Report,
         link: ChainLink,
     ) -> None:
         # Every link of a chain selects as of its first sweep's start: the same sessions.
         selected_at = link.selected_at or report.started_at
-        report.inventory = self._inventory(
+        report.inventory = self._inventory.take(
             policy, origin, deadline, report.tally, link=link, now=selected_at
         )
         exemption = selection.Exemption(
@@ -316,112 +159,13 @@ class Sweeper:
         if self._expiry and not (policy.dry_run or policy.kill_switch):
             report.timers = self._reconcile(self._expiry, inventory, origin, deadline, report)
 
-    # -- the chain ---------------------------------------------------------------------------
-
-    def _chain(
-        self,
-        policy: SweepPolicy,
-        origin: Origin,
-        report: _Report,
-        *,
-        link: ChainLink,
-        holder: RunningSweep,
-        relay: Relay,
-    ) -> bool:
-        """Decide whether the chain goes on; if so hand the lock to the next link and invoke it.
-        Sets the summary's `continuation`; True when the lock was handed off."""
-        chain_id = link.chain_id or origin.sweep_id or ""
-        tally = report.tally
-        totals = add_totals(
-            link.totals,
-            link=link.link,
-            outcomes=tally.outcomes,
-            skipped=tally.skipped,
-            device_minutes=tally.device_minutes,
-            savings_usd=report.savings_usd(self._settings),
-        )
-        progress = report.progress.acted + report.reconciled
-        end = chain_end(link, work_left=report.work_left, progress=progress)
-        handed_off = False
-        if end is None:
-            event = self._next_event(
-                policy, origin, report, link=link, chain_id=chain_id, totals=totals
-            )
-            handed_off = event is not None and self._start_next(event, holder, relay)
-            end = None if handed_off else ChainEnd.INVOKE_FAILED
-        if end is ChainEnd.DONE and link.link == 1:
-            return False  # one invocation was enough: no chain to report
-        report.continuation = SweepContinuation(
-            chain_id=chain_id,
-            link=link.link,
-            previous_sweep_id=link.previous_sweep_id,
-            next_link=link.link + 1 if handed_off else None,
-            end=end,
-            totals=totals,
-        )
-        logger.info(
-            "sweep chain link", extra={"continuation": report.continuation.model_dump(mode="json")}
-        )
-        return handed_off
-
-    def _next_event(
-        self,
-        policy: SweepPolicy,
-        origin: Origin,
-        report: _Report,
-        *,
-        link: ChainLink,
-        chain_id: str,
-        totals: ChainTotals,
-    ) -> dict[str, Any] | None:
-        resume, already_done = resume_after(report.progress, link)
-        try:
-            event = ContinuationEvent(
-                action=CONTINUE_ACTION,
-                chain_id=chain_id,
-                link=link.link + 1,
-                previous_sweep_id=origin.sweep_id or "",
-                correlation_id=origin.correlation_id,
-                trigger=ChainTrigger.model_validate(origin.trigger.model_dump(mode="json")),
-                selected_at=instant(link.selected_at or report.started_at),
-                policy=ChainPolicy(
-                    max_age_minutes=policy.max_age_minutes,
-                    project_arns=list(policy.project_arns),
-                    dry_run=policy.dry_run,
-                    kill_switch=policy.kill_switch,
-                    by_deadline=policy.by_deadline,
-                ),
-                resume_from=resume,
-                already_done=already_done,
-                totals=totals,
-            )
-        except ValidationError:
-            logger.exception("cannot write the continuation event")
-            return None
-        return event.model_dump(mode="json")
-
-    def _start_next(self, event: dict[str, Any], holder: RunningSweep, relay: Relay) -> bool:
-        """Hand the lock to the next link's ticket, then invoke it; on failure take it back
-        (the caller releases it), and the next scheduled sweep has the rest."""
-        if not self._lock.hand_off(holder, ticket_of(event), HANDOFF_LEASE_SECONDS):
-            return False
-        try:
-            relay.invoker.invoke_async(relay.target_arn, event)
-        except InvokeError as error:
-            logger.error(
-                "could not invoke the sweep's continuation",
-                extra={"code": error.code, "error": error.message, "target": relay.target_arn},
-            )
-            return False
-        return True
-
     def _reconcile(
         self,
         expiry: Expiry,
-        inventory: _Inventory,
+        inventory: Inventory,
         origin: Origin,
         deadline: Deadline,
-        report: _Report,
+        report: Report,
     ) -> TimerCounts:
         """Arm the timers CloudTrail did not (a missed event, sessions older than the deploy);
         a session already past its deadline is stopped. A dry run changes nothing here either."""
@@ -440,146 +184,10 @@ class Sweeper:
                 counts = counts.add(stopped_overdue=1)
         return counts
 
-    # -- inventory ---------------------------------------------------------------------------
-
-    def _inventory(
-        self,
-        policy: SweepPolicy,
-        origin: Origin,
-        deadline: Deadline,
-        tally: _Tally,
-        *,
-        link: ChainLink,
-        now: datetime,
-    ) -> _Inventory:
-        """Projects in id order (every link of a chain the same), from the link's resume point;
-        `now` is the chain's: what is selected does not change from link to link."""
-        inventory = _Inventory()
-        try:
-            listed = list(self._projects(policy, origin, inventory, tally))
-        except PacedOutError:
-            inventory.projects_not_reached = [ALL_PROJECTS]
-            return inventory
-        projects = sorted((p for p in listed if link.reaches(p)), key=project_key)
-        for index, project_arn in enumerate(projects):
-            if deadline.expired():
-                inventory.projects_not_reached = projects[index:]
-                break
-            try:
-                sessions = self._sessions_in_time(project_arn, deadline)
-                budget = self._project_budget(project_arn, origin, inventory, tally)
-            except PacedOutError:
-                inventory.projects_not_reached = projects[index:]
-                break
-            except DeviceFarmError as error:
-                self._report_unlisted(project_arn, error, origin, inventory, tally)
-                continue
-            if sessions is None:
-                inventory.projects_not_reached = projects[index:]
-                break
-            if budget is None:
-                continue
-            inventory.projects_listed += 1
-            inventory.sessions_seen += len(sessions)
-            active = [session for session in sessions if selection.is_active(session)]
-            inventory.sessions_active += len(active)
-            chosen = self._choose(active, policy, budget, now)
-            for session in chosen:
-                inventory.selected.setdefault(session.arn, session)
-                if budget.exempt:
-                    inventory.exempt.add(session.arn)
-            if not budget.exempt:
-                picked = {session.arn for session in chosen}
-                inventory.unselected += [s for s in active if s.arn not in picked]
-        return inventory
-
-    def _project_budget(
-        self, project_arn: str, origin: Origin, inventory: _Inventory, tally: _Tally
-    ) -> Budget | None:
-        """The project's session budget (tags); None (reported) when its tags cannot be read:
-        a sweep must not guess an exemption either way."""
-        if self._budgets is None:
-            return Budget(self._settings.sweep_max_age_minutes, "default")
-        try:
-            return self._budgets.of_project(project_arn)
-        except PacedOutError:
-            raise
-        except DeviceFarmError as error:
-            self._report_unlisted(project_arn, error, origin, inventory, tally)
-            return None
-
-    def _choose(
-        self,
-        active: list[RemoteAccessSession],
-        policy: SweepPolicy,
-        budget: Budget,
-        now: datetime,
-    ) -> list[RemoteAccessSession]:
-        """By deadline for a sweep that names no age; by age for one that does (and for an
-        exempt project, whose sessions are then reported as SKIPPED, like protected names)."""
-        if budget.minutes is None or not policy.by_deadline:
-            return selection.select(active, policy, now)
-        minutes = budget.minutes
-        return [session for session in active if self._past_deadline(session, minutes, now)]
-
-    def _past_deadline(self, session: RemoteAccessSession, minutes: int, now: datetime) -> bool:
-        created = session.created or session.started
-        if created is None or deadline_of(created, minutes) > now:
-            return False
-        # Its owner may have moved the deadline: then the armed timer has the last word.
-        moved = self._expiry.armed_deadline(session.arn) if self._expiry else None
-        return moved is None or moved <= now
-
-    def _sessions_in_time(
-        self, project_arn: str, deadline: Deadline
-    ) -> list[RemoteAccessSession] | None:
-        """Every session of the project, or None when time ran out between pages."""
-        sessions: list[RemoteAccessSession] = []
-        for page in self._gateway.session_pages(project_arn):
-            sessions.extend(page)
-            if deadline.expired():
-                return None
-        return sessions
-
-    def _projects(
-        self, policy: SweepPolicy, origin: Origin, inventory: _Inventory, tally: _Tally
-    ) -> Iterator[str]:
-        if policy.project_arns:
-            yield from policy.project_arns
-            return
-        try:
-            arns = [project.arn for project in self._gateway.list_projects()]
-        except PacedOutError:
-            raise
-        except DeviceFarmError as error:
-            self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
-            return
-        yield from arns
-
-    def _report_unlisted(
-        self,
-        project_arn: str,
-        error: DeviceFarmError,
-        origin: Origin,
-        inventory: _Inventory,
-        tally: _Tally,
-    ) -> None:
-        logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
-        inventory.projects_failed.append(project_arn)
-        inventory.listing_failures.append(
-            listing_failure(error, None if project_arn == ALL_PROJECTS else project_arn)
-        )
-        failure = OutcomeError(code=error.code, message=f"{error.operation}: {error.message}")
-        message = outcome_message(
-            Outcome.FAILED, origin, arn=None, error=failure, project_arn=project_arn
-        )
-        self._service.publish_or_park(message)
-        tally.add(message)
-
     # -- acting ------------------------------------------------------------------------------
 
     def _act_on_all(
-        self, work: list[_Work], origin: Origin, deadline: Deadline, tally: _Tally
+        self, work: list[_Work], origin: Origin, deadline: Deadline, tally: Tally
     ) -> set[str]:
         """Act on every item on a bounded pool; returns the ARNs not acted on: not started in
         time, or refused by the pacer (after which no new one starts either)."""
@@ -630,7 +238,7 @@ class Sweeper:
 _Result = OutcomeMessage | _Deferred | None
 
 
-def _collect(done: Iterable[Future[_Result]], tally: _Tally, deferred: set[str]) -> None:
+def _collect(done: Iterable[Future[_Result]], tally: Tally, deferred: set[str]) -> None:
     for future in done:
         result = future.result()
         if isinstance(result, _Deferred):

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from session_stopper.config import settings
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep import HandoffMissingError
 from session_stopper.domain.sweep_chain import ChainLink, Relay
+from session_stopper.domain.sweep_handoff import HandoffMissingError
 from session_stopper.entrypoints.dependencies import (
     authority,
     function_invoker,
