@@ -15,17 +15,11 @@ tests and the demo drive them with `deliver_cloudtrail`, `fire_due_schedules` an
 
 from __future__ import annotations
 
-import argparse
-import errno
-import signal
-import socket
-import sys
-import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any, TypeVar
 
 from local.api_server import LocalApiServer
@@ -40,32 +34,17 @@ from local.environment import (
     applied_environment,
     function_environment,
 )
-from local.help_text import Examples, local_help
 from local.lambda_runtime import (
     LambdaInvoker,
     bind_function_clock,
     reset_function_caches,
     unbind_function_clock,
 )
-from local.outcomes import TapPrinter
-from local.sample_events import IDLE_ALARM_NAME
 from local.scheduler_runner import Fired, SchedulerRunner
 from local.timer_driver import Advanced, TimerDriver
-from local.world import SessionSeed, new_emulator, seed_world
 
 Running = TypeVar("Running")
 DEFAULT_REGION = "eu-west-1"
-DEFAULT_API_PORT = 3000
-
-# What `make local` starts with: something for every trigger to act on.
-LOCAL_SEEDS = [
-    SessionSeed("android-app", "forgotten-debug", age_minutes=95),
-    SessionSeed("android-app", "checkout-flow", age_minutes=12),
-    SessionSeed("ios-app", "keep-perf-baseline", age_minutes=80, billing_method="UNMETERED"),
-    SessionSeed("ios-app", "exploratory-ios", age_minutes=25, billing_method="UNMETERED"),
-    SessionSeed("ios-app", "login-smoke", age_minutes=50, ended_minutes_ago=30),
-]
-LOCAL_EXAMPLES = Examples(http="checkout-flow", event="exploratory-ios", alarm="forgotten-debug")
 
 
 @dataclass(frozen=True)
@@ -168,15 +147,15 @@ class LocalStack:
 
     @property
     def api_url(self) -> str:
-        return _running(self._api).url
+        return require_running(self._api).url
 
     @property
     def emulator_url(self) -> str:
-        return _running(self._devicefarm).url
+        return require_running(self._devicefarm).url
 
     @property
     def moto_url(self) -> str:
-        return _running(self._moto).url
+        return require_running(self._moto).url
 
     def sqs(self) -> Any:
         return aws_client("sqs", self.moto_url, self.config.region)
@@ -197,174 +176,26 @@ class LocalStack:
 
     def deliver_cloudtrail(self) -> list[Delivery]:
         """Deliver the emulator's due CloudTrail events the timer rule matches to the function."""
-        return _running(self._timers).deliver_cloudtrail()
+        return require_running(self._timers).deliver_cloudtrail()
 
     def fire_due_schedules(self) -> list[Fired]:
         """Fire the timer schedules due on the emulator's clock."""
-        return _running(self._timers).fire_due_schedules()
+        return require_running(self._timers).fire_due_schedules()
 
     def advance(self, *, minutes: float = 0.0, seconds: float = 0.0) -> Advanced:
         """Move the emulator's (and so the function's) clock forward, delivering CloudTrail and
         firing schedules at the moments they fall due on the way."""
-        return _running(self._timers).advance(minutes=minutes, seconds=seconds)
+        return require_running(self._timers).advance(minutes=minutes, seconds=seconds)
 
 
-def _running(server: Running | None) -> Running:
+def require_running(server: Running | None) -> Running:
     if server is None:
         raise RuntimeError("the local stack is not running: use it inside `with`")
     return server
 
 
-class PortUnavailable(Exception):
-    """A port `make local` was asked to listen on cannot be had: the message says which, why,
-    and how to choose another."""
-
-
-# Each port option, with how a user of `make local` changes it.
-PORT_OPTIONS = {
-    "port": ("the function API", "make local PORT={port}"),
-    "emulator_port": ("the Device Farm emulator", "python -m local.stack --emulator-port {port}"),
-    "moto_port": ("moto (SNS/SQS/...)", "python -m local.stack --moto-port {port}"),
-}
-
-
-def _listen_problem(host: str, port: int) -> OSError | None:
-    """Why a server could not listen on host:port right now, or None. The probe binds as the
-    servers do (SO_REUSEADDR), so a port another server listens on is refused, a port only
-    lingering in TIME_WAIT is not."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            return error
-    return None
-
-
-def _free_port_after(host: str, port: int, tries: int = 50) -> int:
-    """The first port after `port` a server could listen on; 0 (any free port) if none near."""
-    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
-        if _listen_problem(host, candidate) is None:
-            return candidate
-    return 0
-
-
-def check_ports(host: str, ports: Mapping[str, int]) -> None:
-    """Raise PortUnavailable for the first fixed port (not 0) no server could listen on."""
-    for option, port in ports.items():
-        if not port:
-            continue
-        problem = _listen_problem(host, port)
-        if problem is None:
-            continue
-        what, how = PORT_OPTIONS[option]
-        if problem.errno == errno.EADDRINUSE:
-            why = f"port {port} on {host} is taken: something already listens there"
-            hint = "another `make local` still running?"
-        elif problem.errno == errno.EACCES:
-            why = f"port {port} on {host} needs privileges this user does not have"
-            hint = "ports below 1024 usually do"
-        else:
-            why = f"cannot listen on {host}:{port} ({problem.strerror or problem})"
-            hint = "is --host an address of this machine?"
-        other = how.format(port=_free_port_after(host, port))
-        raise PortUnavailable(
-            f"{why} ({what}; {hint}). Choose another port: {other} (0 picks any free port)."
-        )
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port (0-65535; 0: any free port)")
-    return value
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=_port, default=DEFAULT_API_PORT, help="API port (0: free)")
-    parser.add_argument("--emulator-port", type=_port, default=0, help="Device Farm emulator")
-    parser.add_argument("--moto-port", type=_port, default=0, help="moto server (SNS/SQS/...)")
-    parser.add_argument("--region", default=DEFAULT_REGION, help="the function's own region")
-    parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
-    parser.add_argument("--protected", default="^keep-", help="PROTECTED_NAME_PATTERN")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="SWEEP_DRY_RUN=true, as on a first deploy"
-    )
-    parser.add_argument("--verbose", action="store_true", help="show the function's JSON logs")
-    return parser.parse_args(argv)
-
-
-def _stop_on_signals() -> threading.Event:
-    """Installed before anything starts, so a signal during start-up still stops cleanly."""
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    return stop
-
-
-def serve(args: argparse.Namespace) -> None:
-    # Before anything starts: a taken port is one sentence, not a traceback after a slow start.
-    check_ports(
-        args.host,
-        {"port": args.port, "emulator_port": args.emulator_port, "moto_port": args.moto_port},
-    )
-    stop = _stop_on_signals()
-    emulator, clock = new_emulator(metered_concurrency=args.concurrency)
-    world = seed_world(emulator, clock, LOCAL_SEEDS)
-    config = LocalStackConfig(
-        host=args.host,
-        api_port=args.port,
-        emulator_port=args.emulator_port,
-        moto_port=args.moto_port,
-        region=args.region,
-        verbose=args.verbose,
-        background_timers=True,
-        function_env={
-            **({"PROTECTED_NAME_PATTERN": args.protected} if args.protected else {}),
-            **({"SWEEP_DRY_RUN": "true"} if args.dry_run else {}),
-        },
-    )
-    with LocalStack(config, emulator) as stack:
-        stack.point_alarm(IDLE_ALARM_NAME, world.arn(LOCAL_EXAMPLES.alarm))
-        urls = (stack.api_url, stack.emulator_url, stack.moto_url)
-        print(local_help(*urls, world, LOCAL_EXAMPLES), flush=True)
-        tap = TapPrinter(stack.sqs(), _running(stack.resources).tap_queue_url, _print_now)
-        tap.start()
-        try:
-            stop.wait()
-        finally:
-            tap.stop()
-    print("local stack stopped; ports released", flush=True)
-
-
-def _print_now(line: str) -> None:
-    print(line, flush=True)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        serve(parse_args(argv))
-    except PortUnavailable as problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        if error.errno != errno.EADDRINUSE:
-            raise
-        # Free when checked, taken by the time a server bound it.
-        print(
-            "error: a port was taken while the local stack started; run it again, or choose "
-            "another port: make local PORT=3001 (0 picks any free port).",
-            file=sys.stderr,
-        )
-        return 2
-    return 0
-
-
 if __name__ == "__main__":
+    # Here, not at the top: the command line imports this module.
+    from local.stack_cli import main
+
     raise SystemExit(main())

@@ -231,67 +231,56 @@ class StopperApi(Construct):
             request_models=dict.fromkeys(BODY_CONTENT_TYPES, model),
         )
 
+    def _body_model(
+        self,
+        name: str,
+        properties: dict[str, apigw.JsonSchema],
+        required: list[str] | None = None,
+    ) -> apigw.Model:
+        """A closed JSON object model named `name` (its model name and schema title alike)."""
+        return self.api.add_model(
+            name,
+            content_type="application/json",
+            model_name=name,
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4,
+                title=name,
+                type=apigw.JsonSchemaType.OBJECT,
+                required=required,
+                additional_properties=False,
+                properties=properties,
+            ),
+        )
+
     def _stop_model(self) -> apigw.Model:
         # REST APIs have no body-size limit of their own: a closed schema with bounded strings
         # keeps every body that reaches the function small.
-        return self.api.add_model(
-            "StopSessionBody",
-            content_type="application/json",
-            model_name="StopSessionBody",
-            schema=apigw.JsonSchema(
-                schema=apigw.JsonSchemaVersion.DRAFT4,
-                title="StopSessionBody",
-                type=apigw.JsonSchemaType.OBJECT,
-                required=["arn"],
-                additional_properties=False,
-                properties={"arn": ARN_SCHEMA},
-            ),
-        )
+        return self._body_model("StopSessionBody", {"arn": ARN_SCHEMA}, required=["arn"])
 
     def _extend_model(self) -> apigw.Model:
         low, high = EXTEND_MINUTES
-        return self.api.add_model(
+        minutes = apigw.JsonSchema(type=apigw.JsonSchemaType.INTEGER, minimum=low, maximum=high)
+        return self._body_model(
             "ExtendSessionBody",
-            content_type="application/json",
-            model_name="ExtendSessionBody",
-            schema=apigw.JsonSchema(
-                schema=apigw.JsonSchemaVersion.DRAFT4,
-                title="ExtendSessionBody",
-                type=apigw.JsonSchemaType.OBJECT,
-                required=["arn", "minutes"],
-                additional_properties=False,
-                properties={
-                    "arn": ARN_SCHEMA,
-                    "minutes": apigw.JsonSchema(
-                        type=apigw.JsonSchemaType.INTEGER, minimum=low, maximum=high
-                    ),
-                },
-            ),
+            {"arn": ARN_SCHEMA, "minutes": minutes},
+            required=["arn", "minutes"],
         )
 
     def _sweep_model(self) -> apigw.Model:
-        return self.api.add_model(
+        return self._body_model(
             "SweepBody",
-            content_type="application/json",
-            model_name="SweepBody",
-            schema=apigw.JsonSchema(
-                schema=apigw.JsonSchemaVersion.DRAFT4,
-                title="SweepBody",
-                type=apigw.JsonSchemaType.OBJECT,
-                additional_properties=False,
-                properties={
-                    "action": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, enum=["sweep"]),
-                    "maxAgeMinutes": nullable(
-                        apigw.JsonSchemaType.NUMBER, minimum=0, maximum=MAX_AGE_MINUTES
-                    ),
-                    "projectArns": nullable(
-                        apigw.JsonSchemaType.ARRAY,
-                        max_items=MAX_PROJECTS_PER_SWEEP,
-                        items=ARN_SCHEMA,
-                    ),
-                    "dryRun": nullable(apigw.JsonSchemaType.BOOLEAN),
-                },
-            ),
+            {
+                "action": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, enum=["sweep"]),
+                "maxAgeMinutes": nullable(
+                    apigw.JsonSchemaType.NUMBER, minimum=0, maximum=MAX_AGE_MINUTES
+                ),
+                "projectArns": nullable(
+                    apigw.JsonSchemaType.ARRAY,
+                    max_items=MAX_PROJECTS_PER_SWEEP,
+                    items=ARN_SCHEMA,
+                ),
+                "dryRun": nullable(apigw.JsonSchemaType.BOOLEAN),
+            },
         )
 
     def _acknowledge_findings(self) -> None:

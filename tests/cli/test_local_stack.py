@@ -20,7 +20,8 @@ import pytest
 
 from dfss.cli import main
 from dfss.errors import Exit
-from local.stack import LOCAL_SEEDS, LocalStack, LocalStackConfig
+from local.stack import LocalStack, LocalStackConfig
+from local.stack_cli import LOCAL_SEEDS
 from local.world import SeededWorld, new_emulator, seed_world
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from local.help_text import session_table
-from local.stack import PortUnavailable, check_ports, parse_args
+from local.ports import PortUnavailable, check_ports
+from local.stack_cli import parse_args
 from local.world import SessionSeed, new_emulator, seed_world
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,23 +14,24 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyInconsistentStateError,
-    IdempotencyPersistenceLayerError,
-)
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from session_stopper.domain.authority import OUT_OF_SCOPE
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.extension import ExtensionRefusedError
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.service import OutcomeNotPublishedError
+from session_stopper.entrypoints import api_errors
+from session_stopper.entrypoints.api_errors import RefusedError
+from session_stopper.entrypoints.api_responses import (
+    current_request_id,
+    error_answer,
+    error_doc,
+    listing_status,
+    outcome_doc,
+    outcome_response,
+)
 from session_stopper.entrypoints.dependencies import (
     authority,
     extensions,
@@ -48,44 +49,19 @@ from session_stopper.gateways.budgets import (
     sweep_closing_calls,
     total_seconds,
 )
-from session_stopper.gateways.outcomes import ParkError
-from session_stopper.gateways.sweep_lock import SweepLockError
-from session_stopper.models.outcome import Outcome, OutcomeMessage, TriggerKind
-from session_stopper.models.rejection import (
-    UNRECOGNISED_EVENT,
-    Rejection,
-    RejectionDetail,
-    rejection_of,
-)
+from session_stopper.models.outcome import OutcomeMessage, TriggerKind
+from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
-from session_stopper.models.sweep import ListingFailure, SweepCommand, SweepSummary
-from session_stopper.models.text import SafeText
+from session_stopper.models.sweep import SweepCommand, SweepSummary
 from session_stopper.models.timer import ExtendCommand, ExtendedMessage
 from session_stopper.models.view import SessionsView
 from session_stopper.observability import logger
 
-RETRY_AFTER_SECONDS = "30"
 # A sweep stops starting work when only this is left of the 29 s: the stops in flight (each at
 # most one stop's worst case), then the summary and the lock, fit in it.
 API_SWEEP_RESERVE_SECONDS = stop_seconds(INTERACTIVE) + total_seconds(
     sweep_closing_calls(INTERACTIVE)
 )
-_FAILED_STATUS = {
-    "LimitExceededException": HTTPStatus.TOO_MANY_REQUESTS,
-    "ServiceAccountException": HTTPStatus.FORBIDDEN,
-}
-_OUTCOME_STATUS = {
-    Outcome.STOPPED: HTTPStatus.OK,
-    Outcome.ALREADY_ENDED: HTTPStatus.OK,
-    Outcome.SKIPPED: HTTPStatus.OK,
-    Outcome.NOT_FOUND: HTTPStatus.NOT_FOUND,
-    Outcome.REJECTED: HTTPStatus.BAD_REQUEST,
-}
-
-
-class ErrorBody(BaseModel):
-    error: Rejection
-    requestId: SafeText
 
 
 class ApiRequestEvent(APIGatewayProxyEventModel):
@@ -96,63 +72,11 @@ class ApiRequestEvent(APIGatewayProxyEventModel):
 
 
 app = APIGatewayRestResolver(enable_validation=True)
-
-
-def _outcome_doc(description: str) -> OpenAPIResponse:
-    return {
-        "description": description,
-        "content": {content_types.APPLICATION_JSON: {"model": OutcomeMessage}},
-    }
-
-
-def _error_doc(description: str) -> OpenAPIResponse:
-    return {
-        "description": description,
-        "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
-    }
-
-
-def status_of(message: OutcomeMessage) -> HTTPStatus:
-    if message.outcome is Outcome.FAILED:
-        code = message.error.code if message.error else ""
-        return _FAILED_STATUS.get(code, HTTPStatus.BAD_GATEWAY)
-    return _OUTCOME_STATUS[message.outcome]
-
-
-def _request_id() -> str:
-    return str(app.current_event.request_context.request_id)
+api_errors.register(app)
 
 
 def _origin() -> Origin:
-    return Origin.of(TriggerKind.API, _request_id())
-
-
-def _outcome_response(message: OutcomeMessage, status: HTTPStatus | None = None) -> Response[Any]:
-    status = status or status_of(message)
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status is HTTPStatus.TOO_MANY_REQUESTS else {}
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=message,
-        headers=headers,
-    )
-
-
-def _error_response(status: HTTPStatus, rejection: Rejection) -> Response[Any]:
-    body = ErrorBody(error=rejection, requestId=_request_id())
-    return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json()
-    )
-
-
-class RefusedError(Exception):
-    """A route refuses the request; raised so the route's declared answer stays the success."""
-
-    def __init__(self, rejection: Rejection, status: HTTPStatus | None = None) -> None:
-        super().__init__(rejection.message)
-        forbidden = rejection.code == OUT_OF_SCOPE
-        self.rejection = rejection
-        self.status = status or (HTTPStatus.FORBIDDEN if forbidden else HTTPStatus.BAD_REQUEST)
+    return Origin.of(TriggerKind.API, current_request_id(app))
 
 
 @app.post(
@@ -160,25 +84,25 @@ class RefusedError(Exception):
     summary="Stop a Device Farm remote access session",
     description="Reads the session, stops it if it is still active, publishes the outcome.",
     responses={
-        200: _outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
-        400: _error_doc("the request is malformed, or Device Farm rejected the ARN"),
-        403: _error_doc(
+        200: outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
+        400: error_doc("the request is malformed, or Device Farm rejected the ARN"),
+        403: error_doc(
             "OUT_OF_SCOPE: not a session this deployment may stop; or FAILED: Device Farm "
             "refused the account (ServiceAccountException, an outcome body)"
         ),
-        404: _outcome_doc("NOT_FOUND: Device Farm knows no such session"),
-        409: _error_doc("the same session is being stopped right now"),
-        415: _error_doc("the body is not application/json"),
-        429: _outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
-        502: _outcome_doc("FAILED: Device Farm failed or answered in an unknown shape"),
-        503: _outcome_doc("the outcome could not be published; it was parked in the DLQ"),
+        404: outcome_doc("NOT_FOUND: Device Farm knows no such session"),
+        409: error_doc("the same session is being stopped right now"),
+        415: error_doc("the body is not application/json"),
+        429: outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
+        502: outcome_doc("FAILED: Device Farm failed or answered in an unknown shape"),
+        503: outcome_doc("the outcome could not be published; it was parked in the DLQ"),
     },
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
     refusal = authority().session_refusal(command.arn)
     if refusal:
         raise RefusedError(refusal)
-    return _outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
+    return outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
 
 
 @app.post(
@@ -191,17 +115,17 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
             "description": "the new deadline (the `extended` message that was published)",
             "content": {content_types.APPLICATION_JSON: {"model": ExtendedMessage}},
         },
-        400: _error_doc("the request is malformed"),
-        403: _error_doc("OUT_OF_SCOPE: not a session this deployment acts on"),
-        404: _error_doc("NOT_FOUND: Device Farm knows no such session"),
-        409: _error_doc(
+        400: error_doc("the request is malformed"),
+        403: error_doc("OUT_OF_SCOPE: not a session this deployment acts on"),
+        404: error_doc("NOT_FOUND: Device Farm knows no such session"),
+        409: error_doc(
             "SESSION_ENDED, EXEMPT (its project has no deadline) or TIMERS_OFF (this deployment "
             "has no expiry timers)"
         ),
-        415: _error_doc("the body is not application/json"),
-        422: _error_doc("EXTENSION_LIMIT: past the latest deadline allowed (message says it)"),
-        502: _error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
-        503: _error_doc("SCHEDULER_UNAVAILABLE: the timer could not be moved; nothing changed"),
+        415: error_doc("the body is not application/json"),
+        422: error_doc("EXTENSION_LIMIT: past the latest deadline allowed (message says it)"),
+        502: error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
+        503: error_doc("SCHEDULER_UNAVAILABLE: the timer could not be moved; nothing changed"),
     },
 )
 def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
@@ -250,10 +174,10 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
             "description": "nothing could be listed (listingFailures says why): the summary",
             "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
         },
-        400: _error_doc("the request is malformed, or below the deployment's minimum age"),
-        403: _error_doc("OUT_OF_SCOPE: a project this deployment does not act on"),
-        409: _error_doc("SWEEP_IN_PROGRESS: another sweep is running; this one did nothing"),
-        415: _error_doc("the body is not application/json"),
+        400: error_doc("the request is malformed, or below the deployment's minimum age"),
+        403: error_doc("OUT_OF_SCOPE: a project this deployment does not act on"),
+        409: error_doc("SWEEP_IN_PROGRESS: another sweep is running; this one did nothing"),
+        415: error_doc("the body is not application/json"),
     },
 )
 def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
@@ -309,18 +233,6 @@ def sessions() -> Response[SessionsView]:
     )
 
 
-def listing_status(failures: list[ListingFailure], projects_listed: int) -> HTTPStatus:
-    """200 only when every listing worked: a sweep (or view) that saw nothing because Device Farm
-    refused is not one that found nothing."""
-    if not failures:
-        return HTTPStatus.OK
-    if projects_listed:
-        return HTTPStatus.MULTI_STATUS
-    if all(failure.code == "LimitExceededException" for failure in failures):
-        return HTTPStatus.TOO_MANY_REQUESTS
-    return HTTPStatus.BAD_GATEWAY
-
-
 def _api_deadline() -> Deadline:
     """API Gateway gives up after 29 s, whatever the function's own timeout."""
     started = time.monotonic()
@@ -331,62 +243,6 @@ def _api_deadline() -> Deadline:
         return min(api_left, context.get_remaining_time_in_millis() / 1000)
 
     return Deadline(remaining, API_SWEEP_RESERVE_SECONDS)
-
-
-@app.exception_handler(RequestValidationError)
-def _invalid_request(error: RequestValidationError) -> Response[Any]:
-    return _error_response(HTTPStatus.BAD_REQUEST, rejection_of(error.errors()))
-
-
-@app.exception_handler(RefusedError)
-def _refused(error: RefusedError) -> Response[Any]:
-    return _error_response(error.status, error.rejection)
-
-
-@app.exception_handler(IdempotencyAlreadyInProgressError)
-def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[Any]:
-    rejection = Rejection(code="STOP_IN_PROGRESS", message="this session is being stopped now")
-    return _error_response(HTTPStatus.CONFLICT, rejection)
-
-
-@app.exception_handler(OutcomeNotPublishedError)
-def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
-    # Never only a log line: the outcome goes to the dead-letter queue and to the caller.
-    try:
-        stop_service().park(error)
-    except ParkError:
-        logger.exception("outcome neither published nor parked", extra={"outcome": error.message})
-    return _outcome_response(error.message, HTTPStatus.SERVICE_UNAVAILABLE)
-
-
-@app.exception_handler(IdempotencyPersistenceLayerError)
-@app.exception_handler(IdempotencyInconsistentStateError)
-@app.exception_handler(SweepLockError)
-def _store_unavailable(_error: Exception) -> Response[Any]:
-    logger.exception("idempotency store unavailable")
-    rejection = Rejection(
-        code="IDEMPOTENCY_STORE_UNAVAILABLE",
-        message="cannot guarantee a single stop right now; nothing was stopped, retry shortly",
-    )
-    return _error_response(HTTPStatus.SERVICE_UNAVAILABLE, rejection)
-
-
-@app.not_found
-def _no_route(_error: Exception) -> Response[Any]:
-    path = app.current_event.path
-    detail = RejectionDetail(field="path", code="NO_ROUTE", message=f"no route {path}")
-    rejection = Rejection(code="NO_ROUTE", message=f"no route for {path}", details=[detail])
-    return _error_response(HTTPStatus.NOT_FOUND, rejection)
-
-
-def _error_answer(request_id: str, refusal: Refusal) -> dict[str, Any]:
-    """An API Gateway proxy answer, for a request refused before the resolver saw it."""
-    return {
-        "statusCode": refusal.status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": ErrorBody(error=refusal.rejection, requestId=request_id).model_dump_json(),
-        "isBase64Encoded": False,
-    }
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -403,5 +259,5 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(request_id)
     canonical = canonical_request(event)
     if isinstance(canonical, Refusal):
-        return _error_answer(request_id, canonical)
+        return error_answer(request_id, canonical)
     return app.resolve(canonical, context)
