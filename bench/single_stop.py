@@ -46,10 +46,11 @@ from bench.latency import (
     moto_environment,
     sequential_calls,
 )
-from bench.sweep import UNPACED, aged_world, outcome_plumbing
+from bench.sweep import aged_world, outcome_plumbing
 from bench.table import Row
 from local.apigw_events import HttpRequest, api_gateway_event
 from local.devicefarm_emulator import RateLimitSettings, running_emulator
+from local.environment import PACING_OFF
 from local.lambda_runtime import LocalLambdaContext
 
 SAMPLES = 30
@@ -218,7 +219,7 @@ def run(samples: int = SAMPLES) -> dict[str, Any]:
                 **environment,
                 **plumbing,
                 **timers,
-                **UNPACED,
+                **PACING_OFF,
                 "AWS_ENDPOINT_URL_DEVICE_FARM": server.url,
             }
             with _environment(env):

@@ -23,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from bench.table import Row, seconds
 from local.devicefarm_emulator import DeviceFarmEmulator, ManualClock, running_emulator
+from local.environment import PACING_OFF
 
 PROJECTS = 5
 SESSIONS_PER_PROJECT = 200
@@ -37,14 +38,6 @@ FUNCTION_EXPLAINED = (
     "with its workers, an outcome and the summary published"
 )
 BASELINES = (BASELINE_EXPLAINED,)
-# The function's pacer off: this benchmark measures the code's cost, not Device Farm's quota
-# (bench/paced_sweep.py measures that; at 1 Stop/s 1,000 stops would take 1,000 s).
-UNPACED = {
-    "DEVICE_FARM_STOP_RATE": "1000",
-    "DEVICE_FARM_STOP_BURST": "1000",
-    "DEVICE_FARM_READ_RATE": "1000",
-    "DEVICE_FARM_READ_BURST": "1000",
-}
 
 
 def _free_port() -> int:
@@ -108,7 +101,7 @@ def _measure(mode: str, environment: dict[str, str]) -> dict[str, Any]:
     emulator = aged_world()
     with running_emulator(emulator) as server:
         plumbing = outcome_plumbing(environment["AWS_ENDPOINT_URL_SNS"])
-        env = {**environment, **plumbing, **UNPACED, "AWS_ENDPOINT_URL_DEVICE_FARM": server.url}
+        env = {**environment, **plumbing, **PACING_OFF, "AWS_ENDPOINT_URL_DEVICE_FARM": server.url}
         measured = _child(mode, env)
     measured["calls"] = dict(emulator.call_counts)
     return measured

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local.environment import PACING_OFF
 from local.stack import LocalStack, LocalStackConfig
 from local.world import SessionSeed, new_emulator, seed_world
 from tests.integration.test_sweeps import CountdownDeadline
@@ -20,12 +21,6 @@ SESSIONS = 30
 PER_LINK = 10
 # The lock's lease, the one project, its one page: then one check per session started.
 LISTING_CHECKS = 3
-UNPACED = {
-    "DEVICE_FARM_STOP_RATE": "1000",
-    "DEVICE_FARM_STOP_BURST": "1000",
-    "DEVICE_FARM_READ_RATE": "1000",
-    "DEVICE_FARM_READ_BURST": "1000",
-}
 
 
 def _summaries(stack: LocalStack) -> list[dict[str, Any]]:
@@ -53,7 +48,7 @@ def test_a_sweep_that_runs_out_of_time_continues_on_the_local_stack(
     emulator, clock = new_emulator(metered_concurrency=SESSIONS, rate_limits=False)
     seeds = [SessionSeed("p", f"old-{n}", age_minutes=90) for n in range(SESSIONS)]
     world = seed_world(emulator, clock, seeds)
-    stack = LocalStack(LocalStackConfig(function_env=UNPACED), emulator)
+    stack = LocalStack(LocalStackConfig(function_env=PACING_OFF), emulator)
 
     with stack:
         from session_stopper.entrypoints import sweeps  # noqa: PLC0415 (after the environment)
@@ -77,5 +72,10 @@ def test_a_sweep_that_runs_out_of_time_continues_on_the_local_stack(
     assert last["end"] == "DONE", last
     assert last["totals"]["outcomes"] == {"STOPPED": SESSIONS}
     assert last["chainId"] == first["sweepId"]
-    statuses = {emulator.get_session(world.arn(seed.name))["status"] for seed in seeds}
-    assert statuses == {"STOPPING"}
+    # Every session was stopped by a request: STOPPING, or, when the chain took longer than
+    # the emulator's 5 s of stopping (a loaded machine), COMPLETED with the result STOPPED.
+    states = {
+        (session["status"], session["result"])
+        for session in (emulator.get_session(world.arn(seed.name)) for seed in seeds)
+    }
+    assert states <= {("STOPPING", "PENDING"), ("COMPLETED", "STOPPED")}, states

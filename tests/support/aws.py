@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from local.aws_resources import create_alarm as put_alarm
+from local.environment import PACING_OFF
 
 TABLE_NAME = "session-stopper-idempotency"
 ACCOUNT_ID = "123456789012"  # moto's default account, and the emulator's
@@ -100,10 +101,7 @@ def function_environment(sink: OutcomeSink) -> dict[str, str]:
         "SWEEP_DRY_RUN": "false",
         # The tests' emulators run without Device Farm's rate limits, so the function need not
         # pace to them; the tests of pacing turn both on with the documented numbers.
-        "DEVICE_FARM_STOP_RATE": "1000",
-        "DEVICE_FARM_STOP_BURST": "1000",
-        "DEVICE_FARM_READ_RATE": "1000",
-        "DEVICE_FARM_READ_BURST": "1000",
+        **PACING_OFF,
     }
 
 
