@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -126,6 +126,10 @@ class StopperFunction(Construct):
             # ephemeral storage over 512 MB; the arm64 exclusion was Java-only and is gone.
             architecture=lambda_.Architecture.ARM_64,
             snap_start=(lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if config.snap_start else None),
+            # Lambda bills a Python version's snapshot cache for as long as the version exists,
+            # invoked or not, and never retires it by itself: a deploy deletes the version it
+            # replaced (the CDK's default keeps every one, each caching a snapshot forever).
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(code_path), exclude=ASSET_EXCLUDES),
             memory_size=config.memory_size,

@@ -76,6 +76,13 @@ def test_the_live_alias_points_at_the_published_version(default_stack: Synthesiz
     assert alias["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
 
 
+def test_a_deploy_deletes_the_version_it_replaces(default_stack: Synthesized) -> None:
+    """A retained version keeps its snapshot cached, and billed, with nothing invoking it."""
+    version = default_stack.only("AWS::Lambda::Version")
+    assert version["DeletionPolicy"] == "Delete"
+    assert version["UpdateReplacePolicy"] == "Delete"
+
+
 @pytest.mark.parametrize("which", ["default_stack", "narrow_stack"])
 def test_nothing_that_invokes_names_the_unqualified_function(
     which: str, request: pytest.FixtureRequest
