@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
-from local.devicefarm_emulator import Faults
 from session_stopper.gateways.budgets import INTERACTIVE, STOP_RETRY_SECONDS
 from session_stopper.handler import lambda_handler
 from tests.support.aws import OutcomeSink
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
-from tests.support.throttling import FakeClock, use_longest_backoff
+from tests.support.throttling import FakeClock, seed_throttling, use_longest_backoff
 
 
 @pytest.fixture
@@ -78,16 +77,6 @@ def test_an_unknown_session_is_not_found(
 @pytest.fixture
 def longest_backoff(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return use_longest_backoff(monkeypatch)
-
-
-def seed_throttling(faults: Faults, fates: list[bool]) -> None:
-    """Seed the emulator so that its next calls are throttled exactly where `fates` says."""
-    for seed in range(10_000):
-        trial = Faults(throttle_rate=faults.throttle_rate, seed=seed)
-        if [trial.draw() is not None for _ in fates] == fates:
-            faults.reseed(seed)
-            return
-    raise AssertionError(f"no seed throttles {fates}")
 
 
 def test_a_stop_throttled_twice_is_retried_and_answered_stopped(

@@ -17,6 +17,8 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
+from local.devicefarm_emulator import Faults
+
 # What each protocol's service answers when it throttles a call (code, HTTP 400).
 _THROTTLED: dict[str, tuple[dict[str, str], str]] = {
     "dynamodb": (
@@ -119,3 +121,14 @@ def use_longest_backoff(monkeypatch: Any) -> FakeClock:
 
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", longest)
     return use_fake_clock(monkeypatch)
+
+
+def seed_throttling(faults: Faults, fates: list[bool]) -> None:
+    """Seed the emulator's faults so that its next calls are throttled exactly where `fates`
+    says (True: throttled), at the throttle rate they have."""
+    for seed in range(10_000):
+        trial = Faults(throttle_rate=faults.throttle_rate, seed=seed)
+        if [trial.draw() is not None for _ in fates] == fates:
+            faults.reseed(seed)
+            return
+    raise AssertionError(f"no seed throttles {fates}")
