@@ -72,8 +72,8 @@ class CallBudget:
 
     def worst_case_seconds(self) -> float:
         """The longest one call can take, from its wait for a token on. An API call counts its
-        first attempt only: its retries are its request's, counted once per request
-        (`api_worst_case_seconds`)."""
+        first attempt only: its retries are its request's, counted once per request (the
+        request's allowance, `retry_allowance_seconds`)."""
         if self.retries_from_request:
             return self.pacing_seconds + self.attempt_seconds()
         return self.pacing_seconds + self.schedule_seconds()
@@ -112,8 +112,9 @@ def _api_call(attempts: int, connect_timeout: float, read_timeout: float) -> Cal
     return CallBudget(attempts, connect_timeout, read_timeout, retries_from_request=True)
 
 
-# `attempts` is only botocore's cap: the request's retry allowance is what ends retrying first
-# (with a 14 s allowance, a Device Farm call's fifth retry could never fit: 16 s of backoff).
+# `attempts` is botocore's cap; the request's retry allowance usually ends retrying first. Five
+# loses nothing: within a stop's 14 s, a sixth attempt could never start (its backoff alone may
+# be 16 s).
 INTERACTIVE = Budgets(
     devicefarm=CallBudget(
         attempts=5,
