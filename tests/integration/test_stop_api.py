@@ -10,10 +10,16 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from session_stopper.config import PacingSettings
+from session_stopper.domain.service import _persistence
+from session_stopper.gateways import devicefarm
+from session_stopper.gateways.outcomes import sns_client, sqs_client
+from session_stopper.gateways.pacing import Pacer
 from session_stopper.handler import lambda_handler
 from tests.support import botocore_samples as samples
 from tests.support.aws import OutcomeSink
 from tests.support.lambda_context import FakeLambdaContext
+from tests.support.throttling import throttle_first, use_fake_clock
 
 ARN = samples.session_arn(1)
 REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
@@ -196,15 +202,101 @@ def test_an_outcome_sns_refuses_is_parked_and_answered_with_503(
     )
     expect_get(devicefarm_stub, "RUNNING")
     expect_stop(devicefarm_stub)
+    parks: list[str] = []
+    sqs_client(True).meta.events.register(
+        "before-call.sqs.SendMessage", lambda **_: parks.append("api client")
+    )
 
     response = call(api_event, lambda_context)
 
     assert response["statusCode"] == 503
     assert response["json"]["outcome"] == "STOPPED"
+    assert parks == ["api client"], "the park is on the API's budget, within its 29 s"
     [parked] = outcome_sink.parked()
     assert parked.body == response["json"]
     assert parked.attributes["outcome"] == "STOPPED"
     assert "parkedBecause" in parked.attributes
+
+
+def test_a_throttled_idempotency_record_is_retried_and_the_stop_answered(
+    devicefarm_stub: Stubber,
+    api_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = use_fake_clock(monkeypatch)
+    # The clients the function uses, called as it calls them (functools.cache keys on how).
+    throttled = throttle_first(_persistence(True).client, "PutItem", times=2)
+    expect_get(devicefarm_stub, "RUNNING")
+    expect_stop(devicefarm_stub)
+
+    response = call(api_event, lambda_context)
+
+    assert (response["statusCode"], response["json"]["outcome"]) == (200, "STOPPED")
+    assert (throttled.throttled, throttled.passed) == (2, 1)
+    assert len(clock.slept) == 2, "botocore backed off before each retry"
+    [published] = outcome_sink.published()
+    assert published.body == response["json"]
+
+
+def test_a_throttled_publish_is_retried_and_published_once(
+    devicefarm_stub: Stubber,
+    api_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_fake_clock(monkeypatch)
+    throttled = throttle_first(sns_client(True), "Publish", times=2)
+    expect_get(devicefarm_stub, "RUNNING")
+    expect_stop(devicefarm_stub)
+
+    response = call(api_event, lambda_context)
+
+    assert (response["statusCode"], response["json"]["outcome"]) == (200, "STOPPED")
+    assert (throttled.throttled, throttled.passed) == (2, 1)
+    [published] = outcome_sink.published()
+    assert published.body == response["json"]
+    assert outcome_sink.parked() == []
+
+
+@pytest.mark.parametrize(("wait", "status"), [(0.5, 200), (0.6, 429), (0.9, 429)])
+def test_a_stop_waits_half_a_second_for_its_token_at_most_then_answers_429(
+    wait: float,
+    status: int,
+    devicefarm_stub: Stubber,
+    api_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The account's Stop tokens are spent (a sweep, a colleague): the next is `wait` away."""
+    now = [100.0]
+    slept: list[float] = []
+    pacer = Pacer(
+        PacingSettings(stop_burst=1),
+        monotonic=lambda: now[0],
+        sleep=slept.append,
+        rate_share=1.0,
+        reserved_tokens=0,
+    )
+    pacer.reserve("StopRemoteAccessSession", max_wait=0)
+    now[0] += 1.0 - wait
+    monkeypatch.setattr(devicefarm, "devicefarm_pacer", lambda: pacer)
+    expect_get(devicefarm_stub, "RUNNING")
+    if status == 200:
+        expect_stop(devicefarm_stub)  # and when refused no Stop: the stubber fails on one
+
+    response = call(api_event, lambda_context)
+
+    assert response["statusCode"] == status
+    if status == 200:
+        assert (response["json"]["outcome"], slept) == ("STOPPED", [pytest.approx(wait)])
+    else:
+        assert response["json"]["error"]["code"] == "LimitExceededException"
+        assert response["multiValueHeaders"]["Retry-After"] == ["30"]
+        assert slept == []
 
 
 def test_a_malformed_arn_is_refused_without_calls_or_messages(

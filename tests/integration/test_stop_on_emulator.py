@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
+from session_stopper.gateways.budgets import INTERACTIVE, STOP_RETRY_SECONDS
 from session_stopper.handler import lambda_handler
 from tests.support.aws import OutcomeSink
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
+from tests.support.throttling import FakeClock, seed_throttling, use_longest_backoff
 
 
 @pytest.fixture
@@ -72,30 +74,76 @@ def test_an_unknown_session_is_not_found(
     )
 
 
-@pytest.mark.parametrize(
-    ("fault", "status", "code"),
-    [
-        ("throttle_rate", 429, "LimitExceededException"),
-        ("internal_failure_rate", 502, "InternalFailure"),
-    ],
-)
-def test_a_fault_that_outlasts_the_retries_is_failed(
-    fault: str,
-    status: int,
-    code: str,
+@pytest.fixture
+def longest_backoff(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    return use_longest_backoff(monkeypatch)
+
+
+def test_a_stop_throttled_twice_is_retried_and_answered_stopped(
     world: DeviceFarmWorld,
     sessions: dict[str, str],
     outcome_sink: OutcomeSink,
     api_event: Any,
-    no_backoff: None,
+    longest_backoff: FakeClock,
 ) -> None:
-    setattr(world.emulator.faults, fault, 1.0)
+    world.emulator.faults.throttle_rate = 0.5
+    # Get goes through; Stop is throttled twice (another caller spent the account's Stop
+    # tokens), then goes through.
+    seed_throttling(world.emulator.faults, [False, True, True, False])
 
-    answered, body, headers = stop_over_api(api_event, sessions["running"])
+    status, body, _ = stop_over_api(api_event, sessions["running"])
 
-    assert (answered, body["outcome"], body["error"]["code"]) == (status, "FAILED", code)
-    assert (headers.get("Retry-After") == ["30"]) == (status == 429)
-    assert world.emulator.fault_counts.total() == 1, "one attempt: the API's 29-s budget"
+    assert (status, body["outcome"]) == (200, "STOPPED")
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 3
+    assert world.emulator.fault_counts == {"LimitExceededException": 2}
+    assert longest_backoff.slept == [1.0, 2.0], "botocore's throttling backoff, 1 s then 2 s"
+    assert world.status(sessions["running"]) == "STOPPING"
+    [published] = outcome_sink.published()
+    assert published.body == body
+
+
+def test_a_throttle_that_outlasts_the_retry_allowance_is_answered_429(
+    world: DeviceFarmWorld,
+    sessions: dict[str, str],
+    outcome_sink: OutcomeSink,
+    api_event: Any,
+    longest_backoff: FakeClock,
+) -> None:
+    world.emulator.faults.throttle_rate = 1.0
+
+    status, body, headers = stop_over_api(api_event, sessions["running"])
+
+    assert (status, body["outcome"], body["error"]["code"]) == (
+        429,
+        "FAILED",
+        "LimitExceededException",
+    )
+    assert headers.get("Retry-After") == ["30"]
+    # Retries while the worst case of the next one (its backoff and a 3-s attempt) fits in what
+    # is left of the stop's allowance: after 1 + 2 + 4 s of backoff, 8 + 3 s no longer does.
+    assert longest_backoff.slept == [1.0, 2.0, 4.0]
+    next_retry = 8.0 + INTERACTIVE.devicefarm.attempt_seconds()
+    assert sum(longest_backoff.slept) + next_retry > STOP_RETRY_SECONDS
+    assert world.emulator.fault_counts.total() == 4
+    assert INTERACTIVE.devicefarm.attempts > 4, "the allowance ended it, not botocore's cap"
+
+
+def test_a_failure_that_outlasts_the_attempts_is_answered_502(
+    world: DeviceFarmWorld,
+    sessions: dict[str, str],
+    outcome_sink: OutcomeSink,
+    api_event: Any,
+    longest_backoff: FakeClock,
+) -> None:
+    world.emulator.faults.internal_failure_rate = 1.0
+
+    status, body, headers = stop_over_api(api_event, sessions["running"])
+
+    assert (status, body["outcome"], body["error"]["code"]) == (502, "FAILED", "InternalFailure")
+    assert "Retry-After" not in headers
+    # A server error backs off 50 ms, doubling: botocore's attempts run out first.
+    assert world.emulator.fault_counts.total() == INTERACTIVE.devicefarm.attempts
+    assert sum(longest_backoff.slept) <= STOP_RETRY_SECONDS
 
 
 def test_retries_ride_out_intermittent_faults(
@@ -119,24 +167,26 @@ def test_retries_ride_out_intermittent_faults(
     assert world.emulator.fault_counts.total() > 0, "the seed injects at least one fault"
 
 
-def test_api_callers_get_one_attempt_and_events_all_so_the_api_answers_in_time(
+def test_api_retries_end_with_the_allowance_and_events_with_their_attempts(
     world: DeviceFarmWorld,
     sessions: dict[str, str],
     outcome_sink: OutcomeSink,
     api_event: Any,
     stop_command_event: Any,
     monkeypatch: pytest.MonkeyPatch,
-    no_backoff: None,
+    longest_backoff: FakeClock,
 ) -> None:
     monkeypatch.setenv("DEVICE_FARM_MAX_ATTEMPTS", "6")
     world.emulator.faults.throttle_rate = 1.0
 
     status, _, _ = stop_over_api(api_event, sessions["running"])
     api_attempts = world.emulator.fault_counts.total()
+    api_backoff = sum(longest_backoff.slept)
     event_outcome = lambda_handler(
         stop_command_event(detail={"arn": sessions["running"]}), FakeLambdaContext()
     )
 
-    assert (status, api_attempts) == (429, 1)
+    assert (status, api_attempts) == (429, 4)
+    assert api_backoff <= STOP_RETRY_SECONDS
     assert event_outcome["outcome"] == "FAILED"
     assert world.emulator.fault_counts.total() - api_attempts == 6

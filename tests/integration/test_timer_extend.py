@@ -24,6 +24,7 @@ from tests.integration.timer_support import (
 from tests.support.aws import OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
+from tests.support.throttling import seed_throttling, use_longest_backoff
 
 
 def test_extend_moves_the_deadline_and_the_warning_and_says_so(
@@ -49,6 +50,27 @@ def test_extend_moves_the_deadline_and_the_warning_and_says_so(
     assert body["messageType"] == "extended"
     [published] = by_type(outcome_sink.published(), "extended")
     assert published["deadline"] == body["deadline"]
+
+
+def test_an_extension_rides_out_a_throttled_read(
+    schedules: Schedules,
+    session: dict[str, Any],
+    world: DeviceFarmWorld,
+    api_event: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report_created(session)
+    before = schedules.expiry(session["arn"])
+    clock = use_longest_backoff(monkeypatch)
+    world.emulator.faults.throttle_rate = 0.5
+    seed_throttling(world.emulator.faults, [True, False, False])  # Get, Get again, tags
+
+    status, body = extend(api_event, {"arn": session["arn"], "minutes": 15})
+
+    assert (status, body["minutesAdded"]) == (200, 15)
+    assert schedules.expiry(session["arn"]).at - before.at == minutes(15)
+    assert world.emulator.fault_counts == {"LimitExceededException": 1}
+    assert clock.slept == [1.0]
 
 
 def test_extend_is_bounded_by_the_operators_maximum(

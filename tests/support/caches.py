@@ -25,6 +25,7 @@ from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.invoker import lambda_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 from session_stopper.gateways.pacing import devicefarm_pacer
+from session_stopper.gateways.retries import api_retry_allowance
 from session_stopper.gateways.scheduler import scheduler_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
 
@@ -32,6 +33,7 @@ _CACHED = (
     settings,
     devicefarm_client,
     devicefarm_pacer,
+    api_retry_allowance,
     sns_client,
     sqs_client,
     dynamodb_client,

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from session_stopper.config import settings
-from session_stopper.domain.service import _idempotency_config
+from session_stopper.domain.service import _idempotency_config, _persistence
 from session_stopper.entrypoints.api import API_SWEEP_RESERVE_SECONDS
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
+    API_MARGIN_SECONDS,
+    EXTEND_RETRY_SECONDS,
     INTERACTIVE,
+    INTERACTIVE_PACING_SECONDS,
+    STOP_RETRY_SECONDS,
     CallBudget,
     extend_calls,
     stop_seconds,
@@ -25,7 +30,7 @@ from session_stopper.gateways.sweep_lock import dynamodb_client
 from tests.unit.test_config import REQUIRED
 
 # Lambda's own start and the function's work between calls must fit in what is left.
-COLD_START_MARGIN_SECONDS = 3.0
+COLD_START_MARGIN_SECONDS = API_MARGIN_SECONDS
 
 
 @pytest.fixture(autouse=True)
@@ -77,21 +82,37 @@ def test_every_client_of_the_api_path_is_built_on_the_api_budget(
 
 
 def test_the_idempotency_store_of_the_api_path_is_on_the_api_budget() -> None:
-    from session_stopper.domain.service import _persistence  # noqa: PLC0415
-
     client = _persistence(interactive=True).client
     assert client.meta.config.retries["total_max_attempts"] == INTERACTIVE.dynamodb.attempts
     assert client.meta.config.read_timeout == INTERACTIVE.dynamodb.read_timeout
 
 
+def _first_attempt(client: Any, pacing: float = 0.0) -> float:
+    """The longest a client's first attempt can take, read from the client itself."""
+    config = client.meta.config
+    return pacing + config.connect_timeout + config.read_timeout
+
+
 def test_an_api_stop_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
-    worst = stop_seconds(INTERACTIVE)
-    assert worst + COLD_START_MARGIN_SECONDS < API_GATEWAY_TIMEOUT_SECONDS
+    """Read from the clients the stop uses: the record, Get and Stop in a row, then the longest
+    of the follow-ups side by side; every retry of all of them within the stop's allowance."""
+    devicefarm = _first_attempt(devicefarm_client(True), INTERACTIVE_PACING_SECONDS)
+    record = _first_attempt(_persistence(True).client)
+    chat = INTERACTIVE.chat.worst_case_seconds()  # its client exists only with a chat topic
+    publish = _first_attempt(sns_client(True)) + chat + _first_attempt(sqs_client(True))
+    in_a_row = record + 2 * devicefarm
+    follow_ups = max(record, publish, _first_attempt(scheduler_client(True)))
+    worst = in_a_row + follow_ups + STOP_RETRY_SECONDS
+
+    assert worst == stop_seconds(INTERACTIVE) + STOP_RETRY_SECONDS
+    assert worst + COLD_START_MARGIN_SECONDS <= API_GATEWAY_TIMEOUT_SECONDS
+    assert STOP_RETRY_SECONDS >= 1.0 + 3.0 + 2.0 + 3.0, "a stop rides out two throttles"
 
 
 def test_an_api_extension_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
-    worst = total_seconds(extend_calls(INTERACTIVE))
-    assert worst + COLD_START_MARGIN_SECONDS < API_GATEWAY_TIMEOUT_SECONDS
+    worst = total_seconds(extend_calls(INTERACTIVE)) + EXTEND_RETRY_SECONDS
+    assert worst + COLD_START_MARGIN_SECONDS <= API_GATEWAY_TIMEOUT_SECONDS
+    assert EXTEND_RETRY_SECONDS >= 1.0 + 3.0, "an extension rides out a throttle"
 
 
 def test_an_api_sweep_keeps_enough_time_for_what_is_in_flight_and_the_summary() -> None:
@@ -115,6 +136,12 @@ def test_worst_case_counts_every_attempt_and_the_longest_backoff() -> None:
     assert CallBudget(1, 1.0, 2.0).worst_case_seconds() == 3.0
     # Two attempts: 2 x 3 s, and one backoff of up to 1 s plus up to 5 s of retry-after.
     assert CallBudget(2, 1.0, 2.0).worst_case_seconds() == 12.0
+
+
+def test_an_api_call_counts_one_attempt_its_retries_are_its_requests() -> None:
+    api_call = CallBudget(5, 1.0, 2.0, pacing_seconds=0.5, retries_from_request=True)
+    assert api_call.worst_case_seconds() == 3.5
+    assert api_call.schedule_seconds() > 29, "unguarded, botocore's schedule would not fit"
 
 
 def test_cloudwatch_is_asked_with_patient_retries() -> None:

@@ -10,6 +10,7 @@ import pytest
 from session_stopper.config import ConfigurationError, PacingSettings, load_settings
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.pacing import Pacer, PaceRefusedError, devicefarm_pacer
+from tests.support import botocore_samples as samples
 from tests.unit.test_config import REQUIRED
 
 SESSION_ARN = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
@@ -45,7 +46,36 @@ def test_by_default_it_keeps_headroom_below_the_quota() -> None:
     pacer = Pacer(PacingSettings(), monotonic=time, sleep=time.sleep)
     waits = [pacer.reserve("StopRemoteAccessSession", max_wait=60) for _ in range(11)]
     assert waits == pytest.approx([0.0] * 9 + [1 / 0.95, 2 / 0.95])
-    assert 2 / 0.95 * 0.9 < 2.0  # still at least 0.9x the quota after the burst
+    # Sustained, the calls come at 0.95 per second: below the quota, and at least 0.9x of it.
+    later = [pacer.reserve("StopRemoteAccessSession", max_wait=600) for _ in range(100)]
+    rate = 100 / (later[-1] - waits[-1])
+    assert 0.9 <= rate < 1.0
+
+
+@pytest.mark.parametrize(("rate_share", "reserved_tokens"), [(1.0, 0), (0.95, 1)])
+def test_idling_never_fills_a_bucket_beyond_its_burst(
+    rate_share: float, reserved_tokens: int
+) -> None:
+    """After an hour without calls, a burst gets its burst size at once (less the reserved
+    token), and the next call waits for the refill as after any burst."""
+    time = FrozenTime()
+    pacer = Pacer(
+        PacingSettings(),
+        monotonic=time,
+        sleep=time.sleep,
+        rate_share=rate_share,
+        reserved_tokens=reserved_tokens,
+    )
+    pacer.reserve("StopRemoteAccessSession", max_wait=0)
+    time.now += 3600.0
+    burst = PacingSettings().stop_burst - reserved_tokens
+
+    at_once = [pacer.reserve("StopRemoteAccessSession", max_wait=0) for _ in range(burst)]
+
+    assert at_once == [0.0] * burst
+    with pytest.raises(PaceRefusedError) as refused:
+        pacer.reserve("StopRemoteAccessSession", max_wait=0)
+    assert refused.value.retry_after == pytest.approx(1 / (PacingSettings().stop_rate * rate_share))
 
 
 def test_documented_numbers_burst_then_one_stop_per_second() -> None:
@@ -134,6 +164,45 @@ def test_bad_pacing_settings_are_refused(env: pytest.MonkeyPatch, name: str, val
 class _NeverCalled:
     def stop_remote_access_session(self, **_params: Any) -> Any:
         raise AssertionError("a refused call must not reach Device Farm")
+
+
+class _Stops:
+    """Answers every Stop as Device Farm does (botocore's model is the sample's oracle)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def stop_remote_access_session(self, **_params: Any) -> Any:
+        self.calls += 1
+        return {"remoteAccessSession": samples.session("STOPPING")}
+
+
+def _stop_waiting(wait: float) -> tuple[FrozenTime, _Stops, DeviceFarmGateway]:
+    """An API gateway whose next Stop token is `wait` seconds away."""
+    time = FrozenTime()
+    pacer = Pacer(PacingSettings(stop_burst=1), monotonic=time, sleep=time.sleep, **EXACT)
+    pacer.reserve("StopRemoteAccessSession", max_wait=0)  # the only token: the next in 1 s
+    time.now += 1.0 - wait
+    stops = _Stops()
+    gateway = DeviceFarmGateway(stops, interactive=True, pacer=pacer)  # type: ignore[arg-type]
+    return time, stops, gateway
+
+
+@pytest.mark.parametrize("wait", [0.6, 0.75, 0.9])
+def test_an_api_call_that_would_wait_longer_than_half_a_second_is_throttled(wait: float) -> None:
+    time, stops, gateway = _stop_waiting(wait)
+    with pytest.raises(DeviceFarmError) as raised:
+        gateway.stop_session(SESSION_ARN)
+    assert raised.value.code == "LimitExceededException"  # the API answers 429, Retry-After
+    assert (stops.calls, time.slept) == (0, [])
+
+
+@pytest.mark.parametrize("wait", [0.25, 0.5])
+def test_an_api_call_waits_up_to_half_a_second_for_its_token(wait: float) -> None:
+    time, stops, gateway = _stop_waiting(wait)
+    assert gateway.stop_session(SESSION_ARN).status == "STOPPING"
+    assert stops.calls == 1
+    assert time.slept == [pytest.approx(wait)]
 
 
 def test_an_api_call_that_would_wait_too_long_is_throttled_without_calling() -> None:

@@ -139,9 +139,10 @@ def _persistence(interactive: bool = False) -> DynamoDBPersistenceLayer:
     # Our client, from boto3's default session: left to itself, Powertools builds a boto3
     # Session of its own, which loads botocore's endpoint data again (about 10 MiB and 40 ms
     # of a cold start).
+    budget = budgets_for(interactive).dynamodb
     return DynamoDBPersistenceLayer(
         table_name=settings().idempotency_table_name,
-        boto3_client=boto3.client("dynamodb", config=budgets_for(interactive).dynamodb.config()),
+        boto3_client=budget.guarded(boto3.client("dynamodb", config=budget.config())),
     )
 
 

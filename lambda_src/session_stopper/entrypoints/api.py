@@ -44,11 +44,14 @@ from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.entrypoints.timers import TIMERS_OFF_REJECTION
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
+    EXTEND_RETRY_SECONDS,
     INTERACTIVE,
+    STOP_RETRY_SECONDS,
     stop_seconds,
     sweep_closing_calls,
     total_seconds,
 )
+from session_stopper.gateways.retries import api_retry_allowance
 from session_stopper.models.outcome import OutcomeMessage, TriggerKind
 from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
@@ -102,6 +105,7 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     refusal = authority().session_refusal(command.arn)
     if refusal:
         raise RefusedError(refusal)
+    api_retry_allowance().grant(STOP_RETRY_SECONDS)
     return outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
 
 
@@ -135,6 +139,7 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
     moves = extensions(interactive=True)
     if moves is None:
         raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)
+    api_retry_allowance().grant(EXTEND_RETRY_SECONDS)
     try:
         message = moves.extend(command, _origin())
     except ExtensionRefusedError as error:
@@ -260,4 +265,6 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     canonical = canonical_request(event)
     if isinstance(canonical, Refusal):
         return error_answer(request_id, canonical)
+    # No retries but those a route grants (stop, extend): the others' arithmetic has none.
+    api_retry_allowance().grant(0.0)
     return app.resolve(canonical, context)

@@ -65,7 +65,7 @@ def register(app: APIGatewayRestResolver) -> None:
     def _not_published(error: OutcomeNotPublishedError) -> Response[Any]:
         # Never only a log line: the outcome goes to the dead-letter queue and to the caller.
         try:
-            stop_service().park(error)
+            stop_service(interactive=True).park(error)
         except ParkError:
             logger.exception(
                 "outcome neither published nor parked", extra={"outcome": error.message}

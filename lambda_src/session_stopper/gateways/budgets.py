@@ -1,10 +1,13 @@
 """How long each AWS call may take and how often it is tried, per kind of caller.
 
 Events and sweeps can be patient: botocore's standard retries and generous timeouts. An API
-request must be answered within API Gateway's 29 s, so its clients make one attempt with short
-timeouts, and the longest sequence of calls one request can make is bounded by arithmetic
-(`worst_case_seconds`), not hope: a throttled or failed call becomes an explicit 429/502/503
-answer the caller can retry, and every outcome is still published or parked.
+request must be answered within API Gateway's 29 s, so its clients have short timeouts, and
+their retries (botocore's standard mode too) draw on one allowance per request
+(gateways/retries.py): a retry starts only if its worst case fits in what is left. The longest
+a request can take is then arithmetic (`worst_case_seconds`), not hope: every call's first
+attempt at worst, plus the request's retry allowance once. A call still failing when the
+allowance is spent becomes an explicit 429/502/503 answer the caller can retry, and every
+outcome is still published or parked.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from botocore.config import Config
 
 from session_stopper.config import settings
+from session_stopper.gateways.retries import Client, api_retry_allowance, guard_retries
 
 # botocore's standard mode: retry i (0-based) sleeps at most min(2**i, 20) s, plus up to 5 s
 # more when the service asks for it with x-amz-retry-after.
@@ -31,6 +35,8 @@ class CallBudget:
     # The longest a call may wait for its token from the pacer (gateways/pacing.py) before
     # it is refused (Device Farm only: the service's API rate limits).
     pacing_seconds: float = 0.0
+    # An API call: its retries draw on its request's allowance (gateways/retries.py).
+    retries_from_request: bool = False
 
     def config(self, **options: Any) -> Config:
         return Config(
@@ -40,15 +46,37 @@ class CallBudget:
             **options,
         )
 
-    def worst_case_seconds(self) -> float:
-        """The longest one call can take: the longest wait for a token, every attempt times
-        out, every backoff is maximal."""
+    def guarded(self, client: Client) -> Client:
+        """`client`, built with `config()`; an API call's retries admitted by its request."""
+        if not self.retries_from_request:
+            return client
+        return guard_retries(
+            client,
+            max_attempts=self.attempts,
+            attempt_seconds=self.attempt_seconds(),
+            allowance=api_retry_allowance(),
+        )
+
+    def attempt_seconds(self) -> float:
+        """The longest one attempt can take: it times out connecting, then reading."""
+        return self.connect_timeout + self.read_timeout
+
+    def schedule_seconds(self) -> float:
+        """botocore's whole schedule at worst: every attempt times out, every backoff is
+        maximal."""
         waiting = sum(
             min(2.0**retry, _MAX_BACKOFF_SECONDS) + _RETRY_AFTER_EXTRA_SECONDS
             for retry in range(self.attempts - 1)
         )
-        attempts = self.attempts * (self.connect_timeout + self.read_timeout)
-        return self.pacing_seconds + attempts + waiting
+        return self.attempts * self.attempt_seconds() + waiting
+
+    def worst_case_seconds(self) -> float:
+        """The longest one call can take, from its wait for a token on. An API call counts its
+        first attempt only: its retries are its request's, counted once per request (the
+        request's allowance, `retry_allowance_seconds`)."""
+        if self.retries_from_request:
+            return self.pacing_seconds + self.attempt_seconds()
+        return self.pacing_seconds + self.schedule_seconds()
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,9 @@ class Budgets:
 
 
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
+# What an answer must leave of the 29 s besides its AWS calls: Lambda's own start (the function
+# restored or initialised) and the function's work between the calls.
+API_MARGIN_SECONDS = 3.0
 
 # An API request waits at most this long for a Device Farm token; a longer wait is refused and
 # answered 429 with Retry-After (the request's 29 s hold with it, in the arithmetic below).
@@ -76,20 +107,30 @@ INTERACTIVE_PACING_SECONDS = 0.5
 # rate so low that waiting would eat the invocation: then the call fails instead.
 BATCH_PACING_SECONDS = 60.0
 
+
+def _api_call(attempts: int, connect_timeout: float, read_timeout: float) -> CallBudget:
+    return CallBudget(attempts, connect_timeout, read_timeout, retries_from_request=True)
+
+
+# `attempts` is botocore's cap; the request's retry allowance usually ends retrying first. Five
+# loses nothing: within a stop's 14 s, a sixth attempt could never start (its backoff alone may
+# be 16 s).
 INTERACTIVE = Budgets(
     devicefarm=CallBudget(
-        attempts=1,
+        attempts=5,
         connect_timeout=1.0,
         read_timeout=2.0,
         pacing_seconds=INTERACTIVE_PACING_SECONDS,
+        retries_from_request=True,
     ),
-    dynamodb=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=0.5),
-    sns=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
-    sqs=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
-    cloudwatch=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
-    scheduler=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
-    chat=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=0.5),
-    invoke=CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    dynamodb=_api_call(attempts=5, connect_timeout=0.5, read_timeout=0.5),
+    sns=_api_call(attempts=5, connect_timeout=0.5, read_timeout=1.0),
+    sqs=_api_call(attempts=5, connect_timeout=0.5, read_timeout=1.0),
+    cloudwatch=_api_call(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    scheduler=_api_call(attempts=5, connect_timeout=0.5, read_timeout=1.0),
+    # A courtesy, never retried: a broken chat topic must not eat what the outcome may need.
+    chat=_api_call(attempts=1, connect_timeout=0.5, read_timeout=0.5),
+    invoke=_api_call(attempts=1, connect_timeout=0.5, read_timeout=1.0),
 )
 
 
@@ -160,3 +201,17 @@ def sweep_closing_calls(budgets: Budgets) -> list[CallBudget]:
         budgets.chat,
         budgets.sqs,
     ]
+
+
+def retry_allowance_seconds(first_attempts_seconds: float) -> float:
+    """What an API request may spend on retries: what the worst case of its calls' first
+    attempts (`stop_seconds`, ...) and the margin leave of API Gateway's 29 s."""
+    spare = API_GATEWAY_TIMEOUT_SECONDS - API_MARGIN_SECONDS - first_attempts_seconds
+    return max(0.0, spare)
+
+
+# The retry allowance of each API request that has one. A sweep (and the sessions view) has
+# none: its deadline reserve keeps time for what is in flight only, and what it could not do
+# goes to its continuation, which runs on the patient budgets.
+STOP_RETRY_SECONDS = retry_allowance_seconds(stop_seconds(INTERACTIVE))
+EXTEND_RETRY_SECONDS = retry_allowance_seconds(total_seconds(extend_calls(INTERACTIVE)))

@@ -83,11 +83,12 @@ def devicefarm_client(interactive: bool = False) -> DeviceFarmClient:
     Device Farm exists only in us-west-2, so the region is explicit whatever region runs us.
     """
     current = settings()
-    config = budgets_for(interactive).devicefarm.config(
+    budget = budgets_for(interactive).devicefarm
+    config = budget.config(
         region_name=current.devicefarm_region,
         max_pool_connections=max(10, current.sweep_workers * 2),
     )
-    return boto3.client("devicefarm", config=config)
+    return budget.guarded(boto3.client("devicefarm", config=config))
 
 
 class DeviceFarmGateway:

@@ -32,7 +32,8 @@ class InvokeError(Exception):
 
 @functools.cache
 def lambda_client(interactive: bool = False) -> Any:  # no boto3 stubs for Lambda are pinned
-    return boto3.client("lambda", config=budgets_for(interactive).invoke.config())
+    budget = budgets_for(interactive).invoke
+    return budget.guarded(boto3.client("lambda", config=budget.config()))
 
 
 class FunctionInvoker:

@@ -44,12 +44,14 @@ class ParkError(Exception):
 
 @functools.cache
 def sns_client(interactive: bool = False) -> SNSClient:
-    return boto3.client("sns", config=budgets_for(interactive).sns.config())
+    budget = budgets_for(interactive).sns
+    return budget.guarded(boto3.client("sns", config=budget.config()))
 
 
 @functools.cache
 def sqs_client(interactive: bool = False) -> SQSClient:
-    return boto3.client("sqs", config=budgets_for(interactive).sqs.config())
+    budget = budgets_for(interactive).sqs
+    return budget.guarded(boto3.client("sqs", config=budget.config()))
 
 
 def _attributes(values: dict[str, str], data_type: str) -> dict[str, Any]:
@@ -85,10 +87,9 @@ class OutcomePublisher:
         self._given_sqs = sqs
         self._interactive = interactive
         # Its own client: chat gets the short chat budget, never the outcome topic's retries.
+        chat = budgets_for(interactive).chat
         self._chat_sns = chat_sns or (
-            boto3.client("sns", config=budgets_for(interactive).chat.config())
-            if settings().chat
-            else None
+            chat.guarded(boto3.client("sns", config=chat.config())) if settings().chat else None
         )
 
     @traced

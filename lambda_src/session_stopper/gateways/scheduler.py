@@ -71,7 +71,8 @@ class OneTimeSchedule:
 @functools.cache
 def scheduler_client(interactive: bool = False) -> EventBridgeSchedulerClient:
     """In the function's own region, where the stack created the schedule group."""
-    return boto3.client("scheduler", config=budgets_for(interactive).scheduler.config())
+    budget = budgets_for(interactive).scheduler
+    return budget.guarded(boto3.client("scheduler", config=budget.config()))
 
 
 class SchedulerGateway:

@@ -37,7 +37,8 @@ class SweepLockError(Exception):
 
 @functools.cache
 def dynamodb_client(interactive: bool = False) -> DynamoDBClient:
-    return boto3.client("dynamodb", config=budgets_for(interactive).dynamodb.config())
+    budget = budgets_for(interactive).dynamodb
+    return budget.guarded(boto3.client("dynamodb", config=budget.config()))
 
 
 def _item(holder: RunningSweep, expires: int) -> dict[str, Any]:
