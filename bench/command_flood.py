@@ -122,7 +122,7 @@ def _lane_run(commands: int) -> dict[str, Any]:
             lane.send(command)
         lane.start()
         time.sleep(HEAD_START_S)
-        queued = lane.depth()  # waiting or in flight
+        taken = lane.received
         fired, kill_switch = _fire_kill_switch(stack.invoke)
         first_stop = _first_stop_after(fired, stops)
         kill_switch.join(timeout=FIRST_STOP_TIMEOUT_S)
@@ -131,7 +131,7 @@ def _lane_run(commands: int) -> dict[str, Any]:
         return {
             "first_stop_s": round(first_stop, 3),
             "kill_switch_done_s": round(done, 3),
-            "commands_queued_when_fired": queued,
+            "commands_taken_when_fired": taken,
             "lab_sessions_stopped": len(stops.admitted),
             "most_batches_in_flight": lane.most_in_flight,
         }
@@ -178,7 +178,7 @@ def _baseline_run(commands: int) -> dict[str, Any]:
             single_lane.put(command)
         single_lane.start()
         time.sleep(HEAD_START_S)
-        waiting = single_lane.waiting()
+        taken = commands - single_lane.waiting()
         fired = time.monotonic()
         single_lane.put(sample_events.composite_alarm_state_change())
         first_stop = _first_stop_after(fired, stops)
@@ -186,7 +186,7 @@ def _baseline_run(commands: int) -> dict[str, Any]:
         return {
             "first_stop_s": round(first_stop, 3),
             "kill_switch_done_s": round(time.monotonic() - fired, 3),
-            "commands_queued_when_fired": waiting,
+            "commands_taken_when_fired": taken,
             "lab_sessions_stopped": len(stops.admitted),
         }
 

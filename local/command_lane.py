@@ -117,6 +117,7 @@ class CommandLane:
         self._pollers: list[threading.Thread] = []
         self._in_flight = 0
         self.most_in_flight = 0
+        self.received = 0  # records handed to the function, redeliveries included
         self._count_lock = threading.Lock()
 
     def send(self, command: dict[str, Any]) -> str:
@@ -180,6 +181,7 @@ class CommandLane:
         with self._count_lock:
             self._in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self._in_flight)
+            self.received += len(messages)
         try:
             answer = self._invoke(lambda_batch(messages, self.queues.arn, self._region))
         except Exception:  # an invocation error returns the whole batch (visibility timeout)

@@ -136,6 +136,7 @@ class LocalStack:
             max_concurrency=config.lane_max_concurrency,
         )
         self._commands.start()
+        require_running(self._api).send_command = self._commands.send
         self._exit.callback(self._commands.stop)  # before the invoker closes
 
     def _timer_driver(self, resources: Resources) -> TimerDriver:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,11 +103,24 @@ def test_a_reported_failure_comes_back_alone_and_ends_in_the_dead_letter_queue(
     assert lane.depth() == 0
 
 
+def post(url: str, body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            status: int = answer.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return status
+
+
 def test_a_command_sent_on_the_local_stack_is_stopped_through_the_lane() -> None:
     emulator, clock = new_emulator(metered_concurrency=2)
     world = seed_world(emulator, clock, [SessionSeed("lab", "queued-stop", 20.0)])
     with LocalStack(LocalStackConfig(), emulator) as stack:
-        stack.send_command(sample_events.stop_command_event(world.arn("queued-stop")))
+        # POST /_local/commands plays the command rule, as `make local` prints it.
+        command = sample_events.stop_command_event(world.arn("queued-stop"))
+        assert post(f"{stack.api_url}/_local/commands", json.dumps(command).encode()) == 202
+        assert post(f"{stack.api_url}/_local/commands", b"[1]") == 400
         wait_until_empty(stack.commands)
 
         assert emulator.get_session(world.arn("queued-stop"))["status"] == "STOPPING"
