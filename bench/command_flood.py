@@ -31,6 +31,7 @@ from typing import Any
 
 from bench.table import Row, seconds
 from local import sample_events
+from local.command_lane import BATCH_SIZE
 from local.devicefarm_emulator import DeviceFarmEmulator
 from local.stack import RESERVED_CONCURRENCY, LocalStack, LocalStackConfig
 from local.world import SessionSeed, new_emulator, seed_world
@@ -39,8 +40,8 @@ COMMANDS = 1_000
 LAB_SESSIONS = 5
 LANE_MAX_CONCURRENCY = 2
 TARGET_S = 10.0  # the bound on the kill switch's first stop
-# The flood is queued and being worked on before the alarm fires.
-HEAD_START_S = 2.0
+# The alarm fires once the flood is being worked on: every lane busy (or the flood all taken).
+BUSY_TIMEOUT_S = 120.0
 FIRST_STOP_TIMEOUT_S = 1_800.0
 BASELINE_EXPLAINED = (
     "baseline: the single asynchronous lane before the command lane: the commands and the kill "
@@ -99,6 +100,14 @@ def _stack(commands: int) -> Iterator[tuple[LocalStack, Stops, list[dict[str, An
         yield stack, stops, flood
 
 
+def _wait_until(busy: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while not busy():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the flood never got going")
+        time.sleep(0.01)
+
+
 def _first_stop_after(fired: float, stops: Stops) -> float:
     if not stops.first.wait(timeout=FIRST_STOP_TIMEOUT_S):
         raise RuntimeError("the kill switch stopped nothing")
@@ -121,7 +130,7 @@ def _lane_run(commands: int) -> dict[str, Any]:
         for command in flood:
             lane.send(command)
         lane.start()
-        time.sleep(HEAD_START_S)
+        _wait_until(lambda: lane.received >= min(commands, LANE_MAX_CONCURRENCY * BATCH_SIZE))
         taken = lane.received
         fired, kill_switch = _fire_kill_switch(stack.invoke)
         first_stop = _first_stop_after(fired, stops)
@@ -177,7 +186,7 @@ def _baseline_run(commands: int) -> dict[str, Any]:
         for command in flood:
             single_lane.put(command)
         single_lane.start()
-        time.sleep(HEAD_START_S)
+        _wait_until(lambda: commands - single_lane.waiting() >= min(commands, RESERVED_CONCURRENCY))
         taken = commands - single_lane.waiting()
         fired = time.monotonic()
         single_lane.put(sample_events.composite_alarm_state_change())
