@@ -18,6 +18,7 @@ from infra.config_checks import (
     OUTCOMES,
     SESSION_HARD_LIMIT_MINUTES,
     check_alarm_scope_excludes_own_alarms,
+    check_lane_leaves_capacity,
     read_alarm_names,
     read_email_outcomes,
     read_emails,
@@ -89,6 +90,9 @@ class StackConfig:
     memory_size: int
     timeout_seconds: int
     reserved_concurrency: int
+    # Caller commands' lane: the command queue's event source mapping invokes the function
+    # with at most this many batches at once (infra/constructs/command_lane.py).
+    command_lane_max_concurrency: int
     log_retention_days: int
     log_level: str
     metrics_namespace: str
@@ -201,6 +205,10 @@ def load_config(lookup: ContextLookup) -> StackConfig:
         # Sweeps keep 60 s in reserve to finish the stops in flight and publish the summary.
         timeout_seconds=read_int("timeoutSeconds", get("timeoutSeconds"), 120, 900),
         reserved_concurrency=read_int("reservedConcurrency", get("reservedConcurrency"), 0, 1000),
+        # Lambda's bounds for an SQS event source's MaximumConcurrency.
+        command_lane_max_concurrency=read_int(
+            "commandLaneMaxConcurrency", get("commandLaneMaxConcurrency"), 2, 1000
+        ),
         log_retention_days=read_retention(get("logRetentionDays")),
         log_level=read_choice("logLevel", get("logLevel"), LOG_LEVELS, fold_case=True),
         metrics_namespace=read_str(
@@ -231,4 +239,5 @@ def load_config(lookup: ContextLookup) -> StackConfig:
         chat_outcomes=tuple(read_outcome_list("chatOutcomes", get("chatOutcomes"))),
     )
     check_alarm_scope_excludes_own_alarms(config)
+    check_lane_leaves_capacity(config)
     return config

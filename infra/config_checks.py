@@ -44,6 +44,13 @@ SESSION_HARD_LIMIT_MINUTES = 150
 # person: a session stopped, one Device Farm refused to stop, one skipped.
 OUTCOMES = ("STOPPED", "ALREADY_ENDED", "NOT_FOUND", "REJECTED", "FAILED", "SKIPPED")
 
+# What the command lane must leave of the reserved concurrency to the automatic triggers: a sweep
+# (the schedule's or a kill switch's), the link continuing it while the previous one ends, and
+# one alarm action, timer or API request beside them.
+AUTOMATIC_CAPACITY_FLOOR = 3
+# Lambda's least MaximumConcurrency for an SQS event source mapping.
+LANE_MIN_CONCURRENCY = 2
+
 _EMAIL = r"[^@\s,]+@[^@\s,]+\.[^@\s,]+"
 # The function reads alarm names from comma-separated variables, so a comma cannot be part of one.
 ALARM_NAME = r"[^\s*?,][^*?,\x00-\x1f]{0,254}"
@@ -167,3 +174,31 @@ def check_alarm_scope_excludes_own_alarms(config: StackConfig) -> None:
                 "stops the session it names or sweeps everything",
                 name,
             )
+
+
+def check_lane_leaves_capacity(config: StackConfig) -> None:
+    """Callers' commands run in the command lane, at most commandLaneMaxConcurrency batches at
+    once; the rest of the reserved concurrency is what alarms, timers, sweeps and the API can
+    always have, so it may not fall below AUTOMATIC_CAPACITY_FLOOR. Without a reservation (0)
+    the function draws on the account's unreserved pool, which the lane cannot empty alone."""
+    reserved = config.reserved_concurrency
+    if not reserved:
+        return
+    least = LANE_MIN_CONCURRENCY + AUTOMATIC_CAPACITY_FLOOR
+    if reserved < least:
+        raise ConfigError(
+            "reservedConcurrency",
+            f"must be 0 (no reservation) or at least {least}: the command lane takes at least "
+            f"{LANE_MIN_CONCURRENCY} and alarms, timers and sweeps keep "
+            f"{AUTOMATIC_CAPACITY_FLOOR} of their own",
+            reserved,
+        )
+    most = reserved - AUTOMATIC_CAPACITY_FLOOR
+    if config.command_lane_max_concurrency > most:
+        raise ConfigError(
+            "commandLaneMaxConcurrency",
+            f"must be at most {most}: reservedConcurrency ({reserved}) minus the "
+            f"{AUTOMATIC_CAPACITY_FLOOR} that alarms, timers and sweeps keep, so a flood of "
+            "caller commands never takes their capacity",
+            config.command_lane_max_concurrency,
+        )

@@ -83,6 +83,7 @@ class SessionStopperStack(Stack):
                     "outcome-dlq": notifications.outcome_dlq,
                     "async-failures": stopper.async_failure_queue,
                     "event-dlq": triggers.dead_letter_queue,
+                    "command-dlq": triggers.command_lane.dead_letter_queue,
                 },
                 rules=triggers.rules,
                 ops_topic=notifications.ops_topic,
@@ -132,6 +133,10 @@ class SessionStopperStack(Stack):
             "DashboardName": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
             "CommandBusName": (triggers.command_bus.event_bus_name, "Send stop/sweep commands"),
             "CommandBusArn": (triggers.command_bus.event_bus_arn, "The command bus"),
+            "CommandQueueUrl": (
+                triggers.command_lane.queue.queue_url,
+                "Caller commands waiting for the command lane",
+            ),
             "CallerPolicyArn": (
                 access.caller_policy.managed_policy_arn,
                 "Attach to stop one session (POST /sessions/stop, stop commands)"

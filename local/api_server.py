@@ -8,7 +8,10 @@ request models.
 Other triggers go through the Lambda Invoke API's path (so `aws lambda invoke --endpoint-url`
 works) or its short alias POST /_local/invoke: the body is the raw event. An Event invoke (header
 X-Amz-Invocation-Type: Event, as a sweep's continuation sends) is answered 202 at once and run on
-a thread, after the invocation in flight, as Lambda queues it.
+a thread, in the next free execution environment, as Lambda queues it.
+
+POST /_local/commands plays the command rule: the body, an EventBridge command event, is queued
+for the command lane (local/command_lane.py) and answered 202 with its message id.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import re
 import threading
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -35,6 +39,7 @@ ROUTES = frozenset(
     }
 )
 INVOKE_ALIAS = "/_local/invoke"
+COMMANDS_PATH = "/_local/commands"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/[^/]+/invocations$")
 
 log = logging.getLogger(__name__)
@@ -105,11 +110,24 @@ def answer_invoke(
         return _json(200, payload, **{"X-Amz-Function-Error": "Unhandled"})
 
 
+def answer_command(send_command: Callable[[dict[str, Any]], str], body: bytes) -> Answer:
+    """Queue a command as the command rule would; the rule only ever forwards JSON objects."""
+    try:
+        command = json.loads(body)
+    except ValueError:
+        command = None
+    if not isinstance(command, dict):
+        return _json(400, {"error": "the body must be one EventBridge event (a JSON object)"})
+    return _json(202, {"MessageId": send_command(command)})
+
+
 class LocalApiServer(BackgroundHTTPServer):
     """Serves the API on a background thread; port 0 picks a free one."""
 
     def __init__(self, invoker: LambdaInvoker, host: str = "127.0.0.1", port: int = 0) -> None:
         self.invoker = invoker
+        # Set by the stack once the command lane exists: queues one command, returns its id.
+        self.send_command: Callable[[dict[str, Any]], str] | None = None
         super().__init__(_Handler, host, port)
 
     def start(self) -> LocalApiServer:
@@ -141,7 +159,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         invoker = self.server.owner.invoker
         path = self.path.split("?", 1)[0]
-        if method == "POST" and (path == INVOKE_ALIAS or INVOKE_PATH.match(path)):
+        send_command = self.server.owner.send_command
+        if method == "POST" and path == COMMANDS_PATH and send_command is not None:
+            status, headers, payload = answer_command(send_command, body)
+        elif method == "POST" and (path == INVOKE_ALIAS or INVOKE_PATH.match(path)):
             kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
             status, headers, payload = answer_invoke(invoker, body, kind)
         else:

@@ -69,6 +69,8 @@ def local_help(
         f"  function API       {api_url}   (POST /sessions/stop, /sessions/extend, /sweeps)",
         f"  raw invoke         POST {invoke}   (any event; also aws lambda invoke "
         f"--endpoint-url {api_url})",
+        f"  command bus        POST {api_url}/_local/commands   (queued for the command lane, "
+        "at most 2 batches at once)",
         f"  Device Farm        {emulator_url}   (admin: {emulator_url}/_emulator/health)",
         f"  moto (SNS/SQS/...) {moto_url}",
         "",
@@ -80,8 +82,8 @@ def local_help(
         _curl(f"{api_url}/sessions/stop", {"arn": world.arn(examples.http)}),
         "Sweep over HTTP:",
         _curl(f"{api_url}/sweeps", {"maxAgeMinutes": 60}),
-        "EventBridge stop command (raw event):",
-        _curl(invoke, stop_command_event(world.arn(examples.event))),
+        "EventBridge stop command on the command bus (through the command lane's queue):",
+        _curl(f"{api_url}/_local/commands", stop_command_event(world.arn(examples.event))),
         "Scheduled rule (constant input):",
         _curl(invoke, {"action": "sweep"}),
         "CloudWatch alarm action naming a session:",

@@ -1,8 +1,14 @@
-"""What the Lambda service does around the handler: a context object, one call at a time.
+"""What the Lambda service does around the handler: a context object, and as many calls at once
+as the function has execution environments (its reserved concurrency).
 
 The handler is imported on first use, never at import time: Powertools reads its settings
 (log level, tracing) from the environment when the function's modules are imported, so the local
 stack must set the environment first.
+
+Environments are threads of this process, where AWS gives each its own process: concurrent
+invocations share the function's module state (its pacer, its clients, Powertools' log keys).
+Outcomes do not depend on that state, so the lanes can be modelled faithfully; the local JSON
+logs of two invocations in flight may carry each other's keys.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from local.sample_events import ACCOUNT_ID
 
@@ -83,7 +89,9 @@ def reset_function_caches() -> None:
 
 
 class LambdaInvoker:
-    """Invokes the handler like one Lambda execution environment: one event at a time."""
+    """Invokes the handler like Lambda with `concurrency` execution environments: each runs one
+    event at a time, and an invocation that finds them all busy waits for one (where AWS would
+    throttle it and retry an asynchronous event later)."""
 
     def __init__(
         self,
@@ -91,12 +99,14 @@ class LambdaInvoker:
         region: str = "eu-west-1",
         timeout_seconds: float = 300.0,
         drop_metric_lines: bool = False,
+        concurrency: int = 1,
     ) -> None:
         self._handler = handler
         self._drop_metric_lines = drop_metric_lines
         self._region = region
         self._timeout_seconds = timeout_seconds
-        self._lock = threading.Lock()
+        self._concurrency = concurrency
+        self._environments = threading.BoundedSemaphore(concurrency)
         self._closed = False
 
     def context(self) -> LocalLambdaContext:
@@ -107,7 +117,7 @@ class LambdaInvoker:
     def invoke(self, event: Any) -> Any:
         # Lambda never runs two events at once in one environment; the function's module
         # state (Powertools' logger keys, metric set) relies on that.
-        with self._lock:
+        with self._environments:
             if self._closed:
                 raise RuntimeError("the local function has been shut down")
             # Imported before stdout is redirected: Powertools' logger binds sys.stdout once.
@@ -116,12 +126,73 @@ class LambdaInvoker:
                 return handler(event, self.context())
 
     def close(self, timeout: float = 15.0) -> None:
-        """Let the invocation in flight finish (the environment it needs is still there), then
-        refuse new ones: Ctrl-C during a request must not end in a misconfigured function."""
-        finished = self._lock.acquire(timeout=timeout)
+        """Let the invocations in flight finish (the environment they need is still there),
+        then refuse new ones: Ctrl-C during a request must not end in a misconfigured function."""
+        deadline = time.monotonic() + timeout
+        taken = 0
+        for _ in range(self._concurrency):
+            if not self._environments.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            taken += 1
         self._closed = True
-        if finished:
-            self._lock.release()
+        for _ in range(taken):
+            self._environments.release()
+
+
+class _WithoutMetricLines(io.TextIOBase):
+    """Writes every line but EMF lines through to `target`; each thread's partial line waits
+    for its end, so concurrent invocations never cut each other's lines."""
+
+    def __init__(self, target: TextIO) -> None:
+        super().__init__()
+        self._target = target
+        self._pending = threading.local()
+
+    def write(self, text: str) -> int:
+        *lines, rest = (getattr(self._pending, "text", "") + text).split("\n")
+        self._pending.text = rest
+        kept = "".join(f"{line}\n" for line in lines if not line.startswith(EMF_PREFIX))
+        if kept:
+            self._target.write(kept)
+        return len(text)
+
+    def finish_line(self) -> None:
+        """What this thread printed without a final newline."""
+        rest = getattr(self._pending, "text", "")
+        self._pending.text = ""
+        if rest and not rest.startswith(EMF_PREFIX):
+            self._target.write(rest)
+
+
+class _MetricLineFilter:
+    """One filter on sys.stdout while any invocation runs. redirect_stdout per invocation would
+    not do: it swaps a process-wide variable, so two invocations in flight would each restore
+    the other's stream when they end."""
+
+    _lock = threading.Lock()
+    _users = 0
+    _filter: _WithoutMetricLines | None = None
+    _original: TextIO | None = None
+
+    @classmethod
+    @contextmanager
+    def active(cls) -> Iterator[None]:
+        with cls._lock:
+            if cls._users == 0:
+                cls._original = sys.stdout
+                cls._filter = _WithoutMetricLines(sys.stdout)
+                sys.stdout = cls._filter
+            cls._users += 1
+            line_filter = cls._filter
+        try:
+            yield
+        finally:
+            with cls._lock:
+                assert line_filter is not None
+                line_filter.finish_line()
+                cls._users -= 1
+                if cls._users == 0 and cls._original is not None:
+                    sys.stdout = cls._original
 
 
 @contextmanager
@@ -134,10 +205,5 @@ def _without_metric_lines(active: bool) -> Iterator[None]:
     if not active:
         yield
         return
-    buffer = io.StringIO()
-    try:
-        with redirect_stdout(buffer):
-            yield
-    finally:
-        lines = buffer.getvalue().splitlines(keepends=True)
-        sys.stdout.write("".join(line for line in lines if not line.startswith(EMF_PREFIX)))
+    with _MetricLineFilter.active():
+        yield

@@ -7,6 +7,12 @@ a context manager, for the demo and the tests:
         urllib.request.urlopen(f"{stack.api_url}/sessions/stop", ...)
         stack.advance(minutes=60)  # CloudTrail delivered, due schedules fired, on the way
 
+The function runs in as many environments as its reserved concurrency (RESERVED_CONCURRENCY, as
+deployed). Caller commands take the command lane (local/command_lane.py): `send_command` queues
+one as the command rule does, and the lane's pollers invoke the function with at most
+MaximumConcurrency batches in flight, while alarms, timers, sweeps and the API invoke it directly
+on the environments left over.
+
 The function's clock is the emulator's while the stack runs. Its timers work as in AWS: the
 emulator's CloudTrail events reach it through the timer rule's pattern, and the scheduler
 runner fires the schedules it leaves in moto. Both run in the background under `make local`;
@@ -25,6 +31,7 @@ from typing import Any, TypeVar
 from local.api_server import LocalApiServer
 from local.aws_resources import MotoServer, aws_client, create_alarm, create_resources
 from local.cloudtrail_delivery import CloudTrailDelivery, Delivery
+from local.command_lane import MAX_CONCURRENCY, CommandLane, create_lane_queues
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
 from local.environment import (
     CREDENTIAL_VARIABLES,
@@ -45,6 +52,8 @@ from local.timer_driver import Advanced, TimerDriver
 
 Running = TypeVar("Running")
 DEFAULT_REGION = "eu-west-1"
+# The stack's reservedConcurrency default (cdk.json).
+RESERVED_CONCURRENCY = 10
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class LocalStackConfig:
     # caller drives them, so a test sees exactly what it asked for.
     background_timers: bool = False
     timer_interval_seconds: float = 1.0
+    reserved_concurrency: int = RESERVED_CONCURRENCY
+    lane_max_concurrency: int = MAX_CONCURRENCY
 
 
 class LocalStack:
@@ -73,8 +84,13 @@ class LocalStack:
         self._devicefarm: EmulatorServer | None = None
         self._api: LocalApiServer | None = None
         self._timers: TimerDriver | None = None
+        self._commands: CommandLane | None = None
         self.resources: Resources | None = None
-        self.invoker = LambdaInvoker(region=config.region, drop_metric_lines=not config.verbose)
+        self.invoker = LambdaInvoker(
+            region=config.region,
+            drop_metric_lines=not config.verbose,
+            concurrency=config.reserved_concurrency,
+        )
 
     def __enter__(self) -> LocalStack:
         try:
@@ -112,6 +128,16 @@ class LocalStack:
         if config.background_timers:
             self._timers.start(config.timer_interval_seconds)
         self._exit.callback(self._timers.stop)  # before the invoker closes
+        self._commands = CommandLane(
+            self.sqs(),
+            create_lane_queues(self.sqs()),
+            config.region,
+            self.invoker.invoke,
+            max_concurrency=config.lane_max_concurrency,
+        )
+        self._commands.start()
+        require_running(self._api).send_command = self._commands.send
+        self._exit.callback(self._commands.stop)  # before the invoker closes
 
     def _timer_driver(self, resources: Resources) -> TimerDriver:
         """Every delivery and every fired schedule goes through the one invoker, one event at a
@@ -169,6 +195,15 @@ class LocalStack:
     def invoke(self, event: Any) -> Any:
         """A direct invoke, in this process (the HTTP way is POST {api_url}/_local/invoke)."""
         return self.invoker.invoke(event)
+
+    @property
+    def commands(self) -> CommandLane:
+        """The command lane: `send` queues a caller command as the command rule would."""
+        return require_running(self._commands)
+
+    def send_command(self, command: dict[str, Any]) -> str:
+        """Queue an EventBridge command event, as the command rule does; returns its message id."""
+        return self.commands.send(command)
 
     def scheduler(self) -> Any:
         """A Scheduler client on moto, where the function keeps its timers."""

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from infra.call_route import CallRoute, device_farm_call_route, unresolved_region_warning
 from infra.config import StackConfig
+from infra.constructs.command_lane import CommandLane
 from infra.constructs.permissions import OTHER_ACCOUNTS, alarm_arns, deny_everyone
 from infra.constructs.queues import dead_letter_queue
 
@@ -51,6 +52,8 @@ class Triggers(Construct):
             holds="EventBridge events that could not be delivered to the function",
         )
         self.command_bus = self._command_bus()
+        # Caller commands queue for a lane of their own (infra/constructs/command_lane.py).
+        self.command_lane = CommandLane(self, "CommandLane", config=config, function=function)
         self.rules: dict[str, events.Rule] = {
             "command-rule": self._command_rule(),
             "sweep-schedule-rule": self._schedule_rule(),
@@ -107,7 +110,14 @@ class Triggers(Construct):
                 source=[COMMAND_SOURCE],
                 detail_type=[STOP_DETAIL_TYPE, SWEEP_DETAIL_TYPE],
             ),
-            targets=[self._target()],
+            targets=[self._command_lane_target()],
+        )
+
+    def _command_lane_target(self) -> events.IRuleTarget:
+        return self.command_lane.rule_target(
+            dead_letter_queue=self.dead_letter_queue,
+            retry_attempts=self._config.event_retry_attempts,
+            max_event_age=MAX_EVENT_AGE,
         )
 
     def _device_farm_call_rule(self) -> events.Rule:

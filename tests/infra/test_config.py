@@ -227,6 +227,11 @@ BAD_CONTEXT = [
     ("emailOutcomes", ["FAILED", "FAILED"], "repeat"),
     ("reservedConcurrency", -1, "from 0 to 1000"),
     ("reservedConcurrency", 1001, "from 0 to 1000"),
+    # The command lane leaves alarms, timers and sweeps 3 of the reserved concurrency.
+    ("reservedConcurrency", 4, "0 (no reservation) or at least 5"),
+    ("commandLaneMaxConcurrency", 1, "from 2 to 1000"),
+    ("commandLaneMaxConcurrency", 8, "must be at most 7: reservedConcurrency (10) minus the 3"),
+    ("commandLaneMaxConcurrency", 2.5, "whole number"),
     ("protectedNamePattern", "keep-(", "not a valid regular expression"),
     ("protectedNamePattern", 7, "regular expression"),
     ("notificationEmails", ["not-an-email"], "email address"),
@@ -305,3 +310,17 @@ def test_an_alarm_is_either_a_session_alarm_or_a_kill_switch(
     # Without the overlap the same session alarms accept a kill switch.
     config = load(**session_alarms, killSwitchAlarmNames=["qa-kill-switch"])
     assert config.kill_switch_alarm_names == ("qa-kill-switch",)
+
+
+@pytest.mark.parametrize(
+    ("reserved", "lane"), [(10, 2), (10, 7), (5, 2), (0, 2), (0, 1000)], ids=str
+)
+def test_the_command_lane_may_take_all_but_the_automatic_triggers_capacity(
+    reserved: int, lane: int
+) -> None:
+    """Reserved concurrency minus the lane's maximum is what alarms, timers and sweeps can
+    always have; without a reservation the lane draws on the account's pool like them."""
+    config = load(reservedConcurrency=reserved, commandLaneMaxConcurrency=lane)
+    assert config.command_lane_max_concurrency == lane
+    if reserved:
+        assert reserved - lane >= 3

@@ -52,10 +52,13 @@ def test_every_rule_target_has_a_dead_letter_queue_and_retries(
         if aliases
         else {"Fn::GetAtt": [stack.only_id("AWS::Lambda::Function"), "Arn"]}
     )
+    # Caller commands take the command lane: their rule targets the command queue instead.
+    lane = {"Fn::GetAtt": [stack.queue_id(f"{prefix}-commands"), "Arn"]}
     assert rule_names(stack) == sorted(f"{prefix}-{name}" for name in names)
     for each in stack.resources("AWS::Events::Rule").values():
         (target,) = each["Properties"]["Targets"]
-        assert target["Arn"] == invoked
+        commands = each["Properties"]["Name"] == f"{prefix}-commands"
+        assert target["Arn"] == (lane if commands else invoked)
         assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
         assert target["RetryPolicy"] == {
             "MaximumRetryAttempts": 4,

@@ -171,6 +171,12 @@ def expected_statements(
         },
         *(read_alarms if alarms is not None else []),
         *(timer_statements(stack, prefix, projects) if timers else []),
+        {
+            **allow,
+            "Sid": "ConsumeCommandQueue",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": arn_of(stack.queue_id(f"{prefix}-commands")),
+        },
     ]
 
 

@@ -19,6 +19,7 @@ OPS_ALARMS = (
     "outcome-dlq-not-empty",
     "async-failures-not-empty",
     "event-dlq-not-empty",
+    "command-dlq-not-empty",
     "command-rule-failed-invocations",
     "sweep-schedule-rule-failed-invocations",
 )

@@ -69,7 +69,9 @@ def test_resource_inventory(
     counts = Counter(resource["Type"] for resource in stack.raw["Resources"].values())
     assert counts["AWS::Lambda::Function"] == 1
     assert counts["AWS::SNS::Topic"] == 2
-    assert counts["AWS::SQS::Queue"] == 3
+    # Outcome DLQ, async failures, rule DLQ; the command queue and its DLQ (the callers' lane).
+    assert counts["AWS::SQS::Queue"] == 5
+    assert counts["AWS::Lambda::EventSourceMapping"] == 1
     assert counts["AWS::KMS::Key"] == 1
     assert counts["AWS::DynamoDB::Table"] == 1
     # Commands and the sweep schedule; the alarm rule; Device Farm's calls (timers).
@@ -81,12 +83,13 @@ def test_resource_inventory(
     assert counts["AWS::ApiGateway::Method"] == 3 + timers
     # One ops alarm per rule's failed invocations, so one more with an alarm rule; with timers
     # one for their rule and one for timers Scheduler dropped.
-    assert counts["AWS::CloudWatch::Alarm"] == 8 + alarm_rules + 2 * timers
+    assert counts["AWS::CloudWatch::Alarm"] == 9 + alarm_rules + 2 * timers
     assert counts["AWS::CloudWatch::Dashboard"] == 1
-    # One per API method and per rule, plus one per alarm (or prefix) that may act. The timers
-    # need none: Scheduler invokes with the timer role, not a resource policy.
+    # One per API method and per rule but the command rule (it sends to the command queue),
+    # plus one per alarm (or prefix) that may act. The timers need none: Scheduler invokes with
+    # the timer role, not a resource policy; nor does the command queue's event source mapping.
     assert counts["AWS::Lambda::Permission"] == (
-        (3 + timers) + (2 + alarm_rules + timers) + alarm_permissions
+        (3 + timers) + (1 + alarm_rules + timers) + alarm_permissions
     )
     # The function's and the timers'; by default the stack leaves API Gateway's account-wide
     # role alone.

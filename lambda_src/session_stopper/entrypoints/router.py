@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], dict[str, Any]]
 _PACKAGE = "session_stopper.entrypoints"
-ROUTE_MODULES = ("alarms", "api", "events", "sweeps", "timers")
+ROUTE_MODULES = ("alarms", "api", "events", "queued_commands", "sweeps", "timers")
 
 
 def _lazy(module: str, name: str) -> Handler:
@@ -44,6 +44,7 @@ class _Routes:
     cloudtrail = _lazy("timers", "handle_cloudtrail")
     timer = _lazy("timers", "handle_timer")
     api = _lazy("api", "handle")
+    queued_commands = _lazy("queued_commands", "handle_queued_commands")
 
 
 STOP_DETAIL_TYPE = "Stop Remote Access Session"
@@ -85,6 +86,17 @@ def _is_api(event: dict[str, Any]) -> bool:
     )
 
 
+def _is_sqs_batch(event: dict[str, Any]) -> bool:
+    """The command queue's event source mapping: a batch of records from SQS."""
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and isinstance(records[0], dict)
+        and records[0].get("eventSource") == "aws:sqs"
+    )
+
+
 def _is_eventbridge(event: dict[str, Any]) -> bool:
     return "detail-type" in event and "source" in event
 
@@ -110,6 +122,7 @@ def _eventbridge(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
 
 _BY_SHAPE: list[tuple[Callable[[dict[str, Any]], bool], Handler]] = [
     (_is_api, _Routes.api),
+    (_is_sqs_batch, _Routes.queued_commands),
     (_is_eventbridge, _eventbridge),
     (_is_alarm_action, _Routes.alarm_action),
     # Constant input names its action: a session's schedule says expire or warn; the sweep
