@@ -32,6 +32,7 @@ from botocore.utils import get_environ_proxies
 
 from dfss import __version__
 from dfss.errors import CliError, Exit
+from dfss.loopback import require_private_transport
 
 DEFAULT_STACK = "SessionStopper-dev"
 API_URL_OUTPUT = "ApiUrl"
@@ -247,6 +248,7 @@ def send(request: AWSPreparedRequest, verify: Any = True) -> Answer:
 def call(caller: Caller, base_url: str, method: str, path: str, body: Any = None) -> Answer:
     """Sign with the caller's credentials and send; raises CliError when nothing answered."""
     url = route_url(base_url, path)
+    require_private_transport(url)
     credentials = credentials_of(caller.session)
     region = signing_region(url, caller.region, caller.session.region_name)
     return send(signed_request(method, url, body, credentials, region), caller.ca_bundle())

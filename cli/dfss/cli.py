@@ -8,7 +8,6 @@ than STOPPED/ALREADY_ENDED/SKIPPED, a sweep or listing that could not list every
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 from dfss import __version__, render
 from dfss.api import DEFAULT_STACK, Answer, Caller, call, locate_api
 from dfss.errors import CliError, Exit
+from dfss.safe_text import safe_json, safe_lines, sanitize
 
 OK_OUTCOMES = frozenset({"STOPPED", "ALREADY_ENDED", "SKIPPED"})
 EPILOG = f"""\
@@ -310,14 +310,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
             f"does ({_excerpt(answer.text)}): check --endpoint or the stack",
         )
     if args.json:
-        print(json.dumps(answer.body, indent=2, ensure_ascii=False), file=out)
+        print(safe_json(answer.body), file=out)
     elif ours and body is not None:
-        print("\n".join(request.render(body)).rstrip(), file=out)
+        print(safe_lines("\n".join(request.render(body)).rstrip()), file=out)
     problem = request.judge(answer, body) if body is not None and ours else refusal(answer)
     if problem is None:
         return Exit.OK
-    print(f"dfss: {problem}", file=err)
+    complain(err, problem)
     return Exit.REFUSED
+
+
+def complain(err: TextIO, message: str) -> None:
+    """The one line on stderr: it quotes what others wrote (the API's messages, a stack's
+    status, a botocore error), so it is sanitized like a table."""
+    print(f"dfss: {sanitize(message)}", file=err)
 
 
 def _excerpt(text: str) -> str:
@@ -333,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(run(args, out, err))
     except CliError as error:
-        print(f"dfss: {error.message}", file=err)
+        complain(err, error.message)
         return int(error.exit_code)
     except SystemExit as done:  # --help, --version
         return done.code if isinstance(done.code, int) else 0

@@ -1,7 +1,9 @@
 """Tables a person reads: one per answer, from whatever fields the answer has.
 
 Every reader here takes the body as plain JSON and looks fields up with a default: a field the
-API adds later is ignored, one it leaves out prints as "-".
+API adds later is ignored, one it leaves out prints as "-". Every string from the answer goes
+through `text` (or `moment`), which sanitizes it before the columns are measured: a name with
+terminal escapes or bidi controls shows them as visible escapes and keeps its row's width.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from dfss.safe_text import sanitize
 
 MISSING = "-"
 
@@ -34,12 +38,17 @@ def text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return value
+        return sanitize(value)
     if isinstance(value, float):
         return f"{value:.1f}"
     if isinstance(value, int):
         return str(value)
-    return json.dumps(value, sort_keys=True)
+    return sanitize(json.dumps(value, sort_keys=True))
+
+
+def texts(values: Any) -> str:
+    """A list from the answer, comma-separated, each item as `text` shows it."""
+    return ", ".join(text(value) for value in _list(values))
 
 
 def number(value: Any, places: int = 1) -> str:
@@ -63,7 +72,7 @@ def moment(value: Any) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        return value
+        return text(value)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC)
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -123,7 +132,7 @@ def stop_lines(body: Mapping[str, Any]) -> list[str]:
     lines = table(["outcome", "session", "status", "device", "minutes", "error / reason"], [row])
     lines.append("")
     if body.get("sessionArn"):
-        lines.append(f"arn: {body['sessionArn']}")
+        lines.append(f"arn: {text(body['sessionArn'])}")
     if body.get("replay"):
         trigger = _mapping(body.get("trigger"))
         lines.append(
@@ -165,7 +174,7 @@ def extend_lines(body: Mapping[str, Any]) -> list[str]:
     ]
     lines = [*table(headers, [row]), ""]
     if body.get("sessionArn"):
-        lines.append(f"arn: {body['sessionArn']}")
+        lines.append(f"arn: {text(body['sessionArn'])}")
     return lines
 
 
@@ -174,7 +183,7 @@ def extend_lines(body: Mapping[str, Any]) -> list[str]:
 
 def _counts(counts: Any) -> str:
     pairs = sorted(_mapping(counts).items())
-    return ", ".join(f"{key} {value}" for key, value in pairs) or "none"
+    return ", ".join(f"{text(key)} {text(value)}" for key, value in pairs) or "none"
 
 
 def _listing_failure_lines(body: Mapping[str, Any]) -> list[str]:
@@ -216,7 +225,7 @@ def sweep_lines(body: Mapping[str, Any]) -> list[str]:
         selection = f"older than {number(body.get('maxAgeMinutes'), 0)} min"
     lines = [
         f"sweep {text(body.get('sweepId'))}: {mode}; selection: {selection}; "
-        f"scope: {', '.join(map(str, scope)) if scope else 'every project'}",
+        f"scope: {texts(scope) if scope else 'every project'}",
         f"projects: {text(inventory.get('projectsListed'))} listed, "
         f"{len(_list(inventory.get('projectsFailed')))} failed, "
         f"{len(_list(inventory.get('projectsNotReached')))} not reached; "
@@ -292,8 +301,8 @@ def sessions_lines(body: Mapping[str, Any]) -> list[str]:
         lines.append("the deployment is in dry run: its sweeps stop nothing")
     failed = _list(body.get("projectsFailed"))
     if failed:
-        lines.append(f"projects that could not be listed: {', '.join(map(str, failed))}")
+        lines.append(f"projects that could not be listed: {texts(failed)}")
     not_reached = _list(body.get("projectsNotReached"))
     if not_reached:
-        lines.append(f"projects not reached (out of time): {', '.join(map(str, not_reached))}")
+        lines.append(f"projects not reached (out of time): {texts(not_reached)}")
     return lines + _listing_failure_lines(body)
