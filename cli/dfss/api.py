@@ -32,7 +32,12 @@ from botocore.utils import get_environ_proxies
 
 from dfss import __version__
 from dfss.errors import CliError, Exit
-from dfss.loopback import require_private_transport
+from dfss.loopback import (
+    LOCAL_CREDENTIALS,
+    LOCAL_REGION,
+    is_local_stack,
+    require_private_transport,
+)
 
 DEFAULT_STACK = "SessionStopper-dev"
 API_URL_OUTPUT = "ApiUrl"
@@ -57,28 +62,41 @@ class Answer:
     text: str
 
 
-@dataclass(frozen=True)
 class Caller:
-    """Whose credentials, in which region (boto3's resolution: arguments, environment, profile)."""
+    """Whose credentials, in which region (boto3's resolution: arguments, environment, profile).
 
-    session: boto3.Session
-    core: botocore.session.Session
-    region: str | None  # --region, as asked
+    Nothing is read until a real endpoint needs it: a loopback endpoint signs with the local
+    stack's dummy credentials, so a profile that cannot load does not stand in the way there.
+    """
 
-    @classmethod
-    def of(cls, profile: str | None, region: str | None) -> Caller:
+    def __init__(self, profile: str | None, region: str | None) -> None:
+        self.profile = profile
+        self.region = region  # --region or DFSS_REGION, as asked
+        self._session: boto3.Session | None = None
+        self._core: botocore.session.Session | None = None
+
+    @property
+    def core(self) -> botocore.session.Session:
+        if self._core is None:
+            self._core = botocore.session.Session(profile=self.profile)
+        return self._core
+
+    @property
+    def session(self) -> boto3.Session:
         """boto3's region (AWS_DEFAULT_REGION, the profile's) or else AWS_REGION, which the AWS
         SDKs other than boto3 read and Lambda and CloudShell set."""
-        core = botocore.session.Session(profile=profile)
-        try:
-            configured = core.get_config_variable("region")
-            session = boto3.Session(
-                botocore_session=core,
-                region_name=region or configured or os.environ.get("AWS_REGION") or None,
-            )
-        except ProfileNotFound as error:
-            raise CliError(Exit.UNREACHABLE, f"{error}: check --profile or AWS_PROFILE") from error
-        return cls(session, core, region)
+        if self._session is None:
+            try:
+                configured = self.core.get_config_variable("region")
+                self._session = boto3.Session(
+                    botocore_session=self.core,
+                    region_name=self.region or configured or os.environ.get("AWS_REGION") or None,
+                )
+            except ProfileNotFound as error:
+                raise CliError(
+                    Exit.UNREACHABLE, f"{error}: check --profile or AWS_PROFILE"
+                ) from error
+        return self._session
 
     def ca_bundle(self) -> Any:
         """AWS_CA_BUNDLE or the profile's ca_bundle, else the default trust store."""
@@ -249,6 +267,9 @@ def call(caller: Caller, base_url: str, method: str, path: str, body: Any = None
     """Sign with the caller's credentials and send; raises CliError when nothing answered."""
     url = route_url(base_url, path)
     require_private_transport(url)
+    if is_local_stack(url):
+        region = caller.region or LOCAL_REGION
+        return send(signed_request(method, url, body, LOCAL_CREDENTIALS, region))
     credentials = credentials_of(caller.session)
     region = signing_region(url, caller.region, caller.session.region_name)
     return send(signed_request(method, url, body, credentials, region), caller.ca_bundle())

@@ -20,13 +20,16 @@ from dfss import __version__, render
 from dfss.api import DEFAULT_STACK, Answer, Caller, call, locate_api
 from dfss.errors import CliError, Exit
 from dfss.safe_text import safe_json, safe_lines, sanitize
+from dfss.settings import where_of
 
 OK_OUTCOMES = frozenset({"STOPPED", "ALREADY_ENDED", "SKIPPED"})
 EPILOG = f"""\
-The API is the stack's ApiUrl output (--stack, default {DEFAULT_STACK}) or --endpoint. Requests
-are signed with SigV4 for execute-api with the credentials boto3 finds (--profile, environment,
-SSO, role). stop and extend need the stack's caller policy (CallerPolicyArn); sweep and sessions
-the operator policy (OperatorPolicyArn).
+The API is the stack's ApiUrl output (--stack or DFSS_STACK, default {DEFAULT_STACK}) or
+--endpoint (DFSS_ENDPOINT); flags win over the variables. Requests are signed with SigV4 for
+execute-api with the credentials boto3 finds (--profile, environment, SSO, role), and go over
+https; plain http only to loopback, which is the local stack (make local): it is signed for
+with the local stack's dummy credentials, no setup needed. stop and extend need the stack's
+caller policy (CallerPolicyArn); sweep and sessions the operator policy (OperatorPolicyArn).
 
 exit codes:
   0  done (STOPPED, ALREADY_ENDED, SKIPPED; extended; swept or listed everything)
@@ -56,19 +59,20 @@ def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
         "--endpoint",
         metavar="URL",
         default=default(None),
-        help="the API's base URL, e.g. http://127.0.0.1:3000 (make local); skips the stack",
+        help="the API's base URL, e.g. http://127.0.0.1:3000 (make local); skips the stack "
+        "(default: DFSS_ENDPOINT)",
     )
     where.add_argument(
         "--stack",
         metavar="NAME",
         default=default(None),
-        help=f"the stack whose ApiUrl output to call (default {DEFAULT_STACK})",
+        help=f"the stack whose ApiUrl output to call (default: DFSS_STACK, else {DEFAULT_STACK})",
     )
     where.add_argument(
         "--region",
         default=default(None),
-        help="the stack's region (default: the profile's or AWS_REGION); an execute-api URL's "
-        "own region is always the one signed for",
+        help="the stack's region (default: DFSS_REGION, else the profile's or AWS_REGION); an "
+        "execute-api URL's own region is always the one signed for",
     )
     where.add_argument(
         "--profile", default=default(None), help="the AWS profile whose credentials sign"
@@ -295,11 +299,10 @@ def _no_route(route: str) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
-    if args.endpoint is not None and args.stack is not None:
-        raise CliError(Exit.USAGE, "give --endpoint or --stack, not both")
+    where = where_of(args, os.environ)
     request = request_of(args)
-    caller = Caller.of(args.profile, args.region)
-    base_url = locate_api(caller, args.endpoint, args.stack)
+    caller = Caller(where.profile, where.region)
+    base_url = locate_api(caller, where.endpoint, where.stack)
     answer = call(caller, base_url, request.method, request.path, request.body)
     body = answer.body if isinstance(answer.body, Mapping) else None
     ours = body is not None and request.shape_key in body

@@ -17,7 +17,7 @@ import pytest
 
 from dfss.cli import main
 from dfss.errors import Exit
-from tests.cli.fake_api import Canned, FakeApi
+from tests.cli.fake_api import Canned, FakeApi, TlsFakeApi
 
 ARN = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
 PROJECT = "arn:aws:devicefarm:us-west-2:123456789012:project:p"
@@ -41,13 +41,19 @@ def run(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
 
 
 def test_no_credentials_is_exit_3_and_nothing_is_sent(
-    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    api = TlsFakeApi(tmp_path)  # a real endpoint: the local stack needs no credentials
+    api.start()
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(api.certificate))
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to look for
 
-    code, out, err = run("stop", ARN, "--endpoint", api.url, capsys=capsys)
+    try:
+        code, out, err = run("stop", ARN, "--endpoint", api.url, capsys=capsys)
+    finally:
+        api.stop()
 
     assert code == Exit.UNREACHABLE
     assert out == ""
