@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +33,7 @@ from botocore.httpsession import URLLib3Session
 from botocore.utils import get_environ_proxies
 
 from dfss import __version__
-from dfss.errors import CliError, Exit
+from dfss.errors import CliError, Exit, Unanswered
 from dfss.loopback import (
     LOCAL_CREDENTIALS,
     LOCAL_REGION,
@@ -237,15 +239,12 @@ def send(request: AWSPreparedRequest, verify: Any = True) -> Answer:
     try:
         response = http.send(request)
     except ReadTimeoutError as error:
-        raise CliError(
-            Exit.UNREACHABLE,
+        raise Unanswered(
             f"no answer from {request.url} within {TIMEOUT_SECONDS} s: the call may still have "
             "happened (stops are idempotent: running it again is safe)",
         ) from error
     except BotoCoreError as error:
-        raise CliError(
-            Exit.UNREACHABLE, f"cannot reach the API at {request.url}: {error}"
-        ) from error
+        raise Unanswered(f"cannot reach the API at {request.url}: {error}") from error
     finally:
         http.close()
     text = response.content.decode("utf-8", errors="replace")
@@ -273,3 +272,32 @@ def call(caller: Caller, base_url: str, method: str, path: str, body: Any = None
     credentials = credentials_of(caller.session)
     region = signing_region(url, caller.region, caller.session.region_name)
     return send(signed_request(method, url, body, credentials, region), caller.ca_bundle())
+
+
+# Answers after which nothing changed, or a retry with the same client token is answered with
+# the first result: throttled, and API Gateway's or the function's own 5xx.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_DELAYS_SECONDS = (1.0, 3.0)  # two retries: 3 attempts, 4 s of waiting at most
+
+
+def call_with_retries(
+    caller: Caller,
+    base_url: str,
+    method: str,
+    path: str,
+    body: Any,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Answer:
+    """`call`, again with the very same body after a failure that a retry may fix: only for a
+    request whose body makes a repeat harmless (a client token)."""
+    for delay in RETRY_DELAYS_SECONDS:
+        try:
+            answer = call(caller, base_url, method, path, body)
+        except Unanswered:
+            sleep(delay)
+            continue
+        if answer.status not in RETRYABLE_STATUSES:
+            return answer
+        sleep(delay)
+    return call(caller, base_url, method, path, body)

@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         api.record(Recorded(self.command, self.path, self.headers, body))
-        canned = api.answers.get((self.command, self.path), api.default)
+        canned = api.next_answer(self.command, self.path)
         payload = canned.raw if canned.raw is not None else json.dumps(canned.body).encode()
         self.send_response(canned.status)
         self.send_header("Content-Type", "application/json")
@@ -70,6 +70,7 @@ class FakeApi(BackgroundHTTPServer):
         super().__init__(_Handler)
         self.default = default or Canned()
         self.answers: dict[tuple[str, str], Canned] = {}
+        self.turns: dict[tuple[str, str], list[Canned]] = {}
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
 
@@ -79,6 +80,17 @@ class FakeApi(BackgroundHTTPServer):
 
     def answer(self, method: str, path: str, canned: Canned) -> None:
         self.answers[(method, path)] = canned
+
+    def answer_in_turn(self, method: str, path: str, answers: list[Canned]) -> None:
+        """One answer per request, in order; the last one again after that."""
+        self.turns[(method, path)] = list(answers)
+
+    def next_answer(self, method: str, path: str) -> Canned:
+        with self._lock:
+            turns = self.turns.get((method, path))
+            if turns:
+                return turns.pop(0) if len(turns) > 1 else turns[0]
+        return self.answers.get((method, path), self.default)
 
     @property
     def only_request(self) -> Recorded:

@@ -186,7 +186,7 @@ def test_sessions_lists_each_active_session(local: Local, dfss: Dfss) -> None:
     ran = dfss("sessions")
 
     assert (ran.code, ran.err) == (Exit.OK, ""), ran.err
-    names = {row[0] for row in ran.rows()}
+    names = {row[1] for row in ran.rows()}
     assert names == {"forgotten-debug", "checkout-flow", "keep-perf-baseline", "exploratory-ios"}
     assert "4 active session(s)" in ran.out.splitlines()
 

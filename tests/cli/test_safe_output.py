@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from dfss.cli import main
 from dfss.errors import Exit
 from dfss.loopback import is_loopback
-from dfss.render import sessions_lines
+from dfss.render_sessions import sessions_lines
 from dfss.safe_text import is_unsafe, safe_json, sanitize
 from tests.cli.fake_api import Canned, FakeApi
 from tests.support.hypothesis_profiles import examples
