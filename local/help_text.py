@@ -50,14 +50,15 @@ def dfss_program() -> str:
     return f"{os.path.relpath(sys.executable)} -m dfss"
 
 
-def dfss_commands(api_url: str, world: SeededWorld, examples: Examples) -> list[str]:
-    """Each works as printed: a loopback endpoint needs no credentials and no region."""
+def dfss_commands(api_url: str, examples: Examples) -> list[str]:
+    """Each works as printed: a loopback endpoint needs no credentials and no region, and a
+    seeded session's name is unique."""
     dfss = f"{dfss_program()} --endpoint {api_url}"
     return [
         f"  {dfss} sessions",
         f"  {dfss} sweep --dry-run",
-        f"  {dfss} extend {world.arn(examples.event)} --minutes 10",
-        f"  {dfss} stop {world.arn(examples.http)}",
+        f"  {dfss} extend {examples.event} --minutes 10",
+        f"  {dfss} stop {examples.http}      # a name, an id from sessions, or an ARN",
     ]
 
 
@@ -100,7 +101,7 @@ def local_help(
         sessions,
         "",
         "With dfss (docs/cli.md; on loopback it needs no AWS credentials or region):",
-        *dfss_commands(api_url, world, examples),
+        *dfss_commands(api_url, examples),
         "Stop one session over HTTP:",
         _curl(f"{api_url}/sessions/stop", {"arn": world.arn(examples.http)}),
         "Sweep over HTTP:",

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from dfss import __version__
+from dfss import __version__, completion
 from dfss.api import DEFAULT_STACK
 from dfss.commands import Terminal, complain, run
 from dfss.errors import CliError, Exit
@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("session", metavar="SESSION", help=SESSION_HELP)
     _add_common_options(status, defaults=False)
+
+    shells = command("completion", "print a shell completion script (bash or zsh)")
+    shells.add_argument("shell", choices=completion.SHELLS, help='eval "$(dfss completion bash)"')
     return parser
 
 
@@ -164,7 +167,11 @@ def _minutes(value: str) -> float:
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "completion":  # the parser itself is the answer: no API
+            print(completion.script(args.shell, parser), end="", file=out)
+            return int(Exit.OK)
         return int(run(args, Terminal(out, err, stdin or sys.stdin, args.json)))
     except CliError as error:
         complain(err, error.message, error.details)
