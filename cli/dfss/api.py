@@ -124,6 +124,11 @@ def checked_endpoint(url: str) -> str:
 
 def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
     """The stack's `ApiUrl` output (the stage's base URL), by CloudFormation DescribeStacks."""
+    return stack_output(cloudformation, stack_name, API_URL_OUTPUT, "Give the API with --endpoint")
+
+
+def stack_output(cloudformation: Any, stack_name: str, key: str, instead: str) -> str:
+    """One output of the stack; `instead` says how to do without it."""
     try:
         answer = cloudformation.describe_stacks(StackName=stack_name)
     except ClientError as error:
@@ -133,12 +138,12 @@ def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
             raise CliError(
                 Exit.UNREACHABLE,
                 f"stack {stack_name!r} not found in {_region_label(cloudformation)}: "
-                "name it with --stack and --region, or give the API with --endpoint",
+                f"name it with --stack and --region, or {instead[0].lower()}{instead[1:]}",
             ) from error
         raise CliError(
             Exit.UNREACHABLE,
             f"cannot read stack {stack_name!r} ({code}: {message}): "
-            "give the API with --endpoint instead",
+            f"{instead[0].lower()}{instead[1:]} instead",
         ) from error
     except NoCredentialsError as error:
         raise CliError(Exit.UNREACHABLE, _NO_CREDENTIALS) from error
@@ -149,14 +154,24 @@ def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
     stacks = answer.get("Stacks") or [{}]
     stack = stacks[0]
     for output in stack.get("Outputs") or []:
-        if output.get("OutputKey") == API_URL_OUTPUT and output.get("OutputValue"):
+        if output.get("OutputKey") == key and output.get("OutputValue"):
             return str(output["OutputValue"])
     status = stack.get("StackStatus", "unknown status")
     raise CliError(
         Exit.UNREACHABLE,
-        f"stack {stack_name!r} ({status}) has no {API_URL_OUTPUT} output: "
-        "is it the Session Stopper's stack? Give the API with --endpoint",
+        f"stack {stack_name!r} ({status}) has no {key} output: "
+        f"is it the Session Stopper's stack? {instead}",
     )
+
+
+def aws_client(caller: Caller, service: str, purpose: str) -> Any:
+    """A boto3 client in the caller's region; no region at all is said plainly."""
+    try:
+        return caller.session.client(service)  # type: ignore[call-overload]
+    except NoRegionError as error:
+        raise CliError(
+            Exit.UNREACHABLE, f"no region to {purpose} in: pass --region or set AWS_REGION"
+        ) from error
 
 
 def _region_label(client: Any) -> str:
@@ -169,13 +184,7 @@ def locate_api(caller: Caller, endpoint: str | None, stack: str | None) -> str:
     if endpoint is not None:
         return checked_endpoint(endpoint)
     name = stack or DEFAULT_STACK
-    try:
-        cloudformation = caller.session.client("cloudformation")
-    except NoRegionError as error:
-        raise CliError(
-            Exit.UNREACHABLE,
-            f"no region to look up stack {name!r} in: pass --region or set AWS_REGION",
-        ) from error
+    cloudformation = aws_client(caller, "cloudformation", f"look up stack {name!r}")
     return api_url_from_stack(cloudformation, name)
 
 

@@ -149,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("session", metavar="SESSION", help=SESSION_HELP)
     _add_common_options(status, defaults=False)
 
+    follow = command(
+        "tail", "follow a deployed stack's outcomes in its function's log group (CloudWatch Logs)"
+    )
+    follow.add_argument(
+        "--log-group", metavar="NAME", help="the log group (default: the stack's function's)"
+    )
+    follow.add_argument(
+        "--since",
+        type=_minutes,
+        default=10.0,
+        metavar="MINUTES",
+        help="show the outcomes of the last MINUTES first (default 10)",
+    )
+    follow.add_argument("--no-follow", action="store_true", help="show what is there, then stop")
+    _add_common_options(follow, defaults=False)
+
     shells = command("completion", "print a shell completion script (bash or zsh)")
     shells.add_argument("shell", choices=completion.SHELLS, help='eval "$(dfss completion bash)"')
     return parser

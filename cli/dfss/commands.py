@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from dfss import render_sessions
+from dfss import render_sessions, tail
 from dfss.answers import (
     Request,
     extend_request,
@@ -26,10 +27,19 @@ from dfss.answers import (
     stop_request,
     sweep_request,
 )
-from dfss.api import Answer, Caller, call, call_with_retries, locate_api
+from dfss.api import (
+    DEFAULT_STACK,
+    Answer,
+    Caller,
+    aws_client,
+    call,
+    call_with_retries,
+    locate_api,
+    stack_output,
+)
 from dfss.errors import CliError, Exit
-from dfss.safe_text import safe_json, safe_lines, sanitize
-from dfss.settings import where_of
+from dfss.safe_text import safe_json, safe_json_line, safe_lines, sanitize
+from dfss.settings import Where, where_of
 from dfss.targets import is_arn, matches, the_one
 
 
@@ -68,6 +78,8 @@ def complain(err: TextIO, message: str, details: tuple[str, ...] = ()) -> None:
 def run(args: argparse.Namespace, terminal: Terminal) -> Exit:
     where = where_of(args, os.environ)
     caller = Caller(where.profile, where.region)
+    if args.command == "tail":
+        return tail_outcomes(caller, where, args, terminal)
     api = Api(caller, locate_api(caller, where.endpoint, where.stack))
     if args.command == "stop":
         return perform(api, stop_request(session_arn(api, args.session)), terminal)
@@ -189,3 +201,43 @@ def sweep(api: Api, args: argparse.Namespace, terminal: Terminal) -> Exit:
         complain(terminal.err, "not confirmed: nothing stopped")
         return Exit.REFUSED
     return perform(api, live, terminal)
+
+
+# -- tail: the outcomes, from the function's log group -----------------------------------------
+
+
+def tail_outcomes(
+    caller: Caller, where: Where, args: argparse.Namespace, terminal: Terminal
+) -> Exit:
+    group = args.log_group or _function_log_group(caller, where)
+    since_ms = int((time.time() - args.since * 60) * 1000)
+    reader = tail.LogReader(aws_client(caller, "logs", "read the logs"), group, since_ms)
+
+    def emit(event: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+        if terminal.as_json:
+            print(safe_json_line(record), file=terminal.out, flush=True)
+        else:
+            print(sanitize(tail.outcome_line(event, record)), file=terminal.out, flush=True)
+
+    if not terminal.as_json:
+        print(f"outcomes in {sanitize(group)} since {args.since:g} min ago", file=terminal.err)
+    try:
+        tail.follow(reader, emit, keep_following=not args.no_follow)
+    except KeyboardInterrupt:  # the way to stop following
+        return Exit.OK
+    return Exit.OK
+
+
+def _function_log_group(caller: Caller, where: Where) -> str:
+    if where.endpoint is not None:
+        raise CliError(
+            Exit.USAGE,
+            "tail reads a deployed stack's log group, not an endpoint: pass --stack (or "
+            "DFSS_STACK) or --log-group",
+        )
+    name = where.stack or DEFAULT_STACK
+    cloudformation = aws_client(caller, "cloudformation", f"look up stack {name!r}")
+    function = stack_output(
+        cloudformation, name, tail.FUNCTION_NAME_OUTPUT, "Give the log group with --log-group"
+    )
+    return tail.log_group_of_function(aws_client(caller, "lambda", "read the function"), function)

@@ -46,3 +46,8 @@ def safe_json(value: Any) -> str:
     """JSON for a terminal: ensure_ascii escapes every non-ASCII character (C1, bidi) and
     json escapes C0; DEL is ASCII, so it is escaped here (it can only occur inside a string)."""
     return json.dumps(value, indent=2, ensure_ascii=True).replace("\x7f", "\\u007f")
+
+
+def safe_json_line(value: Any) -> str:
+    """The same, on one line (a stream of records, one a line)."""
+    return json.dumps(value, ensure_ascii=True, sort_keys=True).replace("\x7f", "\\u007f")
