@@ -57,6 +57,7 @@ def test_every_character_the_brief_names_is_unsafe_and_ordinary_text_is_not() ->
     assert not any(is_unsafe(c) for c in "checkout-flow Ünïcødé 名前 אבג عربي 🙂 \\ ~")
 
 
+@pytest.mark.property
 @settings(max_examples=examples(300))
 @given(st.text())
 def test_sanitized_text_has_no_unsafe_character_and_safe_text_is_unchanged(text: str) -> None:
@@ -72,6 +73,7 @@ def test_sanitized_text_has_no_unsafe_character_and_safe_text_is_unchanged(text:
     assert cleaned == kept
 
 
+@pytest.mark.property
 @settings(max_examples=examples(100))
 @given(st.lists(st.text(), min_size=1, max_size=4))
 def test_a_sessions_table_of_any_names_has_one_row_per_session_and_nothing_unsafe(
@@ -84,6 +86,7 @@ def test_a_sessions_table_of_any_names_has_one_row_per_session_and_nothing_unsaf
     assert lines[len(names) + 2] == ""  # header, rule, one row each, then the blank line
 
 
+@pytest.mark.property
 @settings(max_examples=examples(100))
 @given(st.recursive(st.text(), lambda inner: st.dictionaries(st.text(), inner, max_size=3)))
 def test_safe_json_is_ascii_without_controls_and_reads_back_the_same(value: object) -> None:
