@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from local.devicefarm_emulator.catalogue import default_device_arn
@@ -36,6 +39,27 @@ class Examples:
     http: str
     event: str
     alarm: str
+
+
+def dfss_program() -> str:
+    """How to run `dfss` from here: the console script next to this Python (`.venv/bin/dfss`
+    from the repository's root), else the module."""
+    script = Path(sys.executable).parent / "dfss"
+    if script.exists():
+        return os.path.relpath(script)
+    return f"{os.path.relpath(sys.executable)} -m dfss"
+
+
+def dfss_commands(api_url: str, examples: Examples) -> list[str]:
+    """Each works as printed: a loopback endpoint needs no credentials and no region, and a
+    seeded session's name is unique."""
+    dfss = f"{dfss_program()} --endpoint {api_url}"
+    return [
+        f"  {dfss} sessions",
+        f"  {dfss} sweep --dry-run",
+        f"  {dfss} extend {examples.event} --minutes 10",
+        f"  {dfss} stop {examples.http}      # a name, an id from sessions, or an ARN",
+    ]
 
 
 def _age(minutes: float) -> str:
@@ -78,6 +102,8 @@ def local_help(
         "created + 60 min here, and skips names matching the protected pattern):",
         sessions,
         "",
+        "With dfss (docs/cli.md; on loopback it needs no AWS credentials or region):",
+        *dfss_commands(api_url, examples),
         "Stop one session over HTTP:",
         _curl(f"{api_url}/sessions/stop", {"arn": world.arn(examples.http)}),
         "Sweep over HTTP:",

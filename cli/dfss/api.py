@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +33,13 @@ from botocore.httpsession import URLLib3Session
 from botocore.utils import get_environ_proxies
 
 from dfss import __version__
-from dfss.errors import CliError, Exit
+from dfss.errors import CliError, Exit, Unanswered
+from dfss.loopback import (
+    LOCAL_CREDENTIALS,
+    LOCAL_REGION,
+    is_local_stack,
+    require_private_transport,
+)
 
 DEFAULT_STACK = "SessionStopper-dev"
 API_URL_OUTPUT = "ApiUrl"
@@ -56,28 +64,41 @@ class Answer:
     text: str
 
 
-@dataclass(frozen=True)
 class Caller:
-    """Whose credentials, in which region (boto3's resolution: arguments, environment, profile)."""
+    """Whose credentials, in which region (boto3's resolution: arguments, environment, profile).
 
-    session: boto3.Session
-    core: botocore.session.Session
-    region: str | None  # --region, as asked
+    Nothing is read until a real endpoint needs it: a loopback endpoint signs with the local
+    stack's dummy credentials, so a profile that cannot load does not stand in the way there.
+    """
 
-    @classmethod
-    def of(cls, profile: str | None, region: str | None) -> Caller:
+    def __init__(self, profile: str | None, region: str | None) -> None:
+        self.profile = profile
+        self.region = region  # --region or DFSS_REGION, as asked
+        self._session: boto3.Session | None = None
+        self._core: botocore.session.Session | None = None
+
+    @property
+    def core(self) -> botocore.session.Session:
+        if self._core is None:
+            self._core = botocore.session.Session(profile=self.profile)
+        return self._core
+
+    @property
+    def session(self) -> boto3.Session:
         """boto3's region (AWS_DEFAULT_REGION, the profile's) or else AWS_REGION, which the AWS
         SDKs other than boto3 read and Lambda and CloudShell set."""
-        core = botocore.session.Session(profile=profile)
-        try:
-            configured = core.get_config_variable("region")
-            session = boto3.Session(
-                botocore_session=core,
-                region_name=region or configured or os.environ.get("AWS_REGION") or None,
-            )
-        except ProfileNotFound as error:
-            raise CliError(Exit.UNREACHABLE, f"{error}: check --profile or AWS_PROFILE") from error
-        return cls(session, core, region)
+        if self._session is None:
+            try:
+                configured = self.core.get_config_variable("region")
+                self._session = boto3.Session(
+                    botocore_session=self.core,
+                    region_name=self.region or configured or os.environ.get("AWS_REGION") or None,
+                )
+            except ProfileNotFound as error:
+                raise CliError(
+                    Exit.UNREACHABLE, f"{error}: check --profile or AWS_PROFILE"
+                ) from error
+        return self._session
 
     def ca_bundle(self) -> Any:
         """AWS_CA_BUNDLE or the profile's ca_bundle, else the default trust store."""
@@ -103,6 +124,11 @@ def checked_endpoint(url: str) -> str:
 
 def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
     """The stack's `ApiUrl` output (the stage's base URL), by CloudFormation DescribeStacks."""
+    return stack_output(cloudformation, stack_name, API_URL_OUTPUT, "Give the API with --endpoint")
+
+
+def stack_output(cloudformation: Any, stack_name: str, key: str, instead: str) -> str:
+    """One output of the stack; `instead` says how to do without it."""
     try:
         answer = cloudformation.describe_stacks(StackName=stack_name)
     except ClientError as error:
@@ -112,12 +138,12 @@ def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
             raise CliError(
                 Exit.UNREACHABLE,
                 f"stack {stack_name!r} not found in {_region_label(cloudformation)}: "
-                "name it with --stack and --region, or give the API with --endpoint",
+                f"name it with --stack and --region, or {instead[0].lower()}{instead[1:]}",
             ) from error
         raise CliError(
             Exit.UNREACHABLE,
             f"cannot read stack {stack_name!r} ({code}: {message}): "
-            "give the API with --endpoint instead",
+            f"{instead[0].lower()}{instead[1:]} instead",
         ) from error
     except NoCredentialsError as error:
         raise CliError(Exit.UNREACHABLE, _NO_CREDENTIALS) from error
@@ -128,14 +154,24 @@ def api_url_from_stack(cloudformation: Any, stack_name: str) -> str:
     stacks = answer.get("Stacks") or [{}]
     stack = stacks[0]
     for output in stack.get("Outputs") or []:
-        if output.get("OutputKey") == API_URL_OUTPUT and output.get("OutputValue"):
+        if output.get("OutputKey") == key and output.get("OutputValue"):
             return str(output["OutputValue"])
     status = stack.get("StackStatus", "unknown status")
     raise CliError(
         Exit.UNREACHABLE,
-        f"stack {stack_name!r} ({status}) has no {API_URL_OUTPUT} output: "
-        "is it the Session Stopper's stack? Give the API with --endpoint",
+        f"stack {stack_name!r} ({status}) has no {key} output: "
+        f"is it the Session Stopper's stack? {instead}",
     )
+
+
+def aws_client(caller: Caller, service: str, purpose: str) -> Any:
+    """A boto3 client in the caller's region; no region at all is said plainly."""
+    try:
+        return caller.session.client(service)  # type: ignore[call-overload]
+    except NoRegionError as error:
+        raise CliError(
+            Exit.UNREACHABLE, f"no region to {purpose} in: pass --region or set AWS_REGION"
+        ) from error
 
 
 def _region_label(client: Any) -> str:
@@ -148,13 +184,7 @@ def locate_api(caller: Caller, endpoint: str | None, stack: str | None) -> str:
     if endpoint is not None:
         return checked_endpoint(endpoint)
     name = stack or DEFAULT_STACK
-    try:
-        cloudformation = caller.session.client("cloudformation")
-    except NoRegionError as error:
-        raise CliError(
-            Exit.UNREACHABLE,
-            f"no region to look up stack {name!r} in: pass --region or set AWS_REGION",
-        ) from error
+    cloudformation = aws_client(caller, "cloudformation", f"look up stack {name!r}")
     return api_url_from_stack(cloudformation, name)
 
 
@@ -218,15 +248,12 @@ def send(request: AWSPreparedRequest, verify: Any = True) -> Answer:
     try:
         response = http.send(request)
     except ReadTimeoutError as error:
-        raise CliError(
-            Exit.UNREACHABLE,
+        raise Unanswered(
             f"no answer from {request.url} within {TIMEOUT_SECONDS} s: the call may still have "
             "happened (stops are idempotent: running it again is safe)",
         ) from error
     except BotoCoreError as error:
-        raise CliError(
-            Exit.UNREACHABLE, f"cannot reach the API at {request.url}: {error}"
-        ) from error
+        raise Unanswered(f"cannot reach the API at {request.url}: {error}") from error
     finally:
         http.close()
     text = response.content.decode("utf-8", errors="replace")
@@ -247,6 +274,39 @@ def send(request: AWSPreparedRequest, verify: Any = True) -> Answer:
 def call(caller: Caller, base_url: str, method: str, path: str, body: Any = None) -> Answer:
     """Sign with the caller's credentials and send; raises CliError when nothing answered."""
     url = route_url(base_url, path)
+    require_private_transport(url)
+    if is_local_stack(url):
+        region = caller.region or LOCAL_REGION
+        return send(signed_request(method, url, body, LOCAL_CREDENTIALS, region))
     credentials = credentials_of(caller.session)
     region = signing_region(url, caller.region, caller.session.region_name)
     return send(signed_request(method, url, body, credentials, region), caller.ca_bundle())
+
+
+# Answers after which nothing changed, or a retry with the same client token is answered with
+# the first result: throttled, and API Gateway's or the function's own 5xx.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_DELAYS_SECONDS = (1.0, 3.0)  # two retries: 3 attempts, 4 s of waiting at most
+
+
+def call_with_retries(
+    caller: Caller,
+    base_url: str,
+    method: str,
+    path: str,
+    body: Any,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Answer:
+    """`call`, again with the very same body after a failure that a retry may fix: only for a
+    request whose body makes a repeat harmless (a client token)."""
+    for delay in RETRY_DELAYS_SECONDS:
+        try:
+            answer = call(caller, base_url, method, path, body)
+        except Unanswered:
+            sleep(delay)
+            continue
+        if answer.status not in RETRYABLE_STATUSES:
+            return answer
+        sleep(delay)
+    return call(caller, base_url, method, path, body)

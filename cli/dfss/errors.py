@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 
 
@@ -19,9 +20,19 @@ class Exit(IntEnum):
 
 
 class CliError(Exception):
-    """Ends the command with `exit_code` and `message` (one line on stderr)."""
+    """Ends the command with `exit_code` and `message` (one line on stderr), then `details`
+    (one line each: the candidates a name could mean)."""
 
-    def __init__(self, exit_code: Exit, message: str) -> None:
+    def __init__(self, exit_code: Exit, message: str, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.exit_code = exit_code
         self.message = message
+        self.details = tuple(details)
+
+
+class Unanswered(CliError):
+    """Nothing answered: the API could not be reached, or did not answer in time. The request
+    may or may not have been carried out; a command with an idempotency token may retry it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Exit.UNREACHABLE, message)

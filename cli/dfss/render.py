@@ -1,7 +1,9 @@
 """Tables a person reads: one per answer, from whatever fields the answer has.
 
 Every reader here takes the body as plain JSON and looks fields up with a default: a field the
-API adds later is ignored, one it leaves out prints as "-".
+API adds later is ignored, one it leaves out prints as "-". Every string from the answer goes
+through `text` (or `moment`), which sanitizes it before the columns are measured: a name with
+terminal escapes or bidi controls shows them as visible escapes and keeps its row's width.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from dfss.safe_text import sanitize
 
 MISSING = "-"
 
@@ -34,12 +38,17 @@ def text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return value
+        return sanitize(value)
     if isinstance(value, float):
         return f"{value:.1f}"
     if isinstance(value, int):
         return str(value)
-    return json.dumps(value, sort_keys=True)
+    return sanitize(json.dumps(value, sort_keys=True))
+
+
+def texts(values: Any) -> str:
+    """A list from the answer, comma-separated, each item as `text` shows it."""
+    return ", ".join(text(value) for value in list_of(values))
 
 
 def number(value: Any, places: int = 1) -> str:
@@ -63,21 +72,21 @@ def moment(value: Any) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        return value
+        return text(value)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC)
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def mapping_of(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _list(value: Any) -> list[Any]:
+def list_of(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _device(session: Mapping[str, Any]) -> str:
+def device_of(session: Mapping[str, Any]) -> str:
     device = session.get("device")
     if isinstance(device, Mapping):
         return text(device.get("name") or device.get("model"))
@@ -85,7 +94,7 @@ def _device(session: Mapping[str, Any]) -> str:
 
 
 def _problem(body: Mapping[str, Any]) -> str:
-    error = _mapping(body.get("error"))
+    error = mapping_of(body.get("error"))
     if error:
         return text(error.get("code"))
     return text(body.get("reason"))
@@ -95,11 +104,11 @@ def _problem(body: Mapping[str, Any]) -> str:
 Column = tuple[str, Callable[[Mapping[str, Any]], str]]
 
 
-def _field(key: str, show: Callable[[Any], str] = text) -> Callable[[Mapping[str, Any]], str]:
+def field(key: str, show: Callable[[Any], str] = text) -> Callable[[Mapping[str, Any]], str]:
     return lambda session: show(session.get(key))
 
 
-def _session_table(columns: Sequence[Column], sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+def session_table(columns: Sequence[Column], sessions: Sequence[Mapping[str, Any]]) -> list[str]:
     """One row per session, one cell per column."""
     rows = [[cell(session) for _, cell in columns] for session in sessions]
     return table([header for header, _ in columns], rows)
@@ -110,22 +119,22 @@ def _session_table(columns: Sequence[Column], sessions: Sequence[Mapping[str, An
 
 def stop_lines(body: Mapping[str, Any]) -> list[str]:
     """The outcome message: what happened to which session."""
-    session = _mapping(body.get("session"))
-    minutes = _mapping(session.get("deviceMinutes")).get("total")
+    session = mapping_of(body.get("session"))
+    minutes = mapping_of(session.get("deviceMinutes")).get("total")
     row = [
         text(body.get("outcome")),
         text(session.get("name")),
         text(session.get("status")),
-        _device(session),
+        device_of(session),
         number(minutes),
         _problem(body),
     ]
     lines = table(["outcome", "session", "status", "device", "minutes", "error / reason"], [row])
     lines.append("")
     if body.get("sessionArn"):
-        lines.append(f"arn: {body['sessionArn']}")
+        lines.append(f"arn: {text(body['sessionArn'])}")
     if body.get("replay"):
-        trigger = _mapping(body.get("trigger"))
+        trigger = mapping_of(body.get("trigger"))
         lines.append(
             "replay: asked again within the idempotency window; this is the first outcome "
             f"(its trigger: {text(trigger.get('kind'))})"
@@ -138,14 +147,14 @@ def stop_lines(body: Mapping[str, Any]) -> list[str]:
 
 def extend_lines(body: Mapping[str, Any]) -> list[str]:
     """The `extended` message: the new deadline, the old one, and how far it may still go."""
-    session = _mapping(body.get("session"))
-    minutes = _mapping(session.get("deviceMinutes")).get("total")
+    session = mapping_of(body.get("session"))
+    minutes = mapping_of(session.get("deviceMinutes")).get("total")
     added = body.get("minutesAdded")
     row = [
         "EXTENDED",
         text(session.get("name")),
         text(session.get("status")),
-        _device(session),
+        device_of(session),
         number(minutes),
         f"+{added}" if isinstance(added, int) else text(added),
         moment(body.get("deadline")),
@@ -165,7 +174,7 @@ def extend_lines(body: Mapping[str, Any]) -> list[str]:
     ]
     lines = [*table(headers, [row]), ""]
     if body.get("sessionArn"):
-        lines.append(f"arn: {body['sessionArn']}")
+        lines.append(f"arn: {text(body['sessionArn'])}")
     return lines
 
 
@@ -173,12 +182,12 @@ def extend_lines(body: Mapping[str, Any]) -> list[str]:
 
 
 def _counts(counts: Any) -> str:
-    pairs = sorted(_mapping(counts).items())
-    return ", ".join(f"{key} {value}" for key, value in pairs) or "none"
+    pairs = sorted(mapping_of(counts).items())
+    return ", ".join(f"{text(key)} {text(value)}" for key, value in pairs) or "none"
 
 
-def _listing_failure_lines(body: Mapping[str, Any]) -> list[str]:
-    failures = [_mapping(failure) for failure in _list(body.get("listingFailures"))]
+def listing_failure_lines(body: Mapping[str, Any]) -> list[str]:
+    failures = [mapping_of(failure) for failure in list_of(body.get("listingFailures"))]
     if not failures:
         return []
     rows = [
@@ -194,20 +203,20 @@ def _listing_failure_lines(body: Mapping[str, Any]) -> list[str]:
 
 
 SWEEP_COLUMNS: tuple[Column, ...] = (
-    ("action", _field("action")),
-    ("reason", _field("reason")),
-    ("session", _field("name")),
-    ("age (min)", _field("ageMinutes", number)),
-    ("cost", _field("costSoFarUsd", usd)),
-    ("device", _field("device")),
-    ("status", _field("status")),
+    ("action", field("action")),
+    ("reason", field("reason")),
+    ("session", field("name")),
+    ("age (min)", field("ageMinutes", number)),
+    ("cost", field("costSoFarUsd", usd)),
+    ("device", field("device")),
+    ("status", field("status")),
 )
 
 
 def sweep_lines(body: Mapping[str, Any]) -> list[str]:
     """The summary's counts, then each session acted on (would be, in a dry run)."""
-    inventory = _mapping(body.get("inventory"))
-    scope = _list(body.get("scope"))
+    inventory = mapping_of(body.get("inventory"))
+    scope = list_of(body.get("scope"))
     mode = "dry run (nothing stopped)" if body.get("dryRun") else "live"
     if body.get("killSwitch"):
         mode += ", kill switch"
@@ -216,10 +225,10 @@ def sweep_lines(body: Mapping[str, Any]) -> list[str]:
         selection = f"older than {number(body.get('maxAgeMinutes'), 0)} min"
     lines = [
         f"sweep {text(body.get('sweepId'))}: {mode}; selection: {selection}; "
-        f"scope: {', '.join(map(str, scope)) if scope else 'every project'}",
+        f"scope: {texts(scope) if scope else 'every project'}",
         f"projects: {text(inventory.get('projectsListed'))} listed, "
-        f"{len(_list(inventory.get('projectsFailed')))} failed, "
-        f"{len(_list(inventory.get('projectsNotReached')))} not reached; "
+        f"{len(list_of(inventory.get('projectsFailed')))} failed, "
+        f"{len(list_of(inventory.get('projectsNotReached')))} not reached; "
         f"sessions: {text(inventory.get('sessionsSeen'))} seen, "
         f"{text(inventory.get('sessionsActive'))} active, "
         f"{text(inventory.get('sessionsSelected'))} selected",
@@ -229,7 +238,7 @@ def sweep_lines(body: Mapping[str, Any]) -> list[str]:
         f"estimated savings: {usd(body.get('estimatedSavingsUsd'))}; "
         f"took {number(body.get('durationSeconds'), 2)} s",
     ]
-    timers = _mapping(body.get("timers"))
+    timers = mapping_of(body.get("timers"))
     if timers:
         lines.append(
             f"timers: {text(timers.get('armed'))} armed, {text(timers.get('failed'))} failed, "
@@ -238,62 +247,20 @@ def sweep_lines(body: Mapping[str, Any]) -> list[str]:
     left = body.get("leftUndoneCount")
     if isinstance(left, int) and left:
         lines.append(f"left undone: {left} session(s), for the next sweep")
-    yielded = _mapping(body.get("yieldedTo"))
+    yielded = mapping_of(body.get("yieldedTo"))
     if yielded:
         lines.append(
             f"yielded to sweep {text(yielded.get('sweepId'))} "
             f"({text(yielded.get('triggerKind'))}, started {moment(yielded.get('startedAt'))}): "
             "this one did nothing"
         )
-    sessions = [_mapping(session) for session in _list(body.get("sessions"))]
+    sessions = [mapping_of(session) for session in list_of(body.get("sessions"))]
     lines.append("")
     if sessions:
-        lines.extend(_session_table(SWEEP_COLUMNS, sessions))
+        lines.extend(session_table(SWEEP_COLUMNS, sessions))
         more = body.get("sessionsNotListed")
         if isinstance(more, int) and more:
             lines.append(f"... and {more} more, not listed")
     else:
         lines.append("no session to act on")
-    return lines + _listing_failure_lines(body)
-
-
-# -- sessions ----------------------------------------------------------------------------------
-
-
-SESSION_COLUMNS: tuple[Column, ...] = (
-    ("session", _field("name")),
-    ("status", _field("status")),
-    ("device", _device),  # a name, or the device's fields
-    ("platform", _field("platform")),
-    ("age (min)", _field("ageMinutes", number)),
-    ("cost", _field("costSoFarUsd", usd)),
-    ("billing", _field("billingMethod")),
-    ("budget (min)", _field("budgetMinutes")),
-    ("deadline (UTC)", _field("deadline", moment)),
-    ("sweep stops", _field("sweepWouldStop")),
-    ("reason", _field("reason")),
-)
-
-
-def sessions_lines(body: Mapping[str, Any]) -> list[str]:
-    """One row per active session: its age, cost, budget, deadline, and what a sweep would do."""
-    sessions = [_mapping(session) for session in _list(body.get("sessions"))]
-    count = body.get("count", len(sessions))
-    lines = (
-        [*_session_table(SESSION_COLUMNS, sessions), "", f"{text(count)} active session(s)"]
-        if sessions
-        else []
-    )
-    if not sessions:
-        lines.append(
-            "no active session" if count in (0, None) else f"{text(count)} active, none listed"
-        )
-    if body.get("dryRun"):
-        lines.append("the deployment is in dry run: its sweeps stop nothing")
-    failed = _list(body.get("projectsFailed"))
-    if failed:
-        lines.append(f"projects that could not be listed: {', '.join(map(str, failed))}")
-    not_reached = _list(body.get("projectsNotReached"))
-    if not_reached:
-        lines.append(f"projects not reached (out of time): {', '.join(map(str, not_reached))}")
-    return lines + _listing_failure_lines(body)
+    return lines + listing_failure_lines(body)

@@ -7,6 +7,7 @@ deployment does not have, a partial listing, fields the CLI has never heard of.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 from dfss.cli import main
 from dfss.errors import Exit
-from tests.cli.fake_api import Canned, FakeApi
+from tests.cli.fake_api import Canned, FakeApi, TlsFakeApi
 
 ARN = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
 PROJECT = "arn:aws:devicefarm:us-west-2:123456789012:project:p"
@@ -41,13 +42,19 @@ def run(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
 
 
 def test_no_credentials_is_exit_3_and_nothing_is_sent(
-    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    api = TlsFakeApi(tmp_path)  # a real endpoint: the local stack needs no credentials
+    api.start()
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(api.certificate))
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to look for
 
-    code, out, err = run("stop", ARN, "--endpoint", api.url, capsys=capsys)
+    try:
+        code, out, err = run("stop", ARN, "--endpoint", api.url, capsys=capsys)
+    finally:
+        api.stop()
 
     assert code == Exit.UNREACHABLE
     assert out == ""
@@ -94,7 +101,7 @@ def test_something_else_answering_is_not_taken_for_the_api(
     ("argv", "message"),
     [
         ([], "the following arguments are required: COMMAND (see `dfss --help`)"),
-        (["stop"], "the following arguments are required: arn (see `dfss stop --help`)"),
+        (["stop"], "the following arguments are required: SESSION (see `dfss stop --help`)"),
         (["extend", ARN], "the following arguments are required: --minutes"),
         (["extend", ARN, "--minutes", "ten"], "argument --minutes: invalid int value: 'ten'"),
         (["sweep", "--max-age"], "argument --max-age: expected one argument"),
@@ -161,7 +168,7 @@ def test_the_stacks_shape_of_a_gateway_refusal_is_read_the_same(
         403, {"error": {"code": "ACCESS_DENIED", "message": denied}, "requestId": "r-1"}
     )
 
-    code, out, err = run("sweep", "--endpoint", api.url, capsys=capsys)
+    code, out, err = run("sweep", "--yes", "--endpoint", api.url, capsys=capsys)
 
     assert (code, out) == (Exit.REFUSED, "")
     assert err == f"dfss: HTTP 403 ACCESS_DENIED: {denied} [request r-1]\n"
@@ -235,7 +242,7 @@ def test_a_sweep_that_could_not_list_everything_is_exit_1(
     }
     api.default = Canned(status, {"sweepId": "s-1", "sessions": [], "listingFailures": [failure]})
 
-    code, out, err = run("sweep", "--endpoint", api.url, capsys=capsys)
+    code, out, err = run("sweep", "--yes", "--endpoint", api.url, capsys=capsys)
 
     assert code == Exit.REFUSED
     assert "listing failures:" in out
@@ -274,12 +281,29 @@ def test_sessions_renders_what_is_there_and_ignores_what_it_does_not_know(
 
     assert (code, err) == (Exit.OK, "")
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["session", "status", "device"]
-    assert lines[2].split() == [
-        "checkout", "RUNNING", "Google", "Pixel", "8", "-", "42.2", "$7.18", "-", "-",
-        "2026-11-27T07:00:00Z", "no", "WITHIN_BUDGET",
+    assert lines[0].split()[:4] == ["id", "session", "status", "device"]
+    row = lines[2].split()
+    assert row[:11] == [
+        "s", "checkout", "RUNNING", "Google", "Pixel", "8", "-", "42.2", "$7.18", "-", "-",
     ]  # fmt: skip
-    assert lines[3].split() == ["-", "-", "iPad", "-", "soon", "-", "-", "-", "-", "-", "-"]
+    assert row[11] == "2026-11-27T07:00:00Z"
+    assert re.fullmatch(r"-\d+h\d\dm", row[12])  # past: the machine's clock is later
+    assert row[13:] == ["no", "WITHIN_BUDGET"]
+    assert lines[3].split() == [
+        "t",
+        "-",
+        "-",
+        "iPad",
+        "-",
+        "soon",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+    ]
     assert "2 active session(s)" in lines
     assert f"projects that could not be listed: {PROJECT}" in lines
     assert "somethingNew" not in out

@@ -20,8 +20,9 @@ import pytest
 
 from dfss.cli import main
 from dfss.errors import Exit
+from local.help_text import local_help
 from local.stack import LocalStack, LocalStackConfig
-from local.stack_cli import LOCAL_SEEDS
+from local.stack_cli import LOCAL_EXAMPLES, LOCAL_SEEDS
 from local.world import SeededWorld, new_emulator, seed_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,28 +186,94 @@ def test_sessions_lists_each_active_session(local: Local, dfss: Dfss) -> None:
     ran = dfss("sessions")
 
     assert (ran.code, ran.err) == (Exit.OK, ""), ran.err
-    names = {row[0] for row in ran.rows()}
+    names = {row[1] for row in ran.rows()}
     assert names == {"forgotten-debug", "checkout-flow", "keep-perf-baseline", "exploratory-ios"}
     assert "4 active session(s)" in ran.out.splitlines()
 
 
+# A new user's shell: no AWS credentials, region, profile or ~/.aws files of any kind.
+FIRST_RUN_ENVIRONMENT = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "HOME": os.environ.get("HOME", "/tmp"),
+    "PYTHONPATH": str(ROOT / "cli"),  # this checkout's dfss, whatever the venv was installed from
+    "NO_PROXY": "127.0.0.1,localhost",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+README_LOCAL_URL = "http://127.0.0.1:3000"
+
+
+def run_as_a_new_user(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", f"set -e\n{script}"],
+        cwd=ROOT, env=FIRST_RUN_ENVIRONMENT, capture_output=True, text=True, check=False,
+        timeout=120,
+    )  # fmt: skip
+
+
+def readme_local_dfss_lines() -> list[str]:
+    """The README's dfss commands for `make local`: those of the quick start's `make local`
+    block, and every other one that names the local endpoint."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### `make local`: play with it", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    quick_start = [
+        line for line in block.splitlines() if line.startswith((".venv/bin/dfss", "export DFSS_"))
+    ]
+    elsewhere = [
+        line
+        for line in readme.splitlines()
+        if line.startswith(".venv/bin/dfss") and README_LOCAL_URL in line and line not in block
+    ]
+    return quick_start + elsewhere
+
+
+def test_the_readmes_local_commands_work_as_written_without_any_setup(local: Local) -> None:
+    """Only the port differs: the test's stack has a free one, since 3000 may be taken."""
+    lines = readme_local_dfss_lines()
+    assert any(line.startswith("export DFSS_ENDPOINT=") for line in lines)
+    assert sum(line.startswith(".venv/bin/dfss") for line in lines) >= 3
+    script = "\n".join(lines).replace(README_LOCAL_URL, local.stack.api_url)
+
+    ran = run_as_a_new_user(script)
+
+    assert ran.returncode == 0, f"{script}\n{ran.stderr}"
+    assert ran.stderr == ""
+    assert "4 active session(s)" in ran.stdout
+    assert "dry run (nothing stopped)" in ran.stdout
+    assert re.search(r"^STOPPED +checkout-flow ", ran.stdout, re.MULTILINE)
+    assert local.status("checkout-flow") in ("STOPPING", "COMPLETED")
+
+
+def test_the_dfss_commands_the_local_stack_prints_work_as_printed(local: Local) -> None:
+    urls = (local.stack.api_url, local.stack.emulator_url, local.stack.moto_url)
+    banner = local_help(*urls, local.world, LOCAL_EXAMPLES).splitlines()
+    label = next(i for i, line in enumerate(banner) if line.startswith("With dfss "))
+    commands = [line.strip() for line in banner[label + 1 : label + 5]]
+    assert all(command.startswith(".venv/bin/dfss --endpoint http://") for command in commands)
+
+    ran = run_as_a_new_user("\n".join(commands))
+
+    assert ran.returncode == 0, ran.stderr
+    assert "4 active session(s)" in ran.stdout
+    assert "EXTENDED  exploratory-ios" in ran.stdout
+    assert "STOPPED  checkout-flow" in ran.stdout
+    assert local.status("checkout-flow") in ("STOPPING", "COMPLETED")
+
+
 def test_the_console_script_against_make_local(local: Local) -> None:
-    """The installed `dfss`, in its own process, as a person runs it next to `make local`."""
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "eu-west-1",
-    }
+    """The installed `dfss`, in its own process, as a person runs it next to `make local`:
+    without credentials or a region, which a loopback endpoint does not need."""
     command = [str(Path(sys.executable).parent / "dfss"), "--endpoint", local.stack.api_url]
 
     stopped = subprocess.run(
         [*command, "--json", "stop", local.world.arn("forgotten-debug")],
-        capture_output=True, text=True, env=env, check=False, timeout=60,
+        capture_output=True, text=True, env=FIRST_RUN_ENVIRONMENT, check=False, timeout=60,
     )  # fmt: skip
     unknown = subprocess.run(
         [*command, "stop", UNKNOWN],
-        capture_output=True, text=True, env=env, check=False, timeout=60,
+        capture_output=True, text=True, env=FIRST_RUN_ENVIRONMENT, check=False, timeout=60,
     )  # fmt: skip
 
     assert stopped.returncode == 0, stopped.stderr

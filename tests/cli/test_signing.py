@@ -2,6 +2,8 @@
 
 The check re-signs the request as the fake API received it (its headers, path and body bytes)
 with botocore's SigV4 at the request's own X-Amz-Date: API Gateway does the same computation.
+The fake API serves https (trusted through AWS_CA_BUNDLE), as a real endpoint does: plain http
+on loopback is the local stack, which gets the local stack's dummy identity instead.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -18,7 +21,7 @@ from botocore.credentials import ReadOnlyCredentials
 from dfss.api import region_of, signed_request, signing_region
 from dfss.cli import main
 from dfss.errors import CliError, Exit
-from tests.cli.fake_api import Canned, FakeApi, Recorded
+from tests.cli.fake_api import Canned, FakeApi, Recorded, TlsFakeApi
 
 ARN = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
 STOPPED = {"outcome": "STOPPED", "session": {"arn": ARN, "name": "checkout"}, "sessionArn": ARN}
@@ -31,7 +34,17 @@ CREDENTIALS = ReadOnlyCredentials("testing", "testing", None)
 
 
 @pytest.fixture
-def api() -> Iterator[FakeApi]:
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    server = TlsFakeApi(tmp_path, Canned(200, STOPPED))
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(server.certificate))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def local_api() -> Iterator[FakeApi]:
+    """Plain http on loopback, where `make local` serves."""
     server = FakeApi(Canned(200, STOPPED))
     server.start()
     yield server
@@ -149,6 +162,41 @@ def test_a_region_that_contradicts_the_url_is_a_usage_error(
     assert main(["stop", ARN, "--endpoint", url, "--region", "eu-west-1"]) == Exit.USAGE
     err = capsys.readouterr().err
     assert err == f"dfss: --region eu-west-1, but the API at {url}sessions/stop is in us-east-1\n"
+
+
+def test_the_local_stack_is_signed_for_with_its_own_dummy_identity_without_any_setup(
+    local_api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new user's shell: no credentials, no region, no profile; `make local` just works."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    assert main(["stop", ARN, "--endpoint", local_api.url]) == Exit.OK, capsys.readouterr().err
+
+    received = local_api.only_request
+    fields = AUTHORIZATION.match(received.headers["Authorization"])
+    assert fields is not None
+    assert (fields["key"], fields["region"]) == ("testing", "eu-west-1")
+    assert fields["signature"] == resign(received, CREDENTIALS, "eu-west-1", received.body)
+
+
+def test_real_credentials_are_never_sent_to_the_local_stack(
+    local_api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYOFTHEUSER")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "a-real-session-token")
+    monkeypatch.setenv("AWS_PROFILE", "a-profile-this-machine-does-not-have")
+    local_api.answer("GET", "/sessions", Canned(200, {"sessions": [], "count": 0}))
+
+    assert main(["sessions", "--endpoint", local_api.url, "--region", "us-east-2"]) == Exit.OK, (
+        capsys.readouterr().err
+    )
+
+    received = local_api.only_request
+    assert "AKIAREAL" not in str(received.headers)
+    assert "X-Amz-Security-Token" not in received.headers
+    assert "/us-east-2/execute-api/" in received.headers["Authorization"]  # --region still counts
 
 
 def test_no_region_anywhere_is_a_usage_error(

@@ -191,3 +191,60 @@ def test_the_stack_is_looked_up_in_the_region_asked(
 
     assert "/ap-south-1/execute-api/" in api.only_request.headers["Authorization"]
     assert "not found in eu-west-1" in capsys.readouterr().err
+
+
+# -- DFSS_STACK / DFSS_REGION / DFSS_ENDPOINT: set once, flags win -----------------------------
+
+
+def test_the_environment_names_the_stack_and_its_region(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DFSS_STACK", "SessionStopper-qa")
+    monkeypatch.setenv("DFSS_REGION", "ap-south-1")
+    with mock_aws():
+        boto3.client("cloudformation", region_name="ap-south-1").create_stack(
+            StackName="SessionStopper-qa",
+            TemplateBody=json.dumps(
+                {
+                    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+                    "Outputs": {"ApiUrl": {"Value": f"{api.url}/qa/"}},
+                }
+            ),
+        )
+        assert main(["sessions"]) == Exit.OK, capsys.readouterr().err
+        # Flags win over the variables.
+        assert main(["sessions", "--stack", "SessionStopper-dev"]) == Exit.UNREACHABLE
+        assert main(["sessions", "--region", "eu-west-1"]) == Exit.UNREACHABLE
+
+    assert api.only_request.path == "/qa/sessions"
+    assert "/ap-south-1/execute-api/" in api.only_request.headers["Authorization"]
+    err = capsys.readouterr().err
+    assert "stack 'SessionStopper-dev' not found in ap-south-1" in err
+    assert "stack 'SessionStopper-qa' not found in eu-west-1" in err
+
+
+def test_the_environment_names_the_endpoint_and_a_flag_overrides_it(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DFSS_ENDPOINT", f"{api.url}/local/")
+    assert main(["sessions"]) == Exit.OK, capsys.readouterr().err
+    assert api.only_request.path == "/local/sessions"
+
+    with mock_aws():
+        create_stack(DEFAULT_STACK, {"ApiUrl": f"{api.url}/dev/"})
+        assert main(["sessions", "--stack", DEFAULT_STACK]) == Exit.OK  # --stack beats it
+    assert main(["sessions", "--endpoint", f"{api.url}/flag/"]) == Exit.OK
+    assert [r.path for r in api.requests] == ["/local/sessions", "/dev/sessions", "/flag/sessions"]
+
+
+def test_both_variables_set_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DFSS_ENDPOINT", "http://127.0.0.1:3000")
+    monkeypatch.setenv("DFSS_STACK", "SessionStopper-qa")
+
+    assert main(["sessions"]) == Exit.USAGE
+    assert capsys.readouterr().err == (
+        "dfss: both DFSS_ENDPOINT and DFSS_STACK are set: unset one, or pass --endpoint or "
+        "--stack\n"
+    )
