@@ -92,6 +92,7 @@ def extensions(interactive: bool = False) -> Extensions | None:
     """None when timers are off."""
     from session_stopper.domain.extension import Extensions
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
+    from session_stopper.gateways.extension_ledger import ExtensionLedger
 
     timers = session_timers(interactive)
     if timers is None:
@@ -101,6 +102,7 @@ def extensions(interactive: bool = False) -> Extensions | None:
         timers=timers,
         budgets=project_budgets(interactive),
         service=stop_service(interactive),
+        ledger=ExtensionLedger(interactive=interactive),
     )
 
 
