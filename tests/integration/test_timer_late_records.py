@@ -7,12 +7,13 @@ DynamoDB on moto; the shared set-up is tests/integration/conftest.py and timer_s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
+from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from tests.integration.timer_support import (
     GROUP,
     Schedules,
@@ -191,3 +192,24 @@ def test_a_record_without_an_extension_still_stops_an_overdue_session_at_once(
     answer = _record_arrives(fresh, 20)
     assert answer["outcome"] == "STOPPED"
     assert world.status(fresh["arn"]) in {"STOPPING", "COMPLETED"}
+
+
+def test_the_sweep_does_not_rearm_a_session_stopped_after_it_was_listed(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    fresh: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sweep acts on a listing taken at its start; a person may stop a session (which
+    deletes its timers) before the sweep reaches it."""
+    listed = list(DeviceFarmGateway().session_pages(world.project("alpha")))
+    world.emulator.stop_session(fresh["arn"])
+
+    def as_listed_before(_self: DeviceFarmGateway, _project: str) -> Iterator[Any]:
+        yield from listed
+
+    monkeypatch.setattr(DeviceFarmGateway, "session_pages", as_listed_before)
+    summary = scheduled_sweep()
+
+    assert summary["timers"]["armed"] == 0
+    assert schedules.names() == [], "a stopped session is never re-armed"
