@@ -213,3 +213,18 @@ def test_the_sweep_does_not_rearm_a_session_stopped_after_it_was_listed(
 
     assert summary["timers"]["armed"] == 0
     assert schedules.names() == [], "a stopped session is never re-armed"
+
+
+def test_a_stale_copy_of_a_moved_warning_warns_nobody(
+    schedules: Schedules,
+    fresh: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+    outcome_sink: OutcomeSink,
+) -> None:
+    _record_arrives(fresh, 1)
+    stale = schedules.warning(fresh["arn"])
+    _extended_at_t_plus_2(fresh, api_event)
+    outcome_sink.published()
+
+    assert "ignored" in fire(stale)
+    assert by_type(outcome_sink.published(), "warning") == [], "it would name the old deadline"
