@@ -8,12 +8,13 @@ DynamoDB on moto; the shared set-up is tests/integration/conftest.py and timer_s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
+from session_stopper.gateways.extension_ledger import ExtensionLedger
 from tests.integration.timer_support import (
     GROUP,
     Schedules,
@@ -228,3 +229,17 @@ def test_a_stale_copy_of_a_moved_warning_warns_nobody(
 
     assert "ignored" in fire(stale)
     assert by_type(outcome_sink.published(), "warning") == [], "it would name the old deadline"
+
+
+def test_the_extension_record_only_moves_forwards(outcome_sink: OutcomeSink) -> None:
+    """Two extensions answered at once may reach the table in either order: the later
+    deadline is the one kept."""
+    ledger = ExtensionLedger()
+    arn = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert ledger.latest(arn) is None
+
+    ledger.record(arn, now + minutes(45), now + minutes(200))
+    ledger.record(arn, now + minutes(30), now + minutes(200))
+
+    assert ledger.latest(arn) == now + minutes(45)
