@@ -27,6 +27,7 @@ MAX_PROJECTS_PER_SWEEP = 50  # the function's SweepCommand.projectArns max_lengt
 MAX_AGE_MINUTES = 100_000
 # ExtendSession.minutes: a session never runs longer than Device Farm's 150 minutes.
 EXTEND_MINUTES = (1, SESSION_HARD_LIMIT_MINUTES)
+CLIENT_TOKEN_MAX_LENGTH = 64  # ExtendCommand.clientToken (its characters: the function checks)
 ARN_SCHEMA = apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=ARN_MAX_LENGTH)
 # "To use the same model regardless of the content type, set the content type for your data
 # model to $default" (API Gateway developer guide): without it, a body sent as `text/plain` or
@@ -260,9 +261,10 @@ class StopperApi(Construct):
     def _extend_model(self) -> apigw.Model:
         low, high = EXTEND_MINUTES
         minutes = apigw.JsonSchema(type=apigw.JsonSchemaType.INTEGER, minimum=low, maximum=high)
+        token = nullable(apigw.JsonSchemaType.STRING, max_length=CLIENT_TOKEN_MAX_LENGTH)
         return self._body_model(
             "ExtendSessionBody",
-            {"arn": ARN_SCHEMA, "minutes": minutes},
+            {"arn": ARN_SCHEMA, "minutes": minutes, "clientToken": token},
             required=["arn", "minutes"],
         )
 

@@ -64,20 +64,24 @@ def test_extend_method_requires_aws_iam_and_a_valid_body(default_stack: Synthesi
 
 
 def test_extend_body_schema_bounds_the_arn_and_the_minutes(default_stack: Synthesized) -> None:
-    """Same bounds as the function's ExtendSession model: an ARN Device Farm accepts, and
-    whole minutes from 1 to Device Farm's 150-minute session limit."""
+    """Same bounds as the function's ExtendSession model: an ARN Device Farm accepts, whole
+    minutes from 1 to Device Farm's 150-minute session limit, and an optional client token."""
     schema = _model_schema(default_stack, "ExtendSessionBody")
     assert schema["required"] == ["arn", "minutes"]
     assert schema["additionalProperties"] is False
     assert schema["properties"] == {
         "arn": {"type": "string", "maxLength": 1011},
         "minutes": {"type": "integer", "minimum": 1, "maximum": 150},
+        "clientToken": {"type": ["string", "null"], "maxLength": 64},
     }
     function_side = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
     command = function_side["components"]["schemas"]["ExtendCommand"]
     assert command["required"] == schema["required"]
+    assert set(command["properties"]) == set(schema["properties"])
     minutes = command["properties"]["minutes"]
     assert (minutes["type"], minutes["minimum"], minutes["maximum"]) == ("integer", 1, 150)
+    [token, _null] = command["properties"]["clientToken"]["anyOf"]
+    assert token["maxLength"] == schema["properties"]["clientToken"]["maxLength"]
 
 
 def test_every_method_requires_aws_iam(default_stack: Synthesized) -> None:

@@ -159,6 +159,8 @@ def test_a_scheduler_failure_is_reported_and_the_sweep_arms_the_timer_later(
     outcome_sink: OutcomeSink,
 ) -> None:
     with Stubber(scheduler_client(False)) as scheduler:
+        # Arming reads the session's timer first: it has none.
+        scheduler.add_client_error("get_schedule", "ResourceNotFoundException", "none", 404)
         scheduler.add_client_error("create_schedule", "ServiceQuotaExceededException", "full")
         report_created(session)
     [timer] = by_type(outcome_sink.published(), "timer")

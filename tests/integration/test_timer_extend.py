@@ -6,18 +6,22 @@ DynamoDB on moto; the shared set-up is tests/integration/conftest.py and timer_s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
+from session_stopper.gateways.scheduler import scheduler_client
 from tests.integration.timer_support import (
     OTHER_ACCOUNT,
     Schedules,
     by_type,
     extend,
     frozen_clock,
+    invoke,
     minutes,
     report_created,
 )
@@ -178,3 +182,141 @@ def test_extend_without_timers_says_the_deployment_has_none(
 ) -> None:
     status, body = extend(api_event, {"arn": session["arn"], "minutes": 5})
     assert (status, body["error"]["code"]) == (409, "TIMERS_OFF")
+
+
+# -- clientToken: a retried request answers the first result ---------------------------------------
+
+
+def _extend_as(
+    api_event: Callable[..., dict[str, Any]],
+    body: dict[str, Any],
+    *,
+    request_id: str,
+    caller: str = "arn:aws:sts::123456789012:assumed-role/ci/ci-runner",
+) -> tuple[int, dict[str, Any]]:
+    """POST /sessions/extend as one request of one caller (API Gateway's request id and the
+    caller's IAM identity, as AWS_IAM authorisation fills them in)."""
+    event = api_event(body, path="/sessions/extend", resource="/sessions/extend")
+    event["requestContext"]["requestId"] = request_id
+    event["requestContext"]["identity"]["userArn"] = caller
+    answer = invoke(event)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def test_a_retried_extend_with_its_client_token_moves_the_deadline_once(
+    schedules: Schedules,
+    session: dict[str, Any],
+    outcome_sink: OutcomeSink,
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    before = schedules.expiry(session["arn"])
+    outcome_sink.published()
+    body = {"arn": session["arn"], "minutes": 15, "clientToken": "retry-me_01"}
+
+    first = _extend_as(api_event, body, request_id="first-try")
+    again = _extend_as(api_event, body, request_id="the-retry")
+
+    assert first[0] == 200
+    assert again == first, "the same status and body, the first request's"
+    assert schedules.expiry(session["arn"]).at - before.at == minutes(15)
+    assert len(by_type(outcome_sink.published(), "extended")) == 1
+
+
+def test_the_same_token_for_another_request_is_refused_and_changes_nothing(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    token = {"clientToken": "0f8fad5b-d9cb-469f-a165-70867728950e"}
+    assert (
+        _extend_as(api_event, {"arn": session["arn"], "minutes": 5, **token}, request_id="a")[0]
+        == 200
+    )
+    moved = schedules.expiry(session["arn"]).at
+
+    status, body = _extend_as(
+        api_event, {"arn": session["arn"], "minutes": 10, **token}, request_id="b"
+    )
+
+    assert (status, body["error"]["code"]) == (422, "CLIENT_TOKEN_REUSED")
+    assert schedules.expiry(session["arn"]).at == moved
+
+
+def test_one_callers_token_never_answers_another_caller(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    before = schedules.expiry(session["arn"]).at
+    body = {"arn": session["arn"], "minutes": 5, "clientToken": "shared-token"}
+
+    mine = _extend_as(api_event, body, request_id="mine")
+    theirs = _extend_as(
+        api_event,
+        body,
+        request_id="theirs",
+        caller="arn:aws:sts::123456789012:assumed-role/qa/someone-else",
+    )
+
+    assert (mine[0], theirs[0]) == (200, 200)
+    assert theirs[1]["correlationId"] == "theirs", "answered for itself, not with mine"
+    assert schedules.expiry(session["arn"]).at - before == minutes(10)
+
+
+def test_a_refusal_is_answered_again_to_the_retry(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    body = {"arn": session["arn"], "minutes": 150, "clientToken": "too-much"}
+    first = _extend_as(api_event, body, request_id="first-try")
+    assert (first[0], first[1]["error"]["code"]) == (422, "EXTENSION_LIMIT"), first
+    assert _extend_as(api_event, body, request_id="the-retry") == first
+
+
+def test_an_extend_scheduler_refused_is_not_remembered(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    before = schedules.expiry(session["arn"]).at
+    body = {"arn": session["arn"], "minutes": 5, "clientToken": "try-again"}
+    with Stubber(scheduler_client(True)) as scheduler:
+        scheduler.add_client_error("get_schedule", "ThrottlingException", "slow down", 400)
+        status, answer = _extend_as(api_event, body, request_id="refused")
+    assert (status, answer["error"]["code"]) == (503, "SCHEDULER_UNAVAILABLE"), answer
+
+    assert _extend_as(api_event, body, request_id="the-retry")[0] == 200
+    assert schedules.expiry(session["arn"]).at - before == minutes(5)
+
+
+@pytest.mark.parametrize(
+    "token", ["", "x" * 65, "has space", "caf\u00e9", "new\nline", 12345, ["a"], True]
+)
+def test_a_client_token_that_is_not_1_to_64_of_the_allowed_characters_is_refused(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+    token: Any,
+) -> None:
+    report_created(session)
+    before = schedules.expiry(session["arn"]).at
+    status, body = extend(api_event, {"arn": session["arn"], "minutes": 5, "clientToken": token})
+    assert status == 400
+    assert body["error"]["code"] in {"INVALID_VALUE", "INVALID_TYPE"}
+    assert schedules.expiry(session["arn"]).at == before
+
+
+def test_a_64_character_token_is_accepted(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    token = "A-z_0" + "9" * 59
+    assert extend(api_event, {"arn": session["arn"], "minutes": 5, "clientToken": token})[0] == 200

@@ -7,12 +7,14 @@ cannot stop the originals from being cleared.
 from __future__ import annotations
 
 from session_stopper.config import settings
+from session_stopper.domain import extension_once
 from session_stopper.domain.service import _idempotency_config, _persistence
 from session_stopper.entrypoints.dependencies import (
     alarm_gateway,
     authority,
     expiry,
     extensions,
+    extensions_once,
     function_invoker,
     project_budgets,
     session_timers,
@@ -40,6 +42,8 @@ _CACHED = (
     cloudwatch_client,
     _persistence,
     _idempotency_config,
+    extension_once._persistence,
+    extension_once._config,
     authority,
     stop_service,
     sweeper,
@@ -48,6 +52,7 @@ _CACHED = (
     project_budgets,
     expiry,
     extensions,
+    extensions_once,
     session_viewer,
     scheduler_client,
     function_invoker,

@@ -4,11 +4,18 @@ it, forget it when the session ends (its owner moves it through domain/extension
 Every stop goes through StopService, the same validated, idempotent, published path as any
 other. A timer that cannot be armed is reported (`timer` NOT_ARMED) and left to the sweep, which
 arms what is missing: a Scheduler failure never loses a stop.
+
+Events arrive late, twice and out of order, so the deadline in force is the armed timer's, or
+the latest extension recorded (gateways/extension_ledger.py) when the timer is gone; a budget's
+deadline only applies to a session that has neither. Arming never replaces a timer that exists,
+a session that has ended is never armed, and a timer whose deadline has moved later stops
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from session_stopper import clock
@@ -22,6 +29,7 @@ from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
 from session_stopper.domain.timers import SessionTimers, deadline_of, timer_input
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.extension_ledger import LedgerError
 from session_stopper.gateways.scheduler import SchedulerError
 from session_stopper.models.cloudtrail import CloudTrailRecord
 from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
@@ -39,10 +47,20 @@ from session_stopper.models.timer import (
     TimerMessage,
     TimerStatus,
     WarningMessage,
+    format_instant,
 )
 from session_stopper.observability import logger
 
 TAGS_UNREADABLE = "TAGS_UNREADABLE"
+EXTENSIONS_UNREADABLE = "EXTENSIONS_UNREADABLE"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """Nothing to do and nothing to publish (a late or repeated event, a superseded timer); `why`
+    is logged and answered to the invocation."""
+
+    why: str
 
 
 class Expiry:
@@ -71,52 +89,89 @@ class Expiry:
 
     def on_created(
         self, record: CloudTrailRecord, origin: Origin
-    ) -> TimerMessage | OutcomeMessage | None:
-        """Arm the timer of the session a CreateRemoteAccessSession record created; None for a
-        session outside this deployment's scope (another team's project, say) or already over."""
+    ) -> TimerMessage | OutcomeMessage | Ignored:
+        """Arm the timer of the session a CreateRemoteAccessSession record created, unless it
+        has one (the record is late or repeated: the timer may hold its owner's extension).
+        Ignored for a session outside this deployment's scope or already over."""
         session = self._created_session(record, origin)
-        if session is None or isinstance(session, TimerMessage):
-            return self._announce(session) if session else None
+        if session is None:
+            return Ignored("out of scope")
+        if isinstance(session, TimerMessage):
+            return self._announce(session)
         if session.status in ENDED_STATUSES:
-            logger.info("no timer: the session ended before its creation was reported")
-            return None
-        return self.arm(session, origin)
-
-    def arm(self, session: RemoteAccessSession, origin: Origin) -> TimerMessage | OutcomeMessage:
-        """Arm the session's deadline and warning; a session already past its deadline is
-        stopped now, and one inside its warning time is warned now."""
-        try:
-            budget = self._budgets.of_session(session.arn)
-        except DeviceFarmError as error:
-            return self._announce(self._not_armed(session.arn, origin, TAGS_UNREADABLE, error))
-        if budget.minutes is None:
-            return self._announce(self._timer(TimerStatus.EXEMPT, origin, session.arn, budget))
-        deadline = deadline_of(session.created or self._now(), budget.minutes)
-        if deadline <= self._now():
-            return self.expire(
-                timer_input(TimerAction.EXPIRE, session.arn, deadline, budget.minutes), origin
-            )
-        try:
-            warning_at = self._timers.arm(session.arn, deadline, budget.minutes)
-        except SchedulerError as error:
-            return self._announce(self._not_armed(session.arn, origin, error.code, error))
-        if warning_at is None and self._timers.warning_time(deadline):
-            self._warn_session(session, deadline, origin)
-        armed = self._timer(TimerStatus.ARMED, origin, session.arn, budget)
-        return self._announce(
-            armed.model_copy(update={"deadline": deadline, "warning_at": warning_at})
-        )
+            return Ignored("the session ended before its creation was reported")
+        return self._arm_if_absent(session, origin)
 
     def reconcile(
         self, session: RemoteAccessSession, origin: Origin
     ) -> TimerMessage | OutcomeMessage | None:
         """For the sweep: arm the timer of an active session that has none; None when it has
-        one already."""
+        one already, or has ended since the sweep listed it (it is read again first: someone
+        may have stopped it, and disarmed it, meanwhile)."""
         try:
             armed = self._timers.current(session.arn)
         except SchedulerError as error:
             return self._announce(self._not_armed(session.arn, origin, error.code, error))
-        return None if armed else self.arm(session, origin)
+        if armed:
+            return None
+        try:
+            session = self._devicefarm.get_session(session.arn)
+        except DeviceFarmError as error:
+            return self._announce(self._not_armed(session.arn, origin, error.code, error))
+        if session.status in ENDED_STATUSES:
+            return None
+        result = self._arm_if_absent(session, origin)
+        return None if isinstance(result, Ignored) else result
+
+    def _arm_if_absent(
+        self, session: RemoteAccessSession, origin: Origin
+    ) -> TimerMessage | OutcomeMessage | Ignored:
+        """Arm the session's deadline and warning if it has no timer. The deadline is the later
+        of its budget's and any extension recorded for it; one already past is stopped now (only
+        here: never over a timer that exists), and one inside its warning time warned now."""
+        found = self._deadline_to_arm(session, origin)
+        if not isinstance(found, tuple):
+            return found
+        deadline, minutes, budget = found
+        arn = session.arn
+        if deadline <= self._now():
+            return self.expire(timer_input(TimerAction.EXPIRE, arn, deadline, minutes), origin)
+        try:
+            armed_now = self._timers.arm_if_absent(arn, deadline, minutes)
+        except SchedulerError as error:
+            return self._announce(self._not_armed(arn, origin, error.code, error))
+        if armed_now is None:
+            return Ignored("a timer was armed meanwhile (an extension, another record): kept")
+        if armed_now.warning_at is None and self._timers.warning_time(deadline):
+            self._warn_session(session, deadline, origin)
+        message = self._timer(TimerStatus.ARMED, origin, arn, budget)
+        return self._announce(
+            message.model_copy(update={"deadline": deadline, "warning_at": armed_now.warning_at})
+        )
+
+    def _deadline_to_arm(
+        self, session: RemoteAccessSession, origin: Origin
+    ) -> tuple[datetime, int, Budget] | TimerMessage | OutcomeMessage | Ignored:
+        """The deadline a session without a timer gets, and its budget; Ignored when it has a
+        timer, a message when it gets none (exempt, or what could not be read)."""
+        arn = session.arn
+        try:
+            armed = self._timers.current(arn)
+            granted = None if armed else self._extensions.granted(arn)
+        except SchedulerError as error:
+            return self._announce(self._not_armed(arn, origin, error.code, error))
+        except LedgerError as error:
+            return self._announce(self._not_armed(arn, origin, EXTENSIONS_UNREADABLE, error))
+        if armed:
+            return Ignored(f"its timer is armed already (deadline {armed.deadline}): kept")
+        try:
+            budget = self._budgets.of_session(arn)
+        except DeviceFarmError as error:
+            return self._announce(self._not_armed(arn, origin, TAGS_UNREADABLE, error))
+        if budget.minutes is None:
+            return self._announce(self._timer(TimerStatus.EXEMPT, origin, arn, budget))
+        deadline = deadline_of(session.created or self._now(), budget.minutes)
+        return (max(deadline, granted) if granted else deadline), budget.minutes, budget
 
     def armed_deadline(self, session_arn: str) -> datetime | None:
         """The deadline the session's timer holds, None without one. When Scheduler cannot say,
@@ -128,6 +183,20 @@ class Expiry:
             logger.warning("cannot read a timer; its budget applies", extra={"code": error.code})
             return None
         return armed.deadline_at if armed else None
+
+    def deadline_in_force(self, session_arn: str) -> datetime | None:
+        """The later of the deadline its timer holds and the latest extension recorded for it:
+        what a sweep must not stop it before. None when neither says anything (or neither can be
+        read: then its budget's deadline applies)."""
+        armed = self.armed_deadline(session_arn)
+        try:
+            granted = self._extensions.granted(session_arn)
+        except LedgerError as error:
+            logger.warning(
+                "cannot read extensions; the timer's deadline applies", extra={"error": str(error)}
+            )
+            return armed
+        return max(armed, granted) if armed and granted else armed or granted
 
     def on_stopped(self, session_arn: str) -> None:
         """Someone (we included) stopped the session: its timers have nothing left to do."""
@@ -163,6 +232,21 @@ class Expiry:
 
     # -- firing ------------------------------------------------------------------------------
 
+    def on_fired(self, timer: TimerInput, origin: Origin) -> OutcomeMessage | Ignored:
+        """A session's expiry schedule fired: stop it, unless its deadline has moved later since
+        that schedule was written (Scheduler retries a copy of the old one for up to an hour)."""
+        later = self._later_deadline(timer)
+        if later is not None:
+            return Ignored(f"superseded: its deadline moved to {format_instant(later)}")
+        return self.expire(timer, origin)
+
+    def _later_deadline(self, timer: TimerInput) -> datetime | None:
+        """A deadline in force later than the one `timer` carries, if any. When neither the timer
+        nor the extensions can be read, the timer that fired stands: an unknown extension cannot
+        hold a session that its own timer says is due."""
+        moved = self.deadline_in_force(timer.arn)
+        return moved if moved and moved > timer.deadline_at else None
+
     def expire(self, timer: TimerInput, origin: Origin) -> OutcomeMessage:
         """Stop the session at its deadline, unless its project is exempt, its name protected,
         or the deployment in dry run (then SKIPPED says so)."""
@@ -190,7 +274,11 @@ class Expiry:
         return self._service.stop(timer.arn, origin, exemption, timer=facts)
 
     def warn(self, timer: TimerInput, origin: Origin) -> WarningMessage | None:
-        """Tell the session's owner its deadline is near; nothing for an ended session."""
+        """Tell the session's owner its deadline is near; nothing for an ended session, nor from a
+        stale copy of a warning whose deadline moved since."""
+        if self._later_deadline(timer) is not None:
+            logger.info("no warning: the deadline moved since this warning was armed")
+            return None
         try:
             session = self._devicefarm.get_session(timer.arn)
         except DeviceFarmError as error:

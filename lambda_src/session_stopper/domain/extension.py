@@ -1,8 +1,11 @@
 """Moving a session's deadline: how far it may go, and the move itself (POST /sessions/extend).
 
 A deadline moves within Device Farm's 150-minute limit and the operator's maximum past the
-project's budget, from the deadline in force (the armed timer's, else the budget's) or from now
-when that has passed. The warning's extend hint offers the same room.
+project's budget, from the deadline in force (the later of the armed timer's, else the budget's,
+and the latest extension recorded) or from now when that has passed. Each new deadline is
+recorded apart from the timer (gateways/extension_ledger.py), so a late CloudTrail record or
+a sweep that finds the timer gone re-arms it there, not at the budget's. The warning's extend
+hint offers the same room.
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
 from session_stopper.domain.timers import SessionTimers, deadline_of, hard_limit
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
+from session_stopper.gateways.extension_ledger import ExtensionLedger, LedgerError
 from session_stopper.gateways.scheduler import SchedulerError
 from session_stopper.models.enums import ENDED_STATUSES
 from session_stopper.models.outcome import SessionSummary
 from session_stopper.models.rejection import Rejection
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.timer import ExtendCommand, ExtendedMessage, ExtendHint
+from session_stopper.observability import logger
 
 # The example in a warning's extend hint: a useful step, never more than what is left.
 SUGGESTED_EXTENSION_MINUTES = 15
+# A recorded extension is kept this long after Device Farm's limit has ended its session.
+LEDGER_MARGIN = timedelta(hours=1)
 
 
 class ExtensionRefusedError(Exception):
@@ -53,10 +60,12 @@ class Extensions:
         timers: SessionTimers,
         budgets: ProjectBudgets,
         service: StopService,
+        ledger: ExtensionLedger,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
         self._devicefarm = devicefarm
         self._timers = timers
+        self._ledger = ledger
         self._budgets = budgets
         self._service = service
         self._now = now
@@ -76,9 +85,10 @@ class Extensions:
         if new_deadline > deadlines.latest:
             raise self._beyond_the_limit(start, deadlines.latest)
         try:
-            self._timers.arm(session.arn, new_deadline, deadlines.budget_minutes)
+            self._timers.move(session.arn, new_deadline, deadlines.budget_minutes)
         except SchedulerError as error:
             raise _unavailable(error) from error
+        self._record(session, new_deadline)
         message = ExtendedMessage(
             correlation_id=origin.correlation_id,
             trigger=origin.trigger,
@@ -91,6 +101,22 @@ class Extensions:
         )
         self._service.publish_notice(message)
         return message
+
+    def granted(self, session_arn: str) -> datetime | None:
+        """The latest deadline an extension gave the session, None if never extended (or no
+        longer remembered: Device Farm has ended it). Raises LedgerError."""
+        return self._ledger.latest(session_arn)
+
+    def _record(self, session: RemoteAccessSession, deadline: datetime) -> None:
+        """Keep the new deadline apart from the timer, which can be gone while the session runs.
+        The timer moved already, and it is what fires: a failure here is logged, not answered."""
+        forget_after = hard_limit(session.created or self._now()) + LEDGER_MARGIN
+        try:
+            self._ledger.record(session.arn, deadline, forget_after)
+        except LedgerError as error:
+            logger.warning(
+                "extension not recorded; its timer holds it", extra={"error": str(error)}
+            )
 
     def hint(self, session: RemoteAccessSession, deadline: datetime) -> ExtendHint | None:
         """What a warning offers: the request body to extend, None when there is no room."""
@@ -146,9 +172,19 @@ class Extensions:
         latest = min(
             hard_limit(created), base + timedelta(minutes=self._timers.max_extension_minutes)
         )
-        if armed is None:
-            return _Deadlines(base, latest, budget.minutes)
-        return _Deadlines(armed.deadline_at, latest, armed.budget_minutes)
+        granted = self._granted_or_none(session.arn)
+        current = armed.deadline_at if armed else base
+        current = max(current, granted) if granted else current
+        return _Deadlines(current, latest, armed.budget_minutes if armed else budget.minutes)
+
+    def _granted_or_none(self, session_arn: str) -> datetime | None:
+        """An unreadable record counts as none: the armed timer (else the budget) is the base,
+        and the record only ever moves forwards, so nothing granted is lost by it."""
+        try:
+            return self.granted(session_arn)
+        except LedgerError as error:
+            logger.warning("cannot read extensions", extra={"error": str(error)})
+            return None
 
 
 def _to_the_second(moment: datetime) -> datetime:

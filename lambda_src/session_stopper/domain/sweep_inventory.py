@@ -193,6 +193,7 @@ class InventoryTaker:
         created = session.created or session.started
         if created is None or deadline_of(created, minutes) > now:
             return False
-        # Its owner may have moved the deadline: then the armed timer has the last word.
-        moved = self._expiry.armed_deadline(session.arn) if self._expiry else None
+        # Its owner may have moved the deadline: then the armed timer (or, when it is gone, the
+        # extension recorded) has the last word.
+        moved = self._expiry.deadline_in_force(session.arn) if self._expiry else None
         return moved is None or moved <= now

@@ -1,13 +1,15 @@
 """A session's timers: one schedule at its deadline, one at its warning, in the stack's group.
 
-Schedules are named after a hash of the session ARN, so arming twice replaces instead of
-duplicating, and any invocation can find or delete a session's timers without a lookup table.
+Schedules are named after a hash of the session ARN, so any invocation can find or delete a
+session's timers without a lookup table. Arming only creates (a session's timer that exists is
+never replaced by arming: it may hold its owner's extension); only an extension moves one.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -40,6 +42,13 @@ def deadline_of(created: datetime, budget_minutes: int) -> datetime:
     return min(deadline, hard_limit(created))
 
 
+@dataclass(frozen=True)
+class ArmResult:
+    """A timer this call armed; `warning_at` None when no warning was (or could be) armed."""
+
+    warning_at: datetime | None
+
+
 def schedule_names(session_arn: str) -> tuple[str, str]:
     """The expiry and warning schedule names (64 characters at most, as Scheduler requires)."""
     digest = hashlib.sha256(session_arn.encode()).hexdigest()[:48]
@@ -69,17 +78,41 @@ class SessionTimers:
         """When to warn before `deadline`; None with no lead time configured."""
         return deadline - self.warning_lead if self._settings.warning_lead_minutes else None
 
-    def arm(self, session_arn: str, deadline: datetime, budget_minutes: int) -> datetime | None:
-        """Put the expiry schedule, then the warning one if its time is still ahead; returns the
-        warning's time, or None when none was armed. Raises SchedulerError."""
-        expiry_name, warning_name = schedule_names(session_arn)
+    def move(self, session_arn: str, deadline: datetime, budget_minutes: int) -> datetime | None:
+        """Put the expiry schedule, replacing the session's, then the warning one if its time is
+        still ahead; returns the warning's time, or None when none was armed. Only an extension
+        moves a timer: it computed `deadline` from the one armed. Raises SchedulerError."""
+        expiry_name, _ = schedule_names(session_arn)
         expire = timer_input(TimerAction.EXPIRE, session_arn, deadline, budget_minutes)
-        self._put(expiry_name, deadline, expire)
+        self._scheduler.put(self._schedule(expiry_name, deadline, expire))
+        return self._warning(session_arn, deadline, budget_minutes, self._scheduler.put)
+
+    def arm_if_absent(
+        self, session_arn: str, deadline: datetime, budget_minutes: int
+    ) -> ArmResult | None:
+        """Create the expiry schedule unless the session has one (None: it is left as it is,
+        whoever armed it, maybe an extension racing this call), then the warning the same way.
+        Raises SchedulerError."""
+        expiry_name, _ = schedule_names(session_arn)
+        expire = timer_input(TimerAction.EXPIRE, session_arn, deadline, budget_minutes)
+        if not self._scheduler.create(self._schedule(expiry_name, deadline, expire)):
+            return None
+        warning_at = self._warning(session_arn, deadline, budget_minutes, self._scheduler.create)
+        return ArmResult(warning_at)
+
+    def _warning(
+        self,
+        session_arn: str,
+        deadline: datetime,
+        budget_minutes: int,
+        write: Callable[[OneTimeSchedule], object],
+    ) -> datetime | None:
         warning_at = self.warning_time(deadline)
         if warning_at is None or warning_at <= self._now():
             return None
+        _, warning_name = schedule_names(session_arn)
         warn = timer_input(TimerAction.WARN, session_arn, deadline, budget_minutes)
-        self._put(warning_name, warning_at, warn)
+        write(self._schedule(warning_name, warning_at, warn))
         return warning_at
 
     def current(self, session_arn: str) -> TimerInput | None:
@@ -109,17 +142,15 @@ class SessionTimers:
         except SchedulerError as error:
             logger.warning("could not delete a timer", extra={"schedule": name, "code": error.code})
 
-    def _put(self, name: str, at: datetime, payload: TimerInput) -> None:
-        self._scheduler.put(
-            OneTimeSchedule(
-                group=self._settings.schedule_group,
-                name=name,
-                at=at,
-                input=payload.model_dump_json(by_alias=True),
-                target_arn=self._settings.target_arn,
-                role_arn=self._settings.role_arn,
-                description=f"{payload.action} {payload.arn}",
-            )
+    def _schedule(self, name: str, at: datetime, payload: TimerInput) -> OneTimeSchedule:
+        return OneTimeSchedule(
+            group=self._settings.schedule_group,
+            name=name,
+            at=at,
+            input=payload.model_dump_json(by_alias=True),
+            target_arn=self._settings.target_arn,
+            role_arn=self._settings.role_arn,
+            description=f"{payload.action} {payload.arn}",
         )
 
 

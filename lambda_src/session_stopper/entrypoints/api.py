@@ -22,8 +22,9 @@ from pydantic import ValidationError
 from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.extension import ExtensionRefusedError
 from session_stopper.domain.outcomes import Origin
-from session_stopper.entrypoints import api_errors
+from session_stopper.entrypoints import api_errors, api_idempotency
 from session_stopper.entrypoints.api_errors import RefusedError
+from session_stopper.entrypoints.api_idempotency import CALLER_UNKNOWN_REJECTION
 from session_stopper.entrypoints.api_responses import (
     current_request_id,
     error_answer,
@@ -35,6 +36,7 @@ from session_stopper.entrypoints.api_responses import (
 from session_stopper.entrypoints.dependencies import (
     authority,
     extensions,
+    extensions_once,
     session_viewer,
     stop_service,
 )
@@ -113,23 +115,34 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     "/sessions/extend",
     summary="Move a session's expiry deadline later",
     description="Moves the deadline (and its warning) by `minutes`, within Device Farm's "
-    "150-minute limit and the operator's maximum extension; publishes an `extended` message.",
+    "150-minute limit and the operator's maximum extension; publishes an `extended` message. "
+    "With a `clientToken`, a retry from the same caller gets the first answer again (its "
+    "status and body, 5xx excepted) instead of a second extension.",
     responses={
         200: {
             "description": "the new deadline (the `extended` message that was published)",
             "content": {content_types.APPLICATION_JSON: {"model": ExtendedMessage}},
         },
-        400: error_doc("the request is malformed"),
+        400: error_doc(
+            "the request is malformed; CALLER_UNKNOWN: a clientToken without an IAM caller"
+        ),
         403: error_doc("OUT_OF_SCOPE: not a session this deployment acts on"),
         404: error_doc("NOT_FOUND: Device Farm knows no such session"),
         409: error_doc(
-            "SESSION_ENDED, EXEMPT (its project has no deadline) or TIMERS_OFF (this deployment "
-            "has no expiry timers)"
+            "SESSION_ENDED, EXEMPT (its project has no deadline), TIMERS_OFF (this deployment "
+            "has no expiry timers) or EXTEND_IN_PROGRESS (the first request with this "
+            "clientToken is still being answered)"
         ),
         415: error_doc("the body is not application/json"),
-        422: error_doc("EXTENSION_LIMIT: past the latest deadline allowed (message says it)"),
+        422: error_doc(
+            "EXTENSION_LIMIT: past the latest deadline allowed (message says it); "
+            "CLIENT_TOKEN_REUSED: this caller used the clientToken for another arn or minutes"
+        ),
         502: error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
-        503: error_doc("SCHEDULER_UNAVAILABLE: the timer could not be moved; nothing changed"),
+        503: error_doc(
+            "SCHEDULER_UNAVAILABLE: the timer could not be moved, or "
+            "IDEMPOTENCY_STORE_UNAVAILABLE: the clientToken could not be checked; nothing changed"
+        ),
     },
 )
 def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
@@ -141,12 +154,35 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
         raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)
     api_retry_allowance().grant(EXTEND_RETRY_SECONDS)
     try:
+        if command.client_token is not None:
+            return _extend_once(command, command.client_token)
         message = moves.extend(command, _origin())
     except ExtensionRefusedError as error:
         raise RefusedError(error.rejection, error.status) from error
+    return _extended(message)
+
+
+def _extended(message: ExtendedMessage) -> Response[ExtendedMessage]:
     return Response(
         status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=message
     )
+
+
+def _extend_once(command: ExtendCommand, client_token: str) -> Response[ExtendedMessage]:
+    """The first answer this caller got for this token (api_idempotency.py says how a token
+    reused for another request, or one still being answered, is refused)."""
+    caller = app.current_event.request_context.identity.user_arn
+    if not caller:
+        raise RefusedError(CALLER_UNKNOWN_REJECTION)
+    once = extensions_once(interactive=True)
+    if once is None:
+        raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)
+    with api_idempotency.refusals():
+        answer = once.extend(caller, client_token, command, _origin(), app.lambda_context)
+    if answer.extended is not None:
+        return _extended(answer.extended)
+    rejection = answer.rejection or Rejection(code="UNKNOWN", message="no answer was kept")
+    raise RefusedError(rejection, HTTPStatus(answer.status), request_id=answer.request_id)
 
 
 @app.post(

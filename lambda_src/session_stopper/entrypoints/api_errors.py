@@ -35,11 +35,19 @@ from session_stopper.observability import logger
 class RefusedError(Exception):
     """A route refuses the request; raised so the route's declared answer stays the success."""
 
-    def __init__(self, rejection: Rejection, status: HTTPStatus | None = None) -> None:
+    def __init__(
+        self,
+        rejection: Rejection,
+        status: HTTPStatus | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(rejection.message)
         forbidden = rejection.code == OUT_OF_SCOPE
         self.rejection = rejection
         self.status = status or (HTTPStatus.FORBIDDEN if forbidden else HTTPStatus.BAD_REQUEST)
+        # The request the refusal was first given to, when it is answered again (a retry).
+        self.request_id = request_id
 
 
 def register(app: APIGatewayRestResolver) -> None:
@@ -54,7 +62,8 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RefusedError)
     def _refused(error: RefusedError) -> Response[Any]:
-        return _error_response(error.status, error.rejection)
+        request_id = error.request_id or current_request_id(app)
+        return error_response(error.status, error.rejection, request_id)
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[Any]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from session_stopper.domain.authority import Authority
     from session_stopper.domain.expiry import Expiry
     from session_stopper.domain.extension import Extensions
+    from session_stopper.domain.extension_once import ExtensionsOnce
     from session_stopper.domain.service import StopService
     from session_stopper.domain.session_budgets import ProjectBudgets
     from session_stopper.domain.session_view import SessionViewer
@@ -92,6 +93,7 @@ def extensions(interactive: bool = False) -> Extensions | None:
     """None when timers are off."""
     from session_stopper.domain.extension import Extensions
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
+    from session_stopper.gateways.extension_ledger import ExtensionLedger
 
     timers = session_timers(interactive)
     if timers is None:
@@ -101,7 +103,17 @@ def extensions(interactive: bool = False) -> Extensions | None:
         timers=timers,
         budgets=project_budgets(interactive),
         service=stop_service(interactive),
+        ledger=ExtensionLedger(interactive=interactive),
     )
+
+
+@functools.cache
+def extensions_once(interactive: bool = False) -> ExtensionsOnce | None:
+    """Extensions asked for with a client token; None when timers are off."""
+    from session_stopper.domain.extension_once import ExtensionsOnce
+
+    moves = extensions(interactive)
+    return None if moves is None else ExtensionsOnce(moves, interactive=interactive)
 
 
 @functools.cache

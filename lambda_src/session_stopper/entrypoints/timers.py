@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from session_stopper import clock
-from session_stopper.domain.expiry import Expiry
+from session_stopper.domain.expiry import Expiry, Ignored
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.entrypoints.dependencies import authority, expiry, stop_service
@@ -45,7 +45,7 @@ TIMERS_OFF_REJECTION = Rejection(
 
 
 def _ignored(why: str) -> dict[str, Any]:
-    logger.info("CloudTrail record ignored", extra={"why": why})
+    logger.info("event ignored", extra={"why": why})
     return {"ignored": why}
 
 
@@ -70,7 +70,9 @@ def _act_on_record(record: CloudTrailRecord, origin: Origin, timers: Expiry) -> 
         return _ignored(f"the call failed ({record.error_code[:64]}): nothing to time")
     if record.event_name == CREATE_SESSION:
         message = timers.on_created(record, origin)
-        return message.model_dump(mode="json") if message else _ignored("out of scope")
+        if isinstance(message, Ignored):
+            return _ignored(message.why)
+        return message.model_dump(mode="json")
     if record.event_name == STOP_SESSION:
         return _disarm((record.request_parameters or {}).get("arn"), timers)
     return _ignored(f"{record.event_name[:64]} starts or ends no session")
@@ -112,9 +114,16 @@ def handle_timer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         return reject(origin, Rejection(code=TOO_EARLY, message=message), timer.arn)
     if timer.action == TimerAction.WARN.value:
         warning = timers.warn(timer, origin)
-        return warning.model_dump(mode="json") if warning else _ignored("the session ended")
+        return warning.model_dump(mode="json") if warning else _ignored("no warning due")
+    return _expire(timer, origin, timers)
+
+
+def _expire(timer: TimerInput, origin: Origin, timers: Expiry) -> dict[str, Any]:
     try:
-        return timers.expire(timer, origin).model_dump(mode="json")
+        outcome = timers.on_fired(timer, origin)
     except OutcomeNotPublishedError as error:
         stop_service().park(error)
         raise
+    if isinstance(outcome, Ignored):
+        return _ignored(outcome.why)
+    return outcome.model_dump(mode="json")

@@ -92,6 +92,17 @@ class SchedulerGateway:
             self._call("UpdateSchedule", self._client.update_schedule, schedule.request())
 
     @traced
+    def create(self, schedule: OneTimeSchedule) -> bool:
+        """Create the schedule unless one of that name exists (then leave it): False."""
+        try:
+            self._call("CreateSchedule", self._client.create_schedule, schedule.request())
+        except SchedulerError as error:
+            if error.code != _EXISTS:
+                raise
+            return False
+        return True
+
+    @traced
     def input_of(self, group: str, name: str) -> str | None:
         """The schedule's target input, or None when there is no such schedule."""
         try:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from session_stopper import clock
@@ -68,13 +68,25 @@ class TimerInput(BaseModel):
         return parse_instant(self.deadline)
 
 
-class ExtendCommand(BaseModel):
-    """`POST /sessions/extend`: move a session's deadline `minutes` later."""
+# ASCII letters, digits, "_" and "-": what a UUID or a ULID is written with.
+# (An empty one fails the pattern, as a long one fails max_length: both INVALID_VALUE.)
+ClientToken = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+class ExtendCommand(BaseModel):
+    """`POST /sessions/extend`: move a session's deadline `minutes` later. With a `clientToken`,
+    a retry of the same request gets the first answer again instead of a second extension."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     arn: SessionArn
     minutes: int = Field(ge=1, le=SESSION_LIMIT_MINUTES)
+    client_token: ClientToken | None = Field(
+        None,
+        alias="clientToken",
+        description="1 to 64 of A-Z a-z 0-9 _ -; the same token from the same caller answers "
+        "the first result again (for 150 minutes); with another arn or minutes it is refused",
+    )
 
 
 class TimerStatus(StrEnum):
