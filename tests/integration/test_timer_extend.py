@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from session_stopper.domain.timers import schedule_names
 from session_stopper.gateways.scheduler import scheduler_client
 from tests.integration.timer_support import (
+    GROUP,
     OTHER_ACCOUNT,
     Schedules,
     by_type,
@@ -278,21 +280,119 @@ def test_a_refusal_is_answered_again_to_the_retry(
     assert _extend_as(api_event, body, request_id="the-retry") == first
 
 
+@pytest.mark.parametrize(
+    ("error", "http_status", "answer"),
+    [
+        ("InternalServerException", 500, (503, "SCHEDULER_UNAVAILABLE")),
+        ("ThrottlingException", 400, (429, "THROTTLED")),
+    ],
+)
 def test_an_extend_scheduler_refused_is_not_remembered(
     schedules: Schedules,
     session: dict[str, Any],
     api_event: Callable[..., dict[str, Any]],
+    error: str,
+    http_status: int,
+    answer: tuple[int, str],
 ) -> None:
     report_created(session)
     before = schedules.expiry(session["arn"]).at
     body = {"arn": session["arn"], "minutes": 5, "clientToken": "try-again"}
     with Stubber(scheduler_client(True)) as scheduler:
-        scheduler.add_client_error("get_schedule", "ThrottlingException", "slow down", 400)
-        status, answer = _extend_as(api_event, body, request_id="refused")
-    assert (status, answer["error"]["code"]) == (503, "SCHEDULER_UNAVAILABLE"), answer
+        # The API's clients retry: every attempt botocore may make is refused.
+        for _ in range(5):
+            scheduler.add_client_error("get_schedule", error, "refused", http_status)
+        status, refused = _extend_as(api_event, body, request_id="refused")
+    assert (status, refused["error"]["code"]) == answer, refused
 
     assert _extend_as(api_event, body, request_id="the-retry")[0] == 200
     assert schedules.expiry(session["arn"]).at - before == minutes(5)
+
+
+def test_an_extend_still_throttled_when_its_retries_are_spent_answers_429(
+    schedules: Schedules,
+    session: dict[str, Any],
+    world: DeviceFarmWorld,
+    api_event: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not a Device Farm failure (502): the caller may send it again later, and is told when."""
+    report_created(session)
+    before = schedules.expiry(session["arn"]).at
+    use_longest_backoff(monkeypatch)
+    world.emulator.faults.throttle_rate = 1.0
+
+    answer = invoke(
+        api_event(
+            {"arn": session["arn"], "minutes": 5},
+            path="/sessions/extend",
+            resource="/sessions/extend",
+        )
+    )
+
+    assert answer["statusCode"] == 429
+    assert json.loads(answer["body"])["error"]["code"] == "THROTTLED"
+    assert answer["multiValueHeaders"]["Retry-After"] == ["30"]
+    assert schedules.expiry(session["arn"]).at == before
+
+
+def _before_scheduler_call(operation: str, act: Callable[[], None]) -> None:
+    """Run `act` once, just before the function's next `operation` call reaches Scheduler:
+    what another invocation (a firing timer, a late record) did in between."""
+    events = scheduler_client(True).meta.events
+
+    def once(**_: Any) -> None:
+        events.unregister(f"before-call.scheduler.{operation}", once)
+        act()
+
+    events.register(f"before-call.scheduler.{operation}", once)
+
+
+def test_an_extension_never_recreates_a_timer_that_fired_while_it_was_read(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    expiry_name, _ = schedule_names(session["arn"])
+    _before_scheduler_call(
+        "UpdateSchedule",
+        lambda: schedules.client.delete_schedule(GroupName=GROUP, Name=expiry_name),
+    )
+
+    status, body = extend(api_event, {"arn": session["arn"], "minutes": 15})
+
+    assert (status, body["error"]["code"]) == (409, "TIMER_CHANGED")
+    assert schedules.of(session["arn"])[0] is None, "the fired timer stays gone"
+
+
+def test_an_extension_never_overwrites_a_timer_armed_while_it_was_read(
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    """No timer when the extension read; a late record arms one before the extension writes."""
+    report_created(session)
+    armed = schedules.expiry(session["arn"])
+    schedules.client.delete_schedule(GroupName=GROUP, Name=armed.name)
+    rearm = {key: armed.raw[key] for key in _SCHEDULE_DEFINITION}
+    _before_scheduler_call("CreateSchedule", lambda: schedules.client.create_schedule(**rearm))
+
+    status, body = extend(api_event, {"arn": session["arn"], "minutes": 15})
+
+    assert (status, body["error"]["code"]) == (409, "TIMER_CHANGED")
+    assert schedules.expiry(session["arn"]).at == armed.at, "the record's timer, untouched"
+
+
+_SCHEDULE_DEFINITION = (
+    "GroupName",
+    "Name",
+    "ScheduleExpression",
+    "ScheduleExpressionTimezone",
+    "FlexibleTimeWindow",
+    "Target",
+    "ActionAfterCompletion",
+)
 
 
 @pytest.mark.parametrize(

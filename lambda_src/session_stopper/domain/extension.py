@@ -19,7 +19,12 @@ from session_stopper import clock
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
-from session_stopper.domain.timers import SessionTimers, deadline_of, hard_limit
+from session_stopper.domain.timers import (
+    SessionTimers,
+    TimerChangedError,
+    deadline_of,
+    hard_limit,
+)
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.extension_ledger import ExtensionLedger, LedgerError
 from session_stopper.gateways.scheduler import SchedulerError
@@ -34,6 +39,11 @@ from session_stopper.observability import logger
 SUGGESTED_EXTENSION_MINUTES = 15
 # A recorded extension is kept this long after Device Farm's limit has ended its session.
 LEDGER_MARGIN = timedelta(hours=1)
+# Still throttled when the request's retry allowance ran out: the caller may try again later.
+_THROTTLING_CODES = frozenset({"LimitExceededException", "ThrottlingException"})
+
+
+TIMER_CHANGED = "TIMER_CHANGED"
 
 
 class ExtensionRefusedError(Exception):
@@ -50,6 +60,7 @@ class _Deadlines:
     current: datetime
     latest: datetime
     budget_minutes: int
+    armed: bool
 
 
 class Extensions:
@@ -85,7 +96,16 @@ class Extensions:
         if new_deadline > deadlines.latest:
             raise self._beyond_the_limit(start, deadlines.latest)
         try:
-            self._timers.move(session.arn, new_deadline, deadlines.budget_minutes)
+            self._timers.move(
+                session.arn, new_deadline, deadlines.budget_minutes, armed=deadlines.armed
+            )
+        except TimerChangedError as error:
+            raise ExtensionRefusedError(
+                HTTPStatus.CONFLICT,
+                TIMER_CHANGED,
+                "the session's timer fired or was armed while this request read it; nothing "
+                "was changed: send a new request",
+            ) from error
         except SchedulerError as error:
             raise _unavailable(error) from error
         self._record(session, new_deadline)
@@ -175,7 +195,8 @@ class Extensions:
         granted = self._granted_or_none(session.arn)
         current = armed.deadline_at if armed else base
         current = max(current, granted) if granted else current
-        return _Deadlines(current, latest, armed.budget_minutes if armed else budget.minutes)
+        budget_minutes = armed.budget_minutes if armed else budget.minutes
+        return _Deadlines(current, latest, budget_minutes, armed=armed is not None)
 
     def _granted_or_none(self, session_arn: str) -> datetime | None:
         """An unreadable record counts as none: the armed timer (else the budget) is the base,
@@ -192,6 +213,10 @@ def _to_the_second(moment: datetime) -> datetime:
 
 
 def _unavailable(error: DeviceFarmError | SchedulerError) -> ExtensionRefusedError:
+    if error.code in _THROTTLING_CODES:
+        return ExtensionRefusedError(
+            HTTPStatus.TOO_MANY_REQUESTS, "THROTTLED", f"{error.code}: {error.message}"
+        )
     if isinstance(error, SchedulerError):
         return ExtensionRefusedError(
             HTTPStatus.SERVICE_UNAVAILABLE,

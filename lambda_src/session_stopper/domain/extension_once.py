@@ -8,7 +8,8 @@ payload Powertools validates, so a token reused for a different request is refus
 (IdempotencyValidationError) rather than answered with something it did not ask for.
 
 What is remembered: a granted extension (200) and a refusal in the caller's terms (4xx). What is
-not: a refusal for want of Device Farm or Scheduler (5xx), after which the retry really tries.
+not: a refusal for want of Device Farm or Scheduler (5xx), a throttle (429) or a timer that
+changed while it was read (409 TIMER_CHANGED), after each of which the retry really tries.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from session_stopper.config import SESSION_LIMIT_MINUTES, settings
-from session_stopper.domain.extension import ExtensionRefusedError, Extensions
+from session_stopper.domain.extension import TIMER_CHANGED, ExtensionRefusedError, Extensions
 from session_stopper.domain.outcomes import Origin
 from session_stopper.gateways.sweep_lock import dynamodb_client
 from session_stopper.models.rejection import Rejection
@@ -121,9 +122,18 @@ class ExtensionsOnce:
         try:
             message = self._extensions.extend(command, request.origin)
         except ExtensionRefusedError as refusal:
-            if refusal.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            if _passing(refusal):
                 raise  # Powertools forgets the attempt: the retry tries again
             return ExtendAnswer(
                 status=refusal.status, request_id=request_id, rejection=refusal.rejection
             )
         return ExtendAnswer(status=HTTPStatus.OK, request_id=request_id, extended=message)
+
+
+def _passing(refusal: ExtensionRefusedError) -> bool:
+    """A refusal that says nothing lasting about the request: a retry may well be granted."""
+    return (
+        refusal.status >= HTTPStatus.INTERNAL_SERVER_ERROR
+        or refusal.status == HTTPStatus.TOO_MANY_REQUESTS
+        or refusal.rejection.code == TIMER_CHANGED
+    )

@@ -49,6 +49,10 @@ class ArmResult:
     warning_at: datetime | None
 
 
+class TimerChangedError(Exception):
+    """The session's expiry schedule appeared or went away between reading and moving it."""
+
+
 def schedule_names(session_arn: str) -> tuple[str, str]:
     """The expiry and warning schedule names (64 characters at most, as Scheduler requires)."""
     digest = hashlib.sha256(session_arn.encode()).hexdigest()[:48]
@@ -78,13 +82,21 @@ class SessionTimers:
         """When to warn before `deadline`; None with no lead time configured."""
         return deadline - self.warning_lead if self._settings.warning_lead_minutes else None
 
-    def move(self, session_arn: str, deadline: datetime, budget_minutes: int) -> datetime | None:
-        """Put the expiry schedule, replacing the session's, then the warning one if its time is
-        still ahead; returns the warning's time, or None when none was armed. Only an extension
-        moves a timer: it computed `deadline` from the one armed. Raises SchedulerError."""
+    def move(
+        self, session_arn: str, deadline: datetime, budget_minutes: int, *, armed: bool
+    ) -> datetime | None:
+        """Write the expiry schedule at `deadline`, then the warning one if its time is still
+        ahead; returns the warning's time, or None when none was armed. Only an extension moves a
+        timer: it computed `deadline` from what it read, `armed` saying whether the expiry
+        schedule existed. The write is conditioned on that (update it, or create it), so a timer
+        that fired or was armed in between is never overwritten blind, and the write is one
+        call. Raises TimerChangedError then (nothing was written), SchedulerError on failure."""
         expiry_name, _ = schedule_names(session_arn)
         expire = timer_input(TimerAction.EXPIRE, session_arn, deadline, budget_minutes)
-        self._scheduler.put(self._schedule(expiry_name, deadline, expire))
+        expiry = self._schedule(expiry_name, deadline, expire)
+        written = self._scheduler.update(expiry) if armed else self._scheduler.create(expiry)
+        if not written:
+            raise TimerChangedError(session_arn)
         return self._warning(session_arn, deadline, budget_minutes, self._scheduler.put)
 
     def arm_if_absent(

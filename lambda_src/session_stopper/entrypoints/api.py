@@ -130,8 +130,9 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
         404: error_doc("NOT_FOUND: Device Farm knows no such session"),
         409: error_doc(
             "SESSION_ENDED, EXEMPT (its project has no deadline), TIMERS_OFF (this deployment "
-            "has no expiry timers) or EXTEND_IN_PROGRESS (the first request with this "
-            "clientToken is still being answered)"
+            "has no expiry timers), EXTEND_IN_PROGRESS (the first request with this "
+            "clientToken is still being answered) or TIMER_CHANGED (the timer fired or was "
+            "armed meanwhile; nothing changed: send a new request)"
         ),
         415: error_doc("the body is not application/json"),
         422: error_doc(

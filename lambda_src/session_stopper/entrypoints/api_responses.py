@@ -78,19 +78,25 @@ def current_request_id(app: APIGatewayRestResolver) -> str:
 
 def outcome_response(message: OutcomeMessage, status: HTTPStatus | None = None) -> Response[Any]:
     status = status or status_of(message)
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status is HTTPStatus.TOO_MANY_REQUESTS else {}
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=message,
-        headers=headers,
+        headers=_retry_after(status),
     )
+
+
+def _retry_after(status: HTTPStatus) -> dict[str, str]:
+    return {"Retry-After": RETRY_AFTER_SECONDS} if status is HTTPStatus.TOO_MANY_REQUESTS else {}
 
 
 def error_response(status: HTTPStatus, rejection: Rejection, request_id: str) -> Response[Any]:
     body = ErrorBody(error=rejection, requestId=request_id)
     return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json()
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+        headers=_retry_after(status),
     )
 
 

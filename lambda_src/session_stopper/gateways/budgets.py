@@ -176,16 +176,17 @@ def stop_seconds(budgets: Budgets) -> float:
 
 def extend_calls(budgets: Budgets) -> list[CallBudget]:
     """One extension with a clientToken: its in-progress record, Get the session, its project's
-    tags, its expiry schedule, its recorded extension, replace the expiry and warning schedules
-    (a create refused as existing becomes an update), record the new deadline, publish, the chat
-    notification, park, then the token's answer."""
+    tags, its expiry schedule, its recorded extension, write the expiry schedule (one call,
+    conditioned on what was read) and the warning one (a create refused as existing becomes an
+    update), record the new deadline, publish, the chat notification, park, then the token's
+    answer."""
     return [
         budgets.dynamodb,
         budgets.devicefarm,
         budgets.devicefarm,
         budgets.scheduler,
         budgets.dynamodb,
-        *[budgets.scheduler] * 4,
+        *[budgets.scheduler] * 3,
         budgets.dynamodb,
         budgets.sns,
         budgets.chat,

@@ -103,6 +103,18 @@ class SchedulerGateway:
         return True
 
     @traced
+    def update(self, schedule: OneTimeSchedule) -> bool:
+        """Replace the schedule of that name; False when there is none (it fired, or was
+        deleted)."""
+        try:
+            self._call("UpdateSchedule", self._client.update_schedule, schedule.request())
+        except SchedulerError as error:
+            if error.code != _NOT_FOUND:
+                raise
+            return False
+        return True
+
+    @traced
     def input_of(self, group: str, name: str) -> str | None:
         """The schedule's target input, or None when there is no such schedule."""
         try:
