@@ -10,7 +10,7 @@ from typing import Any
 from local import sample_events
 from local.world import SeededWorld, SessionSeed
 
-PROTECTED_NAME_PATTERN = "^keep-"
+PROTECTED_NAME_PATTERN = "keep-.*"
 # Real accounts default to 2 metered sessions at once; the demo's account has asked for more,
 # so no session waits in PENDING_CONCURRENCY and every age below is exact.
 METERED_CONCURRENCY = 10

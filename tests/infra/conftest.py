@@ -39,7 +39,7 @@ NARROW_CONTEXT: dict[str, Any] = {
     "notificationEmails": ["qa@example.com"],
     "emailOutcomes": ["STOPPED", "NOT_FOUND"],
     "opsNotificationEmails": ["ops@example.com", "oncall@example.com"],
-    "protectedNamePattern": "^keep-",
+    "protectedNamePattern": "keep-.*",
     "memorySize": 512,
     "reservedConcurrency": 0,
     "logRetentionDays": 90,

@@ -112,7 +112,7 @@ def test_narrowed_environment(narrow_stack: Synthesized) -> None:
     function = narrow_stack.only("AWS::Lambda::Function")["Properties"]
     variables = function["Environment"]["Variables"]
     assert variables["SWEEP_PROJECT_ARNS"] == ",".join(NARROW_CONTEXT["projectArns"])
-    assert variables["PROTECTED_NAME_PATTERN"] == "^keep-"
+    assert variables["PROTECTED_NAME_PATTERN"] == "keep-.*"
     assert variables["SWEEP_DRY_RUN"] == "false"
     assert variables["SWEEP_MIN_AGE_MINUTES"] == "0"
     assert variables["SESSION_ALARM_NAMES"] == "qa-lab-budget,qa-lab-runaway"

@@ -40,7 +40,7 @@ REGION = "eu-west-1"
 def sessions(
     world: DeviceFarmWorld, outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
 ) -> list[dict[str, Any]]:
-    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     monkeypatch.setenv("SESSION_ALARM_NAMES", SESSION_ALARM_NAMES)
     monkeypatch.setenv("KILL_SWITCH_ALARM_NAMES", KILL_SWITCH_ALARM_NAME)
     reset_function_caches()

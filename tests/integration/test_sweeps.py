@@ -38,7 +38,7 @@ def split(published: list[Published]) -> tuple[list[Published], list[Published]]
 @pytest.fixture
 def mixed(world: DeviceFarmWorld, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Two projects with young, old, ended and protected sessions (max age 60 by default)."""
-    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     names = ["young", "old-a", "old-b", "ended", "keep-demo", "old-c"]
     specs = [
         SessionSpec("alpha", 10, "young"),

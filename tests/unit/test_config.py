@@ -40,7 +40,7 @@ def test_values_are_parsed(env: pytest.MonkeyPatch) -> None:
     other = project_arn("other-project")
     env.setenv("SWEEP_PROJECT_ARNS", f" {project_arn()} , {other} ,{other}")
     env.setenv("SWEEP_DRY_RUN", "FALSE")
-    env.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    env.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     env.setenv("SWEEP_WORKERS", "3")
     env.setenv("KILL_SWITCH_ALARM_NAMES", "budget,runaway")
     env.setenv("SWEEP_MIN_AGE_MINUTES", "0")
@@ -48,7 +48,7 @@ def test_values_are_parsed(env: pytest.MonkeyPatch) -> None:
     assert settings.sweep_project_arns == (project_arn(), other)
     assert settings.sweep_dry_run is False
     assert settings.protected_name_pattern is not None
-    assert settings.protected_name_pattern.search("keep-me")
+    assert settings.protected_name_pattern.fullmatch("keep-me")
     assert settings.sweep_workers == 3
     assert settings.kill_switch_alarm_names == ("budget", "runaway")
     assert settings.sweep_min_age_minutes == 0
