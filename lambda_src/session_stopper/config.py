@@ -28,6 +28,7 @@ SETTING_VARIABLES = (
     "SESSION_ALARM_NAMES",
     "SESSION_ALARM_NAME_PREFIX",
     "KILL_SWITCH_ALARM_NAMES",
+    "KILL_SWITCH_SPARES_EXEMPT",
     "ALARM_MAX_AGE_MINUTES",
     "TIMER_SCHEDULE_GROUP",
     "TIMER_ROLE_ARN",
@@ -108,6 +109,9 @@ class Settings:
     session_alarm_names: tuple[str, ...] = ()
     session_alarm_name_prefix: str = ""
     kill_switch_alarm_names: tuple[str, ...] = ()
+    # Unset means no: a kill switch stops protected names and exempt projects too, since who
+    # names a session or tags a project must not outrank the operator's emergency stop.
+    kill_switch_spares_exempt: bool = False
     alarm_max_age_minutes: int = 10
     timers: TimerSettings | None = None  # None: no schedule group, so no expiry timers
     chat: ChatSettings | None = None  # None: no chat topic, so no chat notifications
@@ -301,6 +305,7 @@ def load_settings() -> Settings:
         session_alarm_names=_csv("SESSION_ALARM_NAMES"),
         session_alarm_name_prefix=os.environ.get("SESSION_ALARM_NAME_PREFIX", "").strip(),
         kill_switch_alarm_names=_csv("KILL_SWITCH_ALARM_NAMES"),
+        kill_switch_spares_exempt=_flag("KILL_SWITCH_SPARES_EXEMPT", default=False),
         alarm_max_age_minutes=_whole_number("ALARM_MAX_AGE_MINUTES", 10),
         timers=_timer_settings(max_age),
         chat=_chat_settings(),

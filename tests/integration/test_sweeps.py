@@ -208,6 +208,42 @@ def test_post_sweeps_answers_with_the_summary(
     assert summary["outcomes"] == {"SKIPPED": 1}  # only keep-demo (120 min) is old enough
 
 
+@pytest.mark.parametrize("asked", [{"dryRun": False}, {}])
+def test_no_sweep_command_lowers_the_operators_dry_run(
+    asked: dict[str, bool],
+    world: DeviceFarmWorld,
+    mixed: dict[str, str],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SWEEP_DRY_RUN", "true")
+    reset_function_caches()
+
+    summary = lambda_handler({"action": "sweep", "maxAgeMinutes": 60, **asked}, FakeLambdaContext())
+
+    assert (summary["dryRun"], summary["skipped"]) == (True, {"DRY_RUN": 3, "PROTECTED": 1})
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+    assert {world.status(mixed[n]) for n in ("old-a", "old-b", "old-c")} == {"RUNNING"}
+
+
+def test_max_age_below_the_operators_floor_is_refused_and_equal_to_it_accepted(
+    world: DeviceFarmWorld,
+    mixed: dict[str, str],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SWEEP_MIN_AGE_MINUTES", "45")
+    reset_function_caches()
+
+    below = lambda_handler({"action": "sweep", "maxAgeMinutes": 44.5}, FakeLambdaContext())
+    assert (below["outcome"], below["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
+    assert world.emulator.call_counts.total() == 0
+
+    at = lambda_handler({"action": "sweep", "maxAgeMinutes": 45}, FakeLambdaContext())
+    assert (at["maxAgeMinutes"], at["outcomes"]) == (45, {"STOPPED": 3, "SKIPPED": 1})
+    assert world.status(mixed["young"]) == "RUNNING"
+
+
 @pytest.mark.parametrize(
     ("event", "code"),
     [
