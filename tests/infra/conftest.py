@@ -31,6 +31,8 @@ NARROW_CONTEXT: dict[str, Any] = {
     "alarmNames": ["qa-lab-budget", "qa-lab-runaway"],
     "alarmNamePrefix": "qa-stop-",
     "killSwitchAlarmNames": ["qa-lab-kill-switch"],
+    "killSwitchSparesExempt": True,
+    "maxTagBudgetMinutes": 120,
     "alarmMaxAgeMinutes": 5,
     "sweepEnabled": False,
     "sweepDryRun": False,
