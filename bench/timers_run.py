@@ -29,6 +29,13 @@ from local.outcomes import Delivered, drain
 from local.sample_events import scheduled_event
 from local.stack import LocalStackConfig
 
+# The operator lets every planned tag stand (a tag outside sweepMinAgeMinutes to
+# maxTagBudgetMinutes would be clamped): the bench measures budgets, not the clamp.
+TAG_BOUNDS = {
+    "SWEEP_MIN_AGE_MINUTES": str(min(tag for _, tag in PROJECTS if tag is not None)),
+    "MAX_TAG_BUDGET_MINUTES": str(SESSION_LIMIT_MINUTES),
+}
+
 
 @dataclass(frozen=True)
 class SessionResult:
@@ -124,7 +131,7 @@ def run_mode(plan: Plan, mode: Mode) -> RunRecord:
             emulator.tag_resource(projects[name], {BUDGET_TAG: str(tag)})
     delay = FiringDelay(plan.seed, plan.max_delay_seconds)
     # Empty TIMER_SCHEDULE_GROUP: the function's settings have no timers (sessionTimers off).
-    env = {} if mode.timers else {"TIMER_SCHEDULE_GROUP": ""}
+    env = {**TAG_BOUNDS, **({} if mode.timers else {"TIMER_SCHEDULE_GROUP": ""})}
     config = LocalStackConfig(region=REGION, function_env=env)
     messages: list[Delivered] = []
     planned = plan.by_name()

@@ -22,6 +22,7 @@ from infra.config_checks import (
     read_alarm_names,
     read_email_outcomes,
     read_emails,
+    read_max_tag_budget,
     read_min_age,
     read_outcome_list,
     read_project_arns,
@@ -66,6 +67,8 @@ class StackConfig:
     project_arns: tuple[str, ...]
     max_session_minutes: int
     sweep_min_age_minutes: int
+    # The most a project's budget tag may set; the least is sweep_min_age_minutes.
+    max_tag_budget_minutes: int
     sweep_schedule: str
     sweep_enabled: bool
     sweep_dry_run: bool
@@ -74,6 +77,8 @@ class StackConfig:
     alarm_names: tuple[str, ...]
     alarm_name_prefix: str
     kill_switch_alarm_names: tuple[str, ...]
+    # False (the default): a kill switch stops protected names and exempt projects too.
+    kill_switch_spares_exempt: bool
     alarm_max_age_minutes: int
     session_timers: bool
     # Lambda SnapStart on a published version behind the `live` alias, which every trigger
@@ -158,6 +163,7 @@ def load_config(lookup: ContextLookup) -> StackConfig:
     max_session_minutes = read_int(
         "maxSessionMinutes", get("maxSessionMinutes"), 1, SESSION_HARD_LIMIT_MINUTES
     )
+    floor = read_min_age(get("sweepMinAgeMinutes"), max_session_minutes)
     config = StackConfig(
         stage=read_str(
             "stage",
@@ -168,7 +174,10 @@ def load_config(lookup: ContextLookup) -> StackConfig:
         device_farm_region=region,
         project_arns=tuple(read_project_arns(get("projectArns"), region)),
         max_session_minutes=max_session_minutes,
-        sweep_min_age_minutes=read_min_age(get("sweepMinAgeMinutes"), max_session_minutes),
+        sweep_min_age_minutes=floor,
+        max_tag_budget_minutes=read_max_tag_budget(
+            get("maxTagBudgetMinutes"), max_session_minutes, floor
+        ),
         sweep_schedule=read_schedule(get("sweepSchedule")),
         sweep_enabled=read_bool("sweepEnabled", get("sweepEnabled")),
         sweep_dry_run=read_bool("sweepDryRun", get("sweepDryRun")),
@@ -185,6 +194,9 @@ def load_config(lookup: ContextLookup) -> StackConfig:
         ),
         kill_switch_alarm_names=tuple(
             read_alarm_names("killSwitchAlarmNames", get("killSwitchAlarmNames"))
+        ),
+        kill_switch_spares_exempt=read_bool(
+            "killSwitchSparesExempt", get("killSwitchSparesExempt")
         ),
         alarm_max_age_minutes=read_int("alarmMaxAgeMinutes", get("alarmMaxAgeMinutes"), 1, 1440),
         session_timers=read_bool("sessionTimers", get("sessionTimers")),

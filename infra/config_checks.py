@@ -83,6 +83,22 @@ def read_min_age(raw: Any, max_session_minutes: int) -> int:
     return minutes
 
 
+def read_max_tag_budget(raw: Any, max_session_minutes: int, floor: int) -> int:
+    """The most a project's budget tag may set; "" (cdk.json's default) is maxSessionMinutes."""
+    key = "maxTagBudgetMinutes"
+    if raw == "":
+        return max_session_minutes  # never below the floor: read_min_age keeps it at most this
+    minutes = read_int(key, raw, 1, SESSION_HARD_LIMIT_MINUTES)
+    if minutes < floor:
+        raise ConfigError(
+            key,
+            f"must not be less than sweepMinAgeMinutes ({floor}), the least a tag's budget is "
+            "raised to",
+            raw,
+        )
+    return minutes
+
+
 def read_warning_lead(raw: Any, max_session_minutes: int) -> int:
     minutes = read_int("warningLeadMinutes", raw, 0, 60)
     if minutes >= max_session_minutes:

@@ -10,7 +10,7 @@ from typing import Any
 from local import sample_events
 from local.world import SeededWorld, SessionSeed
 
-PROTECTED_NAME_PATTERN = "^keep-"
+PROTECTED_NAME_PATTERN = "keep-.*"
 # Real accounts default to 2 metered sessions at once; the demo's account has asked for more,
 # so no session waits in PENDING_CONCURRENCY and every age below is exact.
 METERED_CONCURRENCY = 10
@@ -136,11 +136,11 @@ STEPS = [
     ),
     Step(
         "7b",
-        "composite alarm via EventBridge: kill switch",
+        "composite alarm via EventBridge: kill switch (protected names too)",
         _invoke(lambda _w: sample_events.composite_alarm_state_change()),
         200,
-        [("STOPPED", "idle-pixel"), ("SKIPPED", "keep-perf-baseline")],
-        summary={"STOPPED": 1, "SKIPPED": 1},
+        [("STOPPED", "idle-pixel"), ("STOPPED", "keep-perf-baseline")],
+        summary={"STOPPED": 2},
     ),
 ]
 
@@ -150,9 +150,9 @@ STEPS = [
 # armed, the warning comes, the owner extends it, and the timer stops it at the new deadline.
 # The scene starts after step 7b, when no other session has a timer: the sweep of step 6 armed
 # idle-pixel's and idle-ipad's, and their stops (7a, 7b) deleted them; keep-perf-baseline is
-# protected, so every sweep selects it (SKIPPED) and none arms it (it reaches Device Farm's own
-# 150-minute limit while the scene moves the clock 40 minutes: no timer, no message). The scene
-# checks that the group is empty before it starts and that every schedule fired is the scene's.
+# protected, so the sweeps selected it (SKIPPED) and none armed it, and the kill switch (7b),
+# which spares no protected name, stopped it. The scene checks that the group is empty before it
+# starts and that every schedule fired is the scene's.
 
 TIMER_PROJECT = "checkout-team"  # a new project: its tags are read fresh, not from a cache
 TIMER_SESSION = "timer-demo"

@@ -48,7 +48,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--moto-port", type=_port, default=0, help="moto server (SNS/SQS/...)")
     parser.add_argument("--region", default=DEFAULT_REGION, help="the function's own region")
     parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
-    parser.add_argument("--protected", default="^keep-", help="PROTECTED_NAME_PATTERN")
+    parser.add_argument("--protected", default="keep-.*", help="PROTECTED_NAME_PATTERN")
     parser.add_argument(
         "--dry-run", action="store_true", help="SWEEP_DRY_RUN=true, as on a first deploy"
     )

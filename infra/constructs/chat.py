@@ -4,14 +4,16 @@ AWS Chatbot): the chat topic the function tells, and one channel configuration p
 The topic is encrypted with the stack's notification key like the outcome topic. Amazon Q
 Developer subscribes to it as an HTTPS endpoint and SNS decrypts each message before delivering
 it, so the service needs no permission on the key; only publishers do, and the only publisher
-is the function (already granted the key for the outcome topic). The channels can also run
-commands: their role and guardrail may only read this deployment's Device Farm sessions and
-projects, never the default AdministratorAccess guardrail.
+is the function (already granted the key for the outcome topic). Custom notifications need no
+AWS call by the channel (the service subscribes through its own service-linked role), so the
+channels' role has no permission at all and their guardrail, the most any member can ever do,
+denies every action: members can run no command, and in particular cannot read a session, whose
+answer carries its remote-driver and interactive endpoints. Never the default
+AdministratorAccess guardrail.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,13 +21,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.config import StackConfig
-from infra.constructs.permissions import (
-    OTHER_ACCOUNTS,
-    deny_everyone,
-    project_arns,
-    session_arns,
-)
-from infra.nag import acknowledge
+from infra.constructs.permissions import OTHER_ACCOUNTS, deny_everyone
 
 CHATBOT_SERVICE = "chatbot.amazonaws.com"
 # ERROR: the service logs what it could not deliver (to /aws/chatbot/<configuration> in
@@ -33,23 +29,17 @@ CHATBOT_SERVICE = "chatbot.amazonaws.com"
 LOGGING_LEVEL = "ERROR"
 
 
-def read_only_statements(config: StackConfig, account: str) -> list[iam.PolicyStatement]:
-    """What a channel may ask about: this deployment's sessions and projects, read only."""
+def guardrail_statements() -> list[iam.PolicyStatement]:
+    """Nothing: a guardrail only narrows the role, and this one narrows it to no action at all
+    (a managed policy needs one statement; an explicit Deny also outlasts a role that someone
+    later widens by hand)."""
     return [
         iam.PolicyStatement(
-            sid="ReadSessions",
-            actions=["devicefarm:GetRemoteAccessSession"],
-            resources=session_arns(config, account),
-        ),
-        iam.PolicyStatement(
-            sid="ListProjectSessions",
-            actions=["devicefarm:ListRemoteAccessSessions", "devicefarm:GetProject"],
-            resources=project_arns(config, account),
-        ),
-        # ListProjects has no resource type in IAM: "*" is the only resource it accepts.
-        iam.PolicyStatement(
-            sid="ListProjects", actions=["devicefarm:ListProjects"], resources=["*"]
-        ),
+            sid="NoCommandsOnlyNotifications",
+            effect=iam.Effect.DENY,
+            actions=["*"],
+            resources=["*"],
+        )
     ]
 
 
@@ -67,27 +57,22 @@ class ChatChannels(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        account = Stack.of(self).account
         self.guardrail = iam.ManagedPolicy(
             self,
             "Guardrail",
             managed_policy_name=f"{prefix}-chat-guardrail",
-            description=f"{prefix} chat channels: at most read Device Farm sessions and projects",
-            statements=read_only_statements(config, account),
+            description=f"{prefix} chat channels: notifications only, no command may run",
+            statements=guardrail_statements(),
         )
+        # The configurations require a role; it holds no permission: the channels only receive.
         self.role = iam.Role(
             self,
             "ChannelRole",
             assumed_by=iam.ServicePrincipal(CHATBOT_SERVICE),
-            description=f"{prefix} chat channels: read Device Farm sessions and projects",
-            inline_policies={
-                "ReadDeviceFarmSessions": iam.PolicyDocument(
-                    statements=read_only_statements(config, account)
-                )
-            },
+            description=f"{prefix} chat channels: notifications only, no AWS permission",
         )
-        # People in the channel may only read what the notifications already tell them, so a
-        # per-user role would add setup without adding safety.
+        # People in the channel can do nothing beyond reading the notifications, so a per-user
+        # role would add setup without adding safety.
         self.slack = [
             chatbot.SlackChannelConfiguration(
                 self,
@@ -120,7 +105,6 @@ class ChatChannels(Construct):
             )
             for number, channel in enumerate(config.teams_channels, start=1)
         ]
-        self._acknowledge_findings(config)
 
     def restrict_to(self, function_role: iam.IRole) -> None:
         """Only the function tells the channels; only this account subscribes (Amazon Q
@@ -132,26 +116,3 @@ class ChatChannels(Construct):
             deny_everyone("OnlyThisAccountSubscribes", "sns:Subscribe", topic, OTHER_ACCOUNTS),
         ):
             self.topic.add_to_resource_policy(statement)
-
-    def _acknowledge_findings(self, config: StackConfig) -> None:
-        account = "<AWS::AccountId>"
-        reasons = {
-            "*": "devicefarm:ListProjects has no resource-level permission in IAM: '*' is the "
-            "only resource it accepts. A channel lists projects to find a session, read only.",
-        }
-        for arn in session_arns(config, account):
-            reasons[arn] = (
-                "Session ARNs carry ids made when a session starts, so a channel may read this "
-                "account's sessions in the Device Farm region (narrowed to projectArns when "
-                "set): GetRemoteAccessSession only, nothing that changes a session."
-            )
-        for arn in project_arns(config, account):
-            if arn.endswith("*"):
-                reasons[arn] = (
-                    "With projectArns empty the deployment covers every project of the account, "
-                    "so a channel may list any project's sessions, read only. Set projectArns to "
-                    "name the projects instead."
-                )
-        for resource, reason in reasons.items():
-            for scope in (self.role, self.guardrail):
-                acknowledge(scope, f"AwsSolutions-IAM5[Resource::{resource}]", reason)

@@ -20,6 +20,7 @@ SETTING_VARIABLES = (
     "DEVICE_FARM_MAX_ATTEMPTS",
     "SWEEP_MAX_AGE_MINUTES",
     "SWEEP_MIN_AGE_MINUTES",
+    "MAX_TAG_BUDGET_MINUTES",
     "SWEEP_PROJECT_ARNS",
     "SWEEP_WORKERS",
     "SWEEP_DRY_RUN",
@@ -28,6 +29,7 @@ SETTING_VARIABLES = (
     "SESSION_ALARM_NAMES",
     "SESSION_ALARM_NAME_PREFIX",
     "KILL_SWITCH_ALARM_NAMES",
+    "KILL_SWITCH_SPARES_EXEMPT",
     "ALARM_MAX_AGE_MINUTES",
     "TIMER_SCHEDULE_GROUP",
     "TIMER_ROLE_ARN",
@@ -99,6 +101,9 @@ class Settings:
     devicefarm_max_attempts: int = 5
     sweep_max_age_minutes: int = 60
     sweep_min_age_minutes: int = 30
+    # The most a project's budget tag may set (the least is sweep_min_age_minutes): whoever may
+    # tag a project is held within the operator's bounds.
+    max_tag_budget_minutes: int = 60
     sweep_project_arns: tuple[str, ...] = ()
     sweep_workers: int = 8
     # Unset means on: a function deployed without its settings must not start stopping.
@@ -108,6 +113,9 @@ class Settings:
     session_alarm_names: tuple[str, ...] = ()
     session_alarm_name_prefix: str = ""
     kill_switch_alarm_names: tuple[str, ...] = ()
+    # Unset means no: a kill switch stops protected names and exempt projects too, since who
+    # names a session or tags a project must not outrank the operator's emergency stop.
+    kill_switch_spares_exempt: bool = False
     alarm_max_age_minutes: int = 10
     timers: TimerSettings | None = None  # None: no schedule group, so no expiry timers
     chat: ChatSettings | None = None  # None: no chat topic, so no chat notifications
@@ -219,6 +227,20 @@ def _whole_number_within(name: str, default: int, maximum: int, minimum: int = 0
     return value
 
 
+def _max_tag_budget(default: int, floor: int) -> int:
+    """MAX_TAG_BUDGET_MINUTES: unset, the default budget; never below the floor a tag is
+    raised to, nor past Device Farm's own end of a session."""
+    name = "MAX_TAG_BUDGET_MINUTES"
+    most = _whole_number_within(
+        name, min(default, SESSION_LIMIT_MINUTES), maximum=SESSION_LIMIT_MINUTES, minimum=1
+    )
+    if most < floor:
+        raise ConfigurationError(
+            f"{name} ({most}) must not be less than SWEEP_MIN_AGE_MINUTES ({floor})"
+        )
+    return most
+
+
 def _timer_settings(budget_minutes: int) -> TimerSettings | None:
     group = os.environ.get("TIMER_SCHEDULE_GROUP", "").strip()
     if not group:
@@ -293,6 +315,7 @@ def load_settings() -> Settings:
         devicefarm_max_attempts=_whole_number("DEVICE_FARM_MAX_ATTEMPTS", 5),
         sweep_max_age_minutes=max_age,
         sweep_min_age_minutes=min_age,
+        max_tag_budget_minutes=_max_tag_budget(default=max_age, floor=min_age),
         sweep_project_arns=_project_arns(region, account),
         sweep_workers=_whole_number("SWEEP_WORKERS", 8),
         sweep_dry_run=_flag("SWEEP_DRY_RUN", default=True),
@@ -301,6 +324,7 @@ def load_settings() -> Settings:
         session_alarm_names=_csv("SESSION_ALARM_NAMES"),
         session_alarm_name_prefix=os.environ.get("SESSION_ALARM_NAME_PREFIX", "").strip(),
         kill_switch_alarm_names=_csv("KILL_SWITCH_ALARM_NAMES"),
+        kill_switch_spares_exempt=_flag("KILL_SWITCH_SPARES_EXEMPT", default=False),
         alarm_max_age_minutes=_whole_number("ALARM_MAX_AGE_MINUTES", 10),
         timers=_timer_settings(max_age),
         chat=_chat_settings(),

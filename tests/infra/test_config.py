@@ -42,6 +42,9 @@ def test_defaults_are_safe_for_a_first_deploy() -> None:
     assert config.reserved_concurrency == 10
     assert config.sweep_min_age_minutes == 30
     assert config.alarm_max_age_minutes == 10
+    # A kill switch means everything; a tag may set at most the default budget.
+    assert config.kill_switch_spares_exempt is False
+    assert config.max_tag_budget_minutes == config.max_session_minutes == 60
     assert config.kill_switch_alarm_names == ()
     assert config.has_alarm_scope is False, "no alarm may stop sessions until one is named"
     assert config.email_outcomes == ("STOPPED", "FAILED", "SKIPPED")
@@ -140,6 +143,14 @@ def test_sweep_floor_may_equal_the_scheduled_age() -> None:
     config = load(maxSessionMinutes=45, sweepMinAgeMinutes="45")
     assert (config.max_session_minutes, config.sweep_min_age_minutes) == (45, 45)
     assert load(sweepMinAgeMinutes=0).sweep_min_age_minutes == 0
+
+
+def test_the_tag_ceiling_follows_the_default_budget_unless_set() -> None:
+    assert load(maxSessionMinutes=90).max_tag_budget_minutes == 90
+    assert load(maxTagBudgetMinutes=120).max_tag_budget_minutes == 120
+    assert load(maxTagBudgetMinutes="45").max_tag_budget_minutes == 45  # -c maxTagBudgetMinutes=45
+    assert load(maxTagBudgetMinutes=30).max_tag_budget_minutes == 30, "equal to the floor"
+    assert load(killSwitchSparesExempt="true").kill_switch_spares_exempt is True
 
 
 def test_no_alarm_configuration_means_no_alarm_scope() -> None:
@@ -264,6 +275,15 @@ BAD_CONTEXT = [
     ("maxExtensionMinutes", -1, "from 0 to 150"),
     ("maxExtensionMinutes", 151, "from 0 to 150"),
     ("maxExtensionMinutes", 30.5, "whole number"),
+    ("maxTagBudgetMinutes", 29, "must not be less than sweepMinAgeMinutes (30)"),
+    ("maxTagBudgetMinutes", 151, "from 1 to 150"),
+    ("maxTagBudgetMinutes", 0, "from 1 to 150"),
+    ("maxTagBudgetMinutes", 45.5, "whole number"),
+    ("maxTagBudgetMinutes", True, "whole number"),
+    ("maxTagBudgetMinutes", "\uff14\uff15", "whole number"),
+    ("killSwitchSparesExempt", "yes", "true or false"),
+    ("killSwitchSparesExempt", 1, "true or false"),
+    ("killSwitchSparesExempt", "", "true or false"),
 ]
 
 

@@ -50,6 +50,8 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         "DEVICE_FARM_MAX_ATTEMPTS": "5",
         "SWEEP_MAX_AGE_MINUTES": "60",
         "SWEEP_MIN_AGE_MINUTES": "30",
+        # A project's tag sets at most the default budget.
+        "MAX_TAG_BUDGET_MINUTES": "60",
         "SWEEP_PROJECT_ARNS": "",
         "SWEEP_WORKERS": "8",
         # A first deploy reports what sweeps would stop and stops nothing on its own.
@@ -59,6 +61,8 @@ def test_environment_matches_the_contract(default_stack: Synthesized) -> None:
         "SESSION_ALARM_NAMES": "",
         "SESSION_ALARM_NAME_PREFIX": "",
         "KILL_SWITCH_ALARM_NAMES": "",
+        # A kill switch stops protected names and exempt projects too.
+        "KILL_SWITCH_SPARES_EXEMPT": "false",
         "ALARM_MAX_AGE_MINUTES": "10",
         "PRICE_PER_DEVICE_MINUTE": "0.17",
         "POWERTOOLS_SERVICE_NAME": "session-stopper",
@@ -112,12 +116,14 @@ def test_narrowed_environment(narrow_stack: Synthesized) -> None:
     function = narrow_stack.only("AWS::Lambda::Function")["Properties"]
     variables = function["Environment"]["Variables"]
     assert variables["SWEEP_PROJECT_ARNS"] == ",".join(NARROW_CONTEXT["projectArns"])
-    assert variables["PROTECTED_NAME_PATTERN"] == "^keep-"
+    assert variables["PROTECTED_NAME_PATTERN"] == "keep-.*"
     assert variables["SWEEP_DRY_RUN"] == "false"
     assert variables["SWEEP_MIN_AGE_MINUTES"] == "0"
     assert variables["SESSION_ALARM_NAMES"] == "qa-lab-budget,qa-lab-runaway"
     assert variables["SESSION_ALARM_NAME_PREFIX"] == "qa-stop-"
     assert variables["KILL_SWITCH_ALARM_NAMES"] == "qa-lab-kill-switch"
+    assert variables["KILL_SWITCH_SPARES_EXEMPT"] == "true"
+    assert variables["MAX_TAG_BUDGET_MINUTES"] == "120"
     assert variables["ALARM_MAX_AGE_MINUTES"] == "5"
     assert function["MemorySize"] == 512
     assert variables["POWERTOOLS_TRACE_DISABLED"] == "false"  # sdkTracing=true

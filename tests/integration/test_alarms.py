@@ -40,7 +40,7 @@ REGION = "eu-west-1"
 def sessions(
     world: DeviceFarmWorld, outcome_sink: OutcomeSink, monkeypatch: pytest.MonkeyPatch
 ) -> list[dict[str, Any]]:
-    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     monkeypatch.setenv("SESSION_ALARM_NAMES", SESSION_ALARM_NAMES)
     monkeypatch.setenv("KILL_SWITCH_ALARM_NAMES", KILL_SWITCH_ALARM_NAME)
     reset_function_caches()
@@ -93,12 +93,39 @@ def test_a_kill_switch_alarm_sweeps_every_active_session(
     assert result["action"] == "killSwitch"
     summary = result["summary"]
     assert (summary["killSwitch"], summary["maxAgeMinutes"]) == (True, None)
-    assert summary["outcomes"] == {"STOPPED": 2, "SKIPPED": 1}, "young sessions too; keep-me kept"
+    assert summary["outcomes"] == {"STOPPED": 3}, "young sessions too, and keep-me"
     # "done" was stopped before the alarm and the emulator's clock stands still: still STOPPING.
     statuses = [world.status(s["arn"]) for s in sessions]
-    assert statuses == ["STOPPING", "STOPPING", "RUNNING", "STOPPING"]
-    assert world.emulator.call_counts["StopRemoteAccessSession"] == 2
+    assert statuses == ["STOPPING", "STOPPING", "STOPPING", "STOPPING"]
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 3
     assert summary["trigger"] == {"kind": "alarm", "id": alarm_arn(event)}
+
+
+def test_a_kill_switch_stops_protected_names_and_exempt_projects_too(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]]
+) -> None:
+    """Whoever names a session (keep-me) or may tag a project (alpha, exempt) does not outrank
+    the operator's emergency stop."""
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:exempt": "true"})
+
+    summary = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
+
+    assert (summary["outcomes"], summary["skipped"]) == ({"STOPPED": 3}, {})
+    assert [world.status(s["arn"]) for s in sessions[:3]] == ["STOPPING"] * 3
+
+
+def test_the_operator_may_let_a_kill_switch_spare_protected_names_and_exempt_projects(
+    world: DeviceFarmWorld, sessions: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KILL_SWITCH_SPARES_EXEMPT", "true")
+    reset_function_caches()
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:exempt": "true"})
+
+    summary = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
+
+    assert summary["skipped"] == {"EXEMPT": 2, "PROTECTED": 1}
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+    assert [world.status(s["arn"]) for s in sessions[:3]] == ["RUNNING"] * 3
 
 
 def test_the_kill_switch_honours_the_operators_dry_run(
@@ -423,8 +450,8 @@ def test_a_kill_switch_meeting_a_stop_in_progress_counts_it(
 
     summary = invoke(fresh_alarm("alarm_action_composite.json"))["summary"]
 
-    assert summary["outcomes"] == {"IN_PROGRESS": 1, "STOPPED": 1, "SKIPPED": 1}
-    assert world.emulator.call_counts["StopRemoteAccessSession"] == 1
+    assert summary["outcomes"] == {"IN_PROGRESS": 1, "STOPPED": 2}
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 2
 
 
 def test_an_alarm_that_entered_alarm_long_ago_is_dropped_even_if_the_event_looks_fresh(
@@ -477,5 +504,5 @@ def test_a_kill_switch_takes_over_from_a_routine_sweep_but_not_from_another_kill
     assert SweepLock().acquire(emergency, lease_seconds=300) is None
     second = invoke(fresh_alarm("alarm_state_change_composite.json"))["summary"]
 
-    assert (first["yieldedTo"], first["outcomes"]) == (None, {"STOPPED": 2, "SKIPPED": 1})
+    assert (first["yieldedTo"], first["outcomes"]) == (None, {"STOPPED": 3})
     assert second["yieldedTo"]["sweepId"] == "kill"

@@ -29,7 +29,7 @@ def call(api_event: Callable[..., dict[str, Any]], path: str, body: Any = None) 
 
 @pytest.fixture
 def mixed(world: DeviceFarmWorld, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     reset_function_caches()
     names = ["young", "old", "keep-baseline", "ended", "unmetered-old"]
     created = world.populate(

@@ -69,7 +69,7 @@ def test_a_sweep_acts_on_exactly_the_sessions_its_policy_selects(
     world = DeviceFarmWorld.create(page_size=7)
     devicefarm_session_server.emulator = world.emulator
     monkeypatch.setenv("AWS_ENDPOINT_URL_DEVICE_FARM", devicefarm_session_server.url)
-    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     monkeypatch.setenv("SWEEP_DRY_RUN", "true" if operator_dry_run else "false")
     monkeypatch.setenv("SWEEP_MIN_AGE_MINUTES", str(floor))
     reset_function_caches()

@@ -38,7 +38,7 @@ def split(published: list[Published]) -> tuple[list[Published], list[Published]]
 @pytest.fixture
 def mixed(world: DeviceFarmWorld, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Two projects with young, old, ended and protected sessions (max age 60 by default)."""
-    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    monkeypatch.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     names = ["young", "old-a", "old-b", "ended", "keep-demo", "old-c"]
     specs = [
         SessionSpec("alpha", 10, "young"),
@@ -206,6 +206,42 @@ def test_post_sweeps_answers_with_the_summary(
     summary = json.loads(response["body"])
     assert summary["trigger"]["kind"] == "api"
     assert summary["outcomes"] == {"SKIPPED": 1}  # only keep-demo (120 min) is old enough
+
+
+@pytest.mark.parametrize("asked", [{"dryRun": False}, {}])
+def test_no_sweep_command_lowers_the_operators_dry_run(
+    asked: dict[str, bool],
+    world: DeviceFarmWorld,
+    mixed: dict[str, str],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SWEEP_DRY_RUN", "true")
+    reset_function_caches()
+
+    summary = lambda_handler({"action": "sweep", "maxAgeMinutes": 60, **asked}, FakeLambdaContext())
+
+    assert (summary["dryRun"], summary["skipped"]) == (True, {"DRY_RUN": 3, "PROTECTED": 1})
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 0
+    assert {world.status(mixed[n]) for n in ("old-a", "old-b", "old-c")} == {"RUNNING"}
+
+
+def test_max_age_below_the_operators_floor_is_refused_and_equal_to_it_accepted(
+    world: DeviceFarmWorld,
+    mixed: dict[str, str],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SWEEP_MIN_AGE_MINUTES", "45")
+    reset_function_caches()
+
+    below = lambda_handler({"action": "sweep", "maxAgeMinutes": 44.5}, FakeLambdaContext())
+    assert (below["outcome"], below["error"]["code"]) == ("REJECTED", "INVALID_VALUE")
+    assert world.emulator.call_counts.total() == 0
+
+    at = lambda_handler({"action": "sweep", "maxAgeMinutes": 45}, FakeLambdaContext())
+    assert (at["maxAgeMinutes"], at["outcomes"]) == (45, {"STOPPED": 3, "SKIPPED": 1})
+    assert world.status(mixed["young"]) == "RUNNING"
 
 
 @pytest.mark.parametrize(

@@ -65,14 +65,36 @@ def test_a_created_session_gets_an_expiry_and_a_warning_timer(
     assert timer["trigger"]["kind"] == "cloudtrail"
 
 
-def test_the_project_tag_sets_the_budget_within_the_hard_limit(
+def test_the_project_tag_sets_the_budget_within_the_operators_bounds(
     world: DeviceFarmWorld, schedules: Schedules, session: dict[str, Any]
 ) -> None:
-    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "20"})
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "40"})
     report_created(session)
     expiry = schedules.expiry(session["arn"])
-    assert expiry.input["budgetMinutes"] == 20
-    assert abs((expiry.at - created_at(session)) - minutes(20)) <= timedelta(seconds=1)
+    assert expiry.input["budgetMinutes"] == 40
+    assert abs((expiry.at - created_at(session)) - minutes(40)) <= timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(("value", "budget"), [("1", 30), ("29", 30), ("61", 60), ("150", 60)])
+def test_a_tag_outside_the_operators_bounds_arms_the_bound_and_says_so(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    session: dict[str, Any],
+    outcome_sink: OutcomeSink,
+    value: str,
+    budget: int,
+) -> None:
+    """Bounds by default: the floor sweepMinAgeMinutes (30) to maxTagBudgetMinutes (the default
+    budget, 60). Whoever tags a project cannot stop a colleague's session a minute in."""
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": value})
+
+    report_created(session)
+
+    expiry = schedules.expiry(session["arn"])
+    assert expiry.input["budgetMinutes"] == budget
+    assert abs((expiry.at - created_at(session)) - minutes(budget)) <= timedelta(seconds=1)
+    [timer] = by_type(outcome_sink.published(), "timer")
+    assert (timer["budgetMinutes"], timer["budgetSource"]) == (budget, "clampedTag")
 
 
 @pytest.mark.parametrize("value", ["0", "151", "twenty", "\uff12\uff10", "-5"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.integration.timer_support import (
     Schedules,
     cloudtrail_event,
@@ -22,6 +24,7 @@ from tests.integration.timer_support import (
     scheduled_sweep,
 )
 from tests.support.aws import OutcomeSink
+from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 
 # -- disarming -------------------------------------------------------------------------------------
@@ -109,7 +112,12 @@ def test_the_sweep_skips_the_sessions_of_an_exempt_project(
 def test_a_default_sweep_stops_by_each_sessions_deadline_not_by_one_age(
     world: DeviceFarmWorld,
     schedules: Schedules,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The operator lets tags set 10 to 150 minutes.
+    monkeypatch.setenv("SWEEP_MIN_AGE_MINUTES", "10")
+    monkeypatch.setenv("MAX_TAG_BUDGET_MINUTES", "150")
+    reset_function_caches()
     long_budget, past_long, short_budget = world.populate(
         [
             SessionSpec("perf", 90, "profiling"),
@@ -127,6 +135,26 @@ def test_a_default_sweep_stops_by_each_sessions_deadline_not_by_one_age(
     assert world.status(past_long["arn"]) in {"STOPPING", "COMPLETED"}
     assert world.status(short_budget["arn"]) in {"STOPPING", "COMPLETED"}
     assert summary["outcomes"] == {"STOPPED": 2}
+
+
+def test_a_default_sweep_holds_tag_budgets_within_the_operators_bounds(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+) -> None:
+    """The defaults: tags from the floor (sweepMinAgeMinutes, 30) to maxTagBudgetMinutes (the
+    default budget, 60). A 15-minute tag does not end a 20-minute-old session; a 120-minute tag
+    does not keep one running past 60."""
+    long_tag, short_tag = world.populate(
+        [SessionSpec("perf", 90, "profiling"), SessionSpec("checkout", 20, "quick-check")]
+    )
+    world.emulator.tag_resource(world.project("perf"), {"session-stopper:max-minutes": "120"})
+    world.emulator.tag_resource(world.project("checkout"), {"session-stopper:max-minutes": "15"})
+
+    summary = scheduled_sweep()
+
+    assert summary["outcomes"] == {"STOPPED": 1}
+    assert world.status(long_tag["arn"]) in {"STOPPING", "COMPLETED"}, "past the 60 ceiling"
+    assert world.status(short_tag["arn"]) == "RUNNING", "20 minutes is within the 30 floor"
 
 
 def test_a_default_sweep_leaves_an_extended_session_to_its_new_deadline(

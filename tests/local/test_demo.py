@@ -33,8 +33,8 @@ EXPECTED_ROWS = [
     ("6", "STOPPED", "schedule", "forgotten-debug", "-", True),
     ("6", "STOPPED", "schedule", "stale-exploratory", "-", True),
     ("7a", "STOPPED", "alarm", "idle-ipad", "-", True),
-    ("7b", "SKIPPED", "alarm", "keep-perf-baseline", "PROTECTED", True),
     ("7b", "STOPPED", "alarm", "idle-pixel", "-", True),
+    ("7b", "STOPPED", "alarm", "keep-perf-baseline", "-", True),
     ("8g", "STOPPED", "expiry", TIMER_SESSION, "-", True),
 ]
 # The timer scene: (step, messageType, status or outcome, deadline in minutes after creation)

@@ -34,13 +34,26 @@ def test_defaults_are_the_safe_ones(env: pytest.MonkeyPatch) -> None:
     assert settings.kill_switch_alarm_names == ()
     assert (settings.session_alarm_names, settings.session_alarm_name_prefix) == ((), "")
     assert settings.alarm_max_age_minutes == 10
+    assert settings.kill_switch_spares_exempt is False, "a kill switch means everything"
+    assert settings.max_tag_budget_minutes == 60, "a tag may set at most the default budget"
+
+
+def test_the_tag_ceiling_defaults_to_the_default_budget_and_may_be_set(
+    env: pytest.MonkeyPatch,
+) -> None:
+    env.setenv("SWEEP_MAX_AGE_MINUTES", "90")
+    assert load_settings().max_tag_budget_minutes == 90
+    env.setenv("MAX_TAG_BUDGET_MINUTES", "30")
+    assert load_settings().max_tag_budget_minutes == 30, "equal to the floor is allowed"
+    env.setenv("KILL_SWITCH_SPARES_EXEMPT", "true")
+    assert load_settings().kill_switch_spares_exempt is True
 
 
 def test_values_are_parsed(env: pytest.MonkeyPatch) -> None:
     other = project_arn("other-project")
     env.setenv("SWEEP_PROJECT_ARNS", f" {project_arn()} , {other} ,{other}")
     env.setenv("SWEEP_DRY_RUN", "FALSE")
-    env.setenv("PROTECTED_NAME_PATTERN", "^keep-")
+    env.setenv("PROTECTED_NAME_PATTERN", "keep-.*")
     env.setenv("SWEEP_WORKERS", "3")
     env.setenv("KILL_SWITCH_ALARM_NAMES", "budget,runaway")
     env.setenv("SWEEP_MIN_AGE_MINUTES", "0")
@@ -48,7 +61,7 @@ def test_values_are_parsed(env: pytest.MonkeyPatch) -> None:
     assert settings.sweep_project_arns == (project_arn(), other)
     assert settings.sweep_dry_run is False
     assert settings.protected_name_pattern is not None
-    assert settings.protected_name_pattern.search("keep-me")
+    assert settings.protected_name_pattern.fullmatch("keep-me")
     assert settings.sweep_workers == 3
     assert settings.kill_switch_alarm_names == ("budget", "runaway")
     assert settings.sweep_min_age_minutes == 0
@@ -68,6 +81,13 @@ def test_values_are_parsed(env: pytest.MonkeyPatch) -> None:
         ("SWEEP_DRY_RUN", "maybe", "SWEEP_DRY_RUN must be true or false"),
         ("SWEEP_DRY_RUN", "1", "SWEEP_DRY_RUN must be true or false"),
         ("SWEEP_MIN_AGE_MINUTES", "90", "must not exceed SWEEP_MAX_AGE_MINUTES"),
+        ("MAX_TAG_BUDGET_MINUTES", "29", "must not be less than SWEEP_MIN_AGE_MINUTES"),
+        ("MAX_TAG_BUDGET_MINUTES", "151", "MAX_TAG_BUDGET_MINUTES must be at most 150"),
+        ("MAX_TAG_BUDGET_MINUTES", "0", "MAX_TAG_BUDGET_MINUTES must be at least 1"),
+        ("MAX_TAG_BUDGET_MINUTES", "45.5", "MAX_TAG_BUDGET_MINUTES must be a whole number"),
+        ("MAX_TAG_BUDGET_MINUTES", "\u0664\u0665", "MAX_TAG_BUDGET_MINUTES must be a whole number"),
+        ("KILL_SWITCH_SPARES_EXEMPT", "yes", "KILL_SWITCH_SPARES_EXEMPT must be true or false"),
+        ("KILL_SWITCH_SPARES_EXEMPT", "1", "KILL_SWITCH_SPARES_EXEMPT must be true or false"),
         ("SWEEP_PROJECT_ARNS", project_arn() + "x:y", "SWEEP_PROJECT_ARNS"),
         ("SWEEP_PROJECT_ARNS", project_arn().replace("123456789012", "210987654321"), "account"),
         ("PROTECTED_NAME_PATTERN", "([", "not a valid regular expression"),

@@ -22,6 +22,7 @@ from tests.unit.message_samples import (
     outcome,
     session,
     sweep_summary,
+    timer,
 )
 
 PRICE = 0.17
@@ -245,3 +246,19 @@ def test_a_text_beyond_its_bound_is_cut_and_says_where_the_rest_is() -> None:
 
     assert len(body) <= TEXT_MAX
     assert body.endswith("[cut here: the whole message is the JSON on the topic]")
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("tag", "30 min (the project's tag)"),
+        ("clampedTag", "30 min (the project's tag, held within the operator's bounds)"),
+        ("default", "30 min (the default)"),
+    ],
+)
+def test_a_timer_says_where_its_budget_came_from(source: str, said: str) -> None:
+    message = timer().model_copy(update={"budget_source": source})
+
+    _, body = email(message)
+
+    assert re.search(rf"^Budget: +{re.escape(said)}$", body, re.MULTILINE)

@@ -80,7 +80,24 @@ def test_an_unknown_status_counts_as_active() -> None:
 )
 def test_skip_reasons(name: str, dry_run: bool, reason: str | None) -> None:
     candidate = RemoteAccessSession.model_validate({"arn": session_arn(), "name": name})
-    assert skip_reason(candidate, re.compile("^keep-"), dry_run) == reason
+    assert skip_reason(candidate, re.compile("keep-.*"), dry_run) == reason
+
+
+@pytest.mark.parametrize(
+    "name", ["x-keep-me", "keep-me-not", "keep-me\n", "keep-me\nci", "Keep-me", "ci"]
+)
+def test_the_protected_pattern_must_match_the_whole_name(name: str) -> None:
+    """A creator who puts the operator's word anywhere in a name (or after a newline) does not
+    get protection: the pattern names whole names, as if anchored at both ends."""
+    candidate = RemoteAccessSession.model_validate({"arn": session_arn(), "name": name})
+    assert skip_reason(candidate, re.compile("keep-me"), dry_run=False) is None
+
+
+def test_a_pattern_that_matches_only_the_start_of_a_name_protects_nothing() -> None:
+    """`^keep-` was a search before: with whole-name matching it protects only "keep-"."""
+    candidate = RemoteAccessSession.model_validate({"arn": session_arn(), "name": "keep-me"})
+    assert skip_reason(candidate, re.compile("^keep-"), dry_run=False) is None
+    assert skip_reason(candidate, re.compile("keep-.*"), dry_run=False) == PROTECTED
 
 
 def test_a_nameless_session_is_never_protected() -> None:

@@ -3,7 +3,8 @@
 A session or project ARN must name the Device Farm region and the account this deployment acts
 on, and a project the operator put in scope when they named any. A sweep may narrow the
 operator's projects and raise its age limit, never widen or lower them, and stops nothing while
-the operator keeps the deployment in dry run, whatever the caller asks.
+the operator keeps the deployment in dry run, whatever the caller asks. A kill switch is the
+operator's: whoever names a session or tags a project cannot hold it back.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Authority:
     dry_run: bool
     default_max_age_minutes: float
     min_age_minutes: float
+    # Whether a kill switch leaves protected names and exempt projects alone (default: no).
+    kill_switch_spares_exempt: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> Authority:
@@ -48,6 +51,7 @@ class Authority:
             dry_run=settings.sweep_dry_run,
             default_max_age_minutes=settings.sweep_max_age_minutes,
             min_age_minutes=settings.sweep_min_age_minutes,
+            kill_switch_spares_exempt=settings.kill_switch_spares_exempt,
         )
 
     def session_refusal(self, arn: str, field: str = "arn") -> Rejection | None:
@@ -107,12 +111,20 @@ class Authority:
             dry_run=self.dry_run or frozen.dry_run,
             kill_switch=frozen.kill_switch,
             by_deadline=frozen.by_deadline,
+            # Decided again from the operator's setting, never carried in the ticket.
+            spares_exempt=not frozen.kill_switch or self.kill_switch_spares_exempt,
         )
 
     def kill_switch_policy(self) -> SweepPolicy:
-        """Every active session in the operator's scope, whatever its age."""
+        """Every active session in the operator's scope, whatever its age, its name or its
+        project's tags, unless the operator spares protected names and exempt projects. Only
+        the operator's dry run holds a kill switch back."""
         return SweepPolicy(
-            max_age_minutes=0, project_arns=self.projects, dry_run=self.dry_run, kill_switch=True
+            max_age_minutes=0,
+            project_arns=self.projects,
+            dry_run=self.dry_run,
+            kill_switch=True,
+            spares_exempt=self.kill_switch_spares_exempt,
         )
 
     @functools.cached_property

@@ -61,8 +61,10 @@ class Exemption(BaseModel):
 def skip_reason(
     session: RemoteAccessSession, protected: re.Pattern[str] | None, dry_run: bool
 ) -> str | None:
-    """Why an automatic stop must leave this session alone, or None to stop it."""
-    if protected and session.name and protected.search(session.name):
+    """Why an automatic stop must leave this session alone, or None to stop it. The pattern
+    must match the whole name: whoever creates a session chooses its name, and must not earn
+    protection by putting the operator's word somewhere in it (or after a newline)."""
+    if protected and session.name and protected.fullmatch(session.name):
         return PROTECTED
     return DRY_RUN if dry_run else None
 

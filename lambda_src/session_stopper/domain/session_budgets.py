@@ -1,6 +1,12 @@
 """How long a session may run: the deployment's default, or its project's tag; none at all for a
 project tagged exempt (never stopped automatically, like a protected name).
 
+Whoever may tag a project is not the operator: a tag's budget is held within the operator's
+bounds, at least the sweep floor (`SWEEP_MIN_AGE_MINUTES`) and at most `MAX_TAG_BUDGET_MINUTES`,
+so a 1-minute tag cannot stop a colleague's session a minute after it starts. A clamped tag is
+logged (a warning) and the bound is the budget every timer, sweep and view uses; timer messages
+say so (`budgetSource` "clampedTag").
+
 Tags are read with ListTagsForResource and kept for a few minutes: a sweep and the timers of a
 busy project would otherwise read the same tags for every session.
 """
@@ -13,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from session_stopper import clock
-from session_stopper.config import SESSION_LIMIT_MINUTES
+from session_stopper.config import SESSION_LIMIT_MINUTES, Settings
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.models.arn import project_arn_of
 from session_stopper.models.timer import BudgetSource
@@ -35,21 +41,59 @@ class Budget:
         return self.minutes is None
 
 
-def budget_from_tags(tags: dict[str, str], default_minutes: int) -> Budget:
+@dataclass(frozen=True)
+class BudgetBounds:
+    """The operator's: the budget of an untagged project, and the least and the most a
+    project's tag may set."""
+
+    default_minutes: int
+    least_minutes: int
+    most_minutes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> BudgetBounds:
+        return cls(
+            default_minutes=settings.sweep_max_age_minutes,
+            least_minutes=settings.sweep_min_age_minutes,
+            most_minutes=settings.max_tag_budget_minutes,
+        )
+
+    def clamp(self, minutes: int) -> int:
+        return min(max(minutes, self.least_minutes), self.most_minutes)
+
+
+def budget_from_tags(tags: dict[str, str], bounds: BudgetBounds) -> Budget:
     if tags.get(EXEMPT_TAG, "").strip().lower() == "true":
         return Budget(None, "tag")
     raw = tags.get(BUDGET_TAG)
     if raw is None:
-        return Budget(default_minutes, "default")
+        return Budget(bounds.default_minutes, "default")
     value = raw.strip()
     if re.fullmatch(r"[0-9]{1,3}", value, re.ASCII) and 1 <= int(value) <= SESSION_LIMIT_MINUTES:
-        return Budget(int(value), "tag")
+        return _within_bounds(int(value), bounds)
     # A typo must not make a session unstoppable, nor end it early: the default stands.
     logger.warning(
         "budget tag ignored: not a whole number of minutes from 1 to 150",
         extra={"tag": BUDGET_TAG, "value": raw[:64]},
     )
-    return Budget(default_minutes, "default")
+    return Budget(bounds.default_minutes, "default")
+
+
+def _within_bounds(asked: int, bounds: BudgetBounds) -> Budget:
+    minutes = bounds.clamp(asked)
+    if minutes == asked:
+        return Budget(asked, "tag")
+    logger.warning(
+        "budget tag clamped to the operator's bounds",
+        extra={
+            "tag": BUDGET_TAG,
+            "asked_minutes": asked,
+            "budget_minutes": minutes,
+            "least_minutes": bounds.least_minutes,
+            "most_minutes": bounds.most_minutes,
+        },
+    )
+    return Budget(minutes, "clampedTag")
 
 
 class ProjectBudgets:
@@ -58,12 +102,12 @@ class ProjectBudgets:
     def __init__(
         self,
         gateway: DeviceFarmGateway,
-        default_minutes: int,
+        bounds: BudgetBounds,
         *,
         seconds: Callable[[], float] = lambda: clock.now().timestamp(),
     ) -> None:
         self._gateway = gateway
-        self._default = default_minutes
+        self._bounds = bounds
         # The function's clock, which the local stack moves: a tag changed "ten minutes ago"
         # there is read again, as it would be in AWS.
         self._seconds = seconds
@@ -78,7 +122,7 @@ class ProjectBudgets:
             cached = self._cache.get(project_arn)
         if cached and now - cached[0] < TAG_CACHE_SECONDS:
             return cached[1]
-        budget = budget_from_tags(self._gateway.tags_of(project_arn), self._default)
+        budget = budget_from_tags(self._gateway.tags_of(project_arn), self._bounds)
         with self._lock:
             self._cache[project_arn] = (now, budget)
         return budget

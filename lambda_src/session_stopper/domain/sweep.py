@@ -53,6 +53,21 @@ class _Work:
     skip_reason: str | None
 
 
+class _Skips:
+    """Why the sweep leaves a selected session alone: its project is exempt or its name
+    protected (unless the policy spares neither: a kill switch, by default), or a dry run."""
+
+    def __init__(self, settings: Settings, policy: SweepPolicy, inventory: Inventory) -> None:
+        spares = policy.spares_exempt
+        self._exempt = inventory.exempt if spares else set[str]()
+        self._exemption = selection.Exemption(
+            protected=settings.protected_name_pattern if spares else None, dry_run=policy.dry_run
+        )
+
+    def reason(self, session: RemoteAccessSession) -> str | None:
+        return EXEMPT if session.arn in self._exempt else self._exemption.reason(session)
+
+
 @dataclass(frozen=True)
 class _Deferred:
     """A stop the pacer refused to wait for: left to the continuation, not FAILED."""
@@ -134,19 +149,14 @@ class Sweeper:
         report.inventory = self._inventory.take(
             policy, origin, deadline, report.tally, link=link, now=selected_at
         )
-        exemption = selection.Exemption(
-            protected=self._settings.protected_name_pattern, dry_run=policy.dry_run
-        )
         inventory = report.inventory
         # One order for every link (sweep_chain.py): where the next resumes is one key.
         chosen = sorted(
             (s for arn, s in inventory.selected.items() if link.wants(arn)),
             key=lambda session: session_key(session.arn),
         )
-        work = [
-            _Work(session, EXEMPT if session.arn in inventory.exempt else exemption.reason(session))
-            for session in chosen
-        ]
+        skips = _Skips(self._settings, policy, inventory)
+        work = [_Work(session, skips.reason(session)) for session in chosen]
         now, price = self._now(), self._settings.price_per_device_minute
         report.planned = [planned_session(w.session, w.skip_reason, now, price) for w in work]
         undone = self._act_on_all(work, origin, deadline, report.tally)

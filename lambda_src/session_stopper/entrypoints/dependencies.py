@@ -48,12 +48,10 @@ def session_timers(interactive: bool = False) -> SessionTimers | None:
 
 @functools.cache
 def project_budgets(interactive: bool = False) -> ProjectBudgets:
-    from session_stopper.domain.session_budgets import ProjectBudgets
+    from session_stopper.domain.session_budgets import BudgetBounds, ProjectBudgets
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
 
-    return ProjectBudgets(
-        DeviceFarmGateway(interactive=interactive), settings().sweep_max_age_minutes
-    )
+    return ProjectBudgets(DeviceFarmGateway(interactive=interactive), BudgetBounds.of(settings()))
 
 
 @functools.cache

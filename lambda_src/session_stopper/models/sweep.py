@@ -46,6 +46,9 @@ class SweepPolicy(BaseModel):
     # A sweep that names no age stops what is past its deadline: created + its project's budget,
     # or later if its owner extended it. One that names an age stops by that age.
     by_deadline: bool = False
+    # Whether protected names and exempt projects are SKIPPED. Always for a caller's or the
+    # schedule's sweep; a kill switch only when the operator says so (KILL_SWITCH_SPARES_EXEMPT).
+    spares_exempt: bool = True
 
     @property
     def selection(self) -> Selection:

@@ -96,7 +96,9 @@ class TimerStatus(StrEnum):
     NOT_ARMED = "NOT_ARMED"  # Scheduler or Device Farm failed; the sweep will cover it
 
 
-BudgetSource = Literal["default", "tag"]
+# clampedTag: the project's tag asked for less than the operator's floor or more than its
+# ceiling (MAX_TAG_BUDGET_MINUTES); the budget is the bound.
+BudgetSource = Literal["default", "tag", "clampedTag"]
 
 
 class _Notice(ContractModel):

@@ -68,5 +68,12 @@ def _facts(message: TimerMessage) -> list[Fact]:
 def _budget_facts(message: TimerMessage) -> list[Fact]:
     if not message.budget_minutes:
         return []
-    source = "the project's tag" if message.budget_source == "tag" else "the default"
+    source = _SOURCES.get(message.budget_source or "default", "the default")
     return [Fact("Budget", f"{message.budget_minutes} min ({source})")]
+
+
+_SOURCES = {
+    "tag": "the project's tag",
+    "clampedTag": "the project's tag, held within the operator's bounds",
+    "default": "the default",
+}
