@@ -13,8 +13,10 @@ import pytest
 from botocore.stub import Stubber
 
 from session_stopper.handler import lambda_handler
+from session_stopper.models.excerpt import excerpt_of
 from tests.support.aws import OutcomeSink
 from tests.support.botocore_samples import project_arn, session_arn
+from tests.support.caller_text import assert_only_an_excerpt
 
 ARN = session_arn()
 CN_ARN = ARN.replace("arn:aws:", "arn:aws-cn:")
@@ -312,3 +314,27 @@ def test_an_outcome_is_published_whatever_id_its_event_had(
 
     assert result["outcome"] == "NOT_FOUND"
     assert [p.body["outcome"] for p in outcome_sink.published()] == ["NOT_FOUND"]
+
+
+def test_a_long_claimed_arn_reaches_subscribers_only_as_a_bounded_excerpt(
+    devicefarm_stub: Stubber,
+    stop_command_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """A bus command's `detail.arn` is the sender's text: 2 KB of it, with a line break and a
+    bidi override, reaches the topic's subscribers as at most an escaped excerpt, marked."""
+    pitch = "Your session is suspended: call +1-555-0100 to restore it \u202e\n"
+    sent = ("arn:aws:devicefarm:us-west-2:123456789012:session:" + pitch * 40)[:2048]
+
+    result = lambda_handler(stop_command_event(detail={"arn": sent}), lambda_context)
+
+    [delivered] = outcome_sink.drain(outcome_sink.tap_queue_url)
+    envelope = json.loads(delivered["Body"])
+    body = json.loads(envelope["Message"])
+    assert body == result
+    assert (body["outcome"], body["error"]["code"]) == ("REJECTED", "INVALID_ARN")
+    assert body["sessionArn"] is None
+    assert body["input"] == {"excerpt": excerpt_of(sent).excerpt, "truncated": True, "length": 2048}
+    assert body["input"]["excerpt"].startswith("arn:aws:devicefarm:us-west-2:123456789012:ses")
+    assert_only_an_excerpt(sent, envelope)

@@ -66,9 +66,11 @@ _BY_DETAIL_TYPE: dict[str, Handler] = {
 def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
     # Lazily, like the routes: the rare unrecognised event pays for these, no other.
     from session_stopper.entrypoints.events import direct_origin, reject  # noqa: PLC0415
+    from session_stopper.models.excerpt import quoted  # noqa: PLC0415
     from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection  # noqa: PLC0415
 
-    shape = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__
+    # The keys are the sender's text: one excerpt of them all, as any refused input.
+    shape = quoted(", ".join(sorted(event))) if isinstance(event, dict) else type(event).__name__
     rejection = Rejection(
         code=UNRECOGNISED_EVENT,
         message=f"not an API, EventBridge, alarm, sweep or stop event (keys: {shape})",
