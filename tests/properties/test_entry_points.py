@@ -121,6 +121,45 @@ def test_the_api_answers_every_request_in_its_own_terms(
     assert run.changed <= {named}
 
 
+# The keys of an API Gateway proxy event; `httpMethod` or `requestContext` makes one API-shaped.
+API_KEYS = ["httpMethod", "requestContext", "path", "resource", "headers", "body"]
+
+
+@settings(max_examples=examples(200))
+@given(data=st.data())
+def test_every_api_shaped_event_gets_an_api_answer(harness: Harness, data: st.DataObject) -> None:
+    """An event with API Gateway's `httpMethod` or `requestContext`, however malformed the rest
+    (an empty or missing method, no request id, any JSON in any key), gets a proxy answer with
+    a status code, never a direct invoke's outcome; refused, it is published nowhere."""
+    sessions = harness.fresh()
+    event = api_request("/sessions/stop", "POST", "application/json", None, False)
+    payload = data.draw(stop_bodies(sessions), label="payload")
+    event["body"] = json.dumps(payload)
+    for key in API_KEYS:
+        change = data.draw(st.sampled_from(["keep", "keep", "drop", "junk"]), label=key)
+        if change == "drop":
+            del event[key]
+        elif change == "junk":
+            event[key] = data.draw(json_values | st.sampled_from(["", "post", None]), label=key)
+    context = event.get("requestContext")
+    if isinstance(context, dict) and data.draw(st.booleans(), label="drop the request id"):
+        context.pop("requestId", None)
+    assume("httpMethod" in event or "requestContext" in event)
+
+    run = harness.run(event)
+
+    answer = json.loads(run.result["body"])
+    status = int(run.result["statusCode"])
+    tally(f"{status} {answer.get('outcome') or answer.get('error', {}).get('code')}")
+    assert status < 500, answer
+    if "outcome" not in answer:  # refused before any call
+        assert 400 <= status < 500
+        assert answer["error"]["code"] in API_ERROR_CODES, answer
+        assert (run.calls, run.published) == (0, [])
+    named = named_session(payload) if event.get("body") == json.dumps(payload) else None
+    assert run.changed <= {named}
+
+
 def _eventbridge_event(data: st.DataObject, harness: Harness) -> tuple[dict[str, Any], Any]:
     event = load_fixture("eventbridge_stop_command.json")
     detail = data.draw(

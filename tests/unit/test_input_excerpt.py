@@ -34,7 +34,9 @@ def test_a_long_text_is_cut_at_a_whole_escape_and_says_how_long_it_was() -> None
 
     excerpt = excerpt_of(sent)
 
-    assert excerpt == InputExcerpt(excerpt="x" * (EXCERPT_MAX - 3), truncated=True, length=len(sent))
+    assert excerpt == InputExcerpt(
+        excerpt="x" * (EXCERPT_MAX - 3), truncated=True, length=len(sent)
+    )
     assert excerpt_of("z" * EXCERPT_MAX).truncated is False
     assert excerpt_of("z" * (EXCERPT_MAX + 1)).excerpt == "z" * EXCERPT_MAX
 

@@ -79,12 +79,10 @@ def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
 
 
 def _is_api(event: dict[str, Any]) -> bool:
-    context = event.get("requestContext")
-    return (
-        "httpMethod" in event
-        and isinstance(context, dict)
-        and isinstance(context.get("requestId"), str)
-    )
+    """Shaped like an API Gateway request: answered as the API answers (a 4xx proxy response
+    when it is no request API Gateway sends), never as a direct invoke, whatever else is wrong
+    with it (an empty or missing method, no request id)."""
+    return "httpMethod" in event or "requestContext" in event
 
 
 def _is_eventbridge(event: dict[str, Any]) -> bool:
