@@ -376,3 +376,22 @@ def test_an_api_shaped_event_gets_an_api_answer_however_malformed(
     assert answer["error"]["code"] == "INVALID_REQUEST"
     assert answer["requestId"] == (request_id or lambda_context.aws_request_id)
     assert outcome_sink.published() == [], "API answers are not published"
+
+
+def test_an_event_id_no_bus_would_give_is_repeated_to_nobody(
+    devicefarm_stub: Stubber,
+    stop_command_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """A direct invoke shaped like a bus command sets its own `id`: refused, the outcome names
+    the invocation's request id instead, in the trigger and as the correlation id."""
+    sent = "Your session was hijacked \u202e call +1-555-0100\n" * 40
+
+    result = lambda_handler(stop_command_event(detail={"arn": 5}, id=sent), lambda_context)
+
+    [published] = outcome_sink.published()
+    assert published.body == result
+    assert result["trigger"] == {"kind": "eventbridge", "id": lambda_context.aws_request_id}
+    assert result["correlationId"] == lambda_context.aws_request_id
+    assert_only_an_excerpt(sent, published.body)

@@ -305,17 +305,20 @@ def _carrying(event: dict[str, Any], sent: str, where: str) -> dict[str, Any]:
         return {**event, "detail": {"arn": sent}}
     if where == "key":
         return {**event, "detail": {**event["detail"], sent: "x"}}
+    if where == "direct":
+        return {"arn": sent}
     return {**event, "account": sent}
 
 
 @settings(max_examples=examples(80))
-@given(sent=caller_texts(), where=st.sampled_from(["arn", "arn", "key", "account"]))
+@given(sent=caller_texts(), where=st.sampled_from(["arn", "arn", "key", "account", "direct"]))
 def test_a_refused_command_repeats_its_text_to_nobody_but_as_a_bounded_excerpt(
     harness: Harness, sent: str, where: str
 ) -> None:
-    """Whatever text a bus command carries where a session ARN, a key or its account goes, its
-    REJECTED outcome (the body every subscriber gets, and its email and chat renderings) holds
-    at most EXCERPT_MAX characters of it in any one place, and no control or bidi character."""
+    """Whatever text a bus command carries where a session ARN, a key or its account goes (or
+    a direct invoke where its ARN goes), its REJECTED outcome (the body every subscriber gets,
+    and its email and chat renderings) holds at most EXCERPT_MAX characters of it in any one
+    place, and no control or bidi character."""
     assume(session_arn_problem(sent) is not None and sent not in {"arn", "123456789012"})
     harness.fresh()
     event = _carrying(load_fixture("eventbridge_stop_command.json"), sent, where)

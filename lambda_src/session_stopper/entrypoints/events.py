@@ -7,6 +7,7 @@ function's on-failure destination.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -25,6 +26,8 @@ from session_stopper.models.requests import StopCommand
 from session_stopper.observability import logger
 
 SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
+# An event id as a bus gives it, within the bound of any caller text we repeat (EXCERPT_MAX).
+_EVENT_ID = re.compile(r"[A-Za-z0-9._:/-]{1,64}", re.ASCII)
 
 
 class StopEvent(EventBridgeModel):
@@ -32,9 +35,12 @@ class StopEvent(EventBridgeModel):
 
 
 def eventbridge_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
-    """An event is known by its id (`resources` is the sender's to fill, so it names nothing)."""
-    event_id = str(event.get("id") or context.aws_request_id)
-    return Origin.of(TriggerKind.EVENTBRIDGE, event_id)
+    """An event is known by its id (`resources` is the sender's to fill, so it names nothing).
+    EventBridge's ids are UUIDs; an id no bus would give (a direct invoke sets any JSON) is
+    repeated to nobody: the invocation's own id stands in for it."""
+    claimed = event.get("id")
+    event_id = claimed if isinstance(claimed, str) and _EVENT_ID.fullmatch(claimed) else None
+    return Origin.of(TriggerKind.EVENTBRIDGE, event_id or context.aws_request_id)
 
 
 def scheduled_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
