@@ -109,6 +109,18 @@ class Triggers(Construct):
                 account=[Aws.ACCOUNT_ID],
                 source=[COMMAND_SOURCE],
                 detail_type=[STOP_DETAIL_TYPE, SWEEP_DETAIL_TYPE],
+                # A stop command names one of this deployment's sessions, or it never invokes
+                # the function (whose checks still refuse the rest): junk in `arn` costs no
+                # invocation and reaches no subscriber. Sweep commands carry no `arn`.
+                detail={
+                    "arn": events.Match.any_of(
+                        events.Match.prefix(
+                            f"arn:aws:devicefarm:{self._config.device_farm_region}:"
+                            f"{Aws.ACCOUNT_ID}:session:"
+                        ),
+                        events.Match.does_not_exist(),
+                    )
+                },
             ),
             targets=[self._command_lane_target()],
         )

@@ -3,11 +3,14 @@ dead-letter queue and a retry policy on its target."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import boto3
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
+from moto import mock_aws
 
 from infra.constructs.events import Triggers
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized, placeholder_function
@@ -16,6 +19,7 @@ from tests.infra.test_iam import alarm_arn
 
 pytestmark = pytest.mark.synth
 ACCOUNT = {"Ref": "AWS::AccountId"}
+SESSION_PREFIX = {"Fn::Join": ["", ["arn:aws:devicefarm:us-west-2:", ACCOUNT, ":session:"]]}
 
 
 def rule(stack: Synthesized, name: str) -> dict[str, Any]:
@@ -75,7 +79,99 @@ def test_command_rule_matches_stop_and_sweep_commands_on_the_command_bus(
         "account": [ACCOUNT],
         "source": ["devicefarm.session-stopper"],
         "detail-type": ["Stop Remote Access Session", "Sweep Remote Access Sessions"],
+        "detail": {"arn": [{"prefix": SESSION_PREFIX}, {"exists": False}]},
     }
+
+
+def _resolved(value: Any, account: str) -> Any:
+    """The pattern as CloudFormation deploys it: the intrinsics it uses, resolved."""
+    if isinstance(value, list):
+        return [_resolved(item, account) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if value == ACCOUNT:
+        return account
+    if list(value) == ["Fn::Join"]:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_resolved(part, account) for part in parts)
+    return {key: _resolved(item, account) for key, item in value.items()}
+
+
+OWN_SESSION = "arn:aws:devicefarm:us-west-2:123456789012:session:p-1/s-1/00000"
+# (case id, detail-type, detail, whether the rule delivers it to the function)
+COMMANDS: list[tuple[str, str, dict[str, Any], bool]] = [
+    ("own-session", "Stop Remote Access Session", {"arn": OWN_SESSION}, True),
+    ("2-kb-of-text", "Stop Remote Access Session", {"arn": "Call +1-555-0100 " * 120}, False),
+    (
+        "other-account",
+        "Stop Remote Access Session",
+        {"arn": OWN_SESSION.replace("123456789012", "210987654321")},
+        False,
+    ),
+    (
+        "other-region",
+        "Stop Remote Access Session",
+        {"arn": OWN_SESSION.replace("us-west-2", "us-east-1")},
+        False,
+    ),
+    ("upper-case", "Stop Remote Access Session", {"arn": OWN_SESSION.upper()}, False),
+    ("leading-blank", "Stop Remote Access Session", {"arn": " " + OWN_SESSION}, False),
+    (
+        "project-arn",
+        "Stop Remote Access Session",
+        {"arn": "arn:aws:devicefarm:us-west-2:123456789012:project:p-1"},
+        False,
+    ),
+    ("number", "Stop Remote Access Session", {"arn": 123456789012}, False),
+    # Refused by the function itself (MISSING_FIELD): a pattern cannot require a key for one
+    # detail-type and forbid it for the other.
+    ("no-arn", "Stop Remote Access Session", {}, True),
+    ("sweep", "Sweep Remote Access Sessions", {"maxAgeMinutes": 90}, True),
+]
+
+
+def test_command_rule_lets_through_only_stops_of_this_deployments_sessions(
+    default_stack: Synthesized,
+) -> None:
+    """EventBridge as moto runs it: the deployed pattern (account token resolved) on a bus,
+    and a queue as the rule's target, sent every command above."""
+    pattern = _resolved(
+        rule(default_stack, "session-stopper-dev-commands")["EventPattern"], "123456789012"
+    )
+    with mock_aws():
+        bus, region = "commands", "us-west-2"
+        eventbridge = boto3.client("events", region_name=region)
+        sqs = boto3.client("sqs", region_name=region)
+        eventbridge.create_event_bus(Name=bus)
+        eventbridge.put_rule(Name="commands", EventBusName=bus, EventPattern=json.dumps(pattern))
+        queue = sqs.create_queue(QueueName="function")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+        eventbridge.put_targets(
+            Rule="commands",
+            EventBusName=bus,
+            Targets=[{"Id": "function", "Arn": queue_arn["Attributes"]["QueueArn"]}],
+        )
+        for _, detail_type, detail, _ in COMMANDS:
+            eventbridge.put_events(
+                Entries=[
+                    {
+                        "EventBusName": bus,
+                        "Source": "devicefarm.session-stopper",
+                        "DetailType": detail_type,
+                        "Detail": json.dumps(detail),
+                    }
+                ]
+            )
+        delivered = [
+            json.loads(message["Body"])["detail"]
+            for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+        ]
+
+    assert sorted(map(json.dumps, delivered)) == sorted(
+        json.dumps(detail) for _, _, detail, delivers in COMMANDS if delivers
+    )
 
 
 def test_command_bus_is_the_stacks_own_and_refuses_other_accounts(

@@ -13,8 +13,10 @@ import pytest
 from botocore.stub import Stubber
 
 from session_stopper.handler import lambda_handler
+from session_stopper.models.excerpt import excerpt_of
 from tests.support.aws import OutcomeSink
 from tests.support.botocore_samples import project_arn, session_arn
+from tests.support.caller_text import assert_only_an_excerpt
 
 ARN = session_arn()
 CN_ARN = ARN.replace("arn:aws:", "arn:aws-cn:")
@@ -172,16 +174,6 @@ EVENT_CASES: list[tuple[str, Any, str]] = [
         (f"eb-lookalike-{name}", {"detail": {"arn": arn}}, "INVALID_ARN")
         for name, arn in LOOKALIKE_ARNS.items()
     ],
-    (
-        "api-shape-null-context",
-        {"direct": {"httpMethod": "POST", "requestContext": None}},
-        "UNRECOGNISED_EVENT",
-    ),
-    (
-        "api-shape-no-request-id",
-        {"direct": {"httpMethod": "POST", "requestContext": {}}},
-        "UNRECOGNISED_EVENT",
-    ),
 ]
 
 
@@ -312,3 +304,94 @@ def test_an_outcome_is_published_whatever_id_its_event_had(
 
     assert result["outcome"] == "NOT_FOUND"
     assert [p.body["outcome"] for p in outcome_sink.published()] == ["NOT_FOUND"]
+
+
+def test_a_long_claimed_arn_reaches_subscribers_only_as_a_bounded_excerpt(
+    devicefarm_stub: Stubber,
+    stop_command_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """A bus command's `detail.arn` is the sender's text: 2 KB of it, with a line break and a
+    bidi override, reaches the topic's subscribers as at most an escaped excerpt, marked."""
+    pitch = "Your session is suspended: call +1-555-0100 to restore it \u202e\n"
+    sent = ("arn:aws:devicefarm:us-west-2:123456789012:session:" + pitch * 40)[:2048]
+
+    result = lambda_handler(stop_command_event(detail={"arn": sent}), lambda_context)
+
+    [delivered] = outcome_sink.drain(outcome_sink.tap_queue_url)
+    envelope = json.loads(delivered["Body"])
+    body = json.loads(envelope["Message"])
+    assert body == result
+    assert (body["outcome"], body["error"]["code"]) == ("REJECTED", "INVALID_ARN")
+    assert body["sessionArn"] is None
+    assert body["input"] == {"excerpt": excerpt_of(sent).excerpt, "truncated": True, "length": 2048}
+    assert body["input"]["excerpt"].startswith("arn:aws:devicefarm:us-west-2:123456789012:ses")
+    assert_only_an_excerpt(sent, envelope)
+
+
+DROP = object()
+# (case id, change to a real API Gateway request, the request id the answer names or None: the
+# Lambda request id). Each once got a direct invoke's REJECTED outcome, published to the topic.
+API_SHAPED_CASES: list[tuple[str, dict[str, Any], str | None]] = [
+    ("empty-method", {"httpMethod": ""}, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
+    ("no-method", {"httpMethod": DROP}, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
+    ("method-not-text", {"httpMethod": 7}, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
+    ("null-context", {"requestContext": None}, None),
+    ("context-without-request-id", {"requestContext": {}}, None),
+    ("only-method-and-context", {"direct": {"httpMethod": "POST", "requestContext": {}}}, None),
+    ("only-a-context", {"direct": {"requestContext": {"requestId": "r-1"}}}, "r-1"),
+]
+
+
+def _api_shaped(api_event: Any, change: dict[str, Any]) -> dict[str, Any]:
+    event: dict[str, Any] = api_event({"arn": ARN})
+    for key, value in change.items():
+        if value is DROP:
+            del event[key]
+        else:
+            event[key] = value
+    return event
+
+
+@pytest.mark.parametrize(
+    ("change", "request_id"),
+    [case[1:] for case in API_SHAPED_CASES],
+    ids=[case[0] for case in API_SHAPED_CASES],
+)
+def test_an_api_shaped_event_gets_an_api_answer_however_malformed(
+    change: dict[str, Any],
+    request_id: str | None,
+    devicefarm_stub: Stubber,
+    api_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    event = change["direct"] if "direct" in change else _api_shaped(api_event, change)
+
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 400, response
+    answer = json.loads(response["body"])
+    assert answer["error"]["code"] == "INVALID_REQUEST"
+    assert answer["requestId"] == (request_id or lambda_context.aws_request_id)
+    assert outcome_sink.published() == [], "API answers are not published"
+
+
+def test_an_event_id_no_bus_would_give_is_repeated_to_nobody(
+    devicefarm_stub: Stubber,
+    stop_command_event: Any,
+    lambda_context: Any,
+    outcome_sink: OutcomeSink,
+) -> None:
+    """A direct invoke shaped like a bus command sets its own `id`: refused, the outcome names
+    the invocation's request id instead, in the trigger and as the correlation id."""
+    sent = "Your session was hijacked \u202e call +1-555-0100\n" * 40
+
+    result = lambda_handler(stop_command_event(detail={"arn": 5}, id=sent), lambda_context)
+
+    [published] = outcome_sink.published()
+    assert published.body == result
+    assert result["trigger"] == {"kind": "eventbridge", "id": lambda_context.aws_request_id}
+    assert result["correlationId"] == lambda_context.aws_request_id
+    assert_only_an_excerpt(sent, published.body)

@@ -81,7 +81,9 @@ def test_a_malformed_event_is_published_as_rejected_and_not_raised(
 
     assert result["outcome"] == "REJECTED"
     assert result["error"]["code"] == "INVALID_ARN"
-    assert result["sessionArn"] == "arn:aws:s3:::bucket"
+    # Not a session ARN: only an excerpt of the text, marked as the caller's input.
+    assert result["sessionArn"] is None
+    assert result["input"] == {"excerpt": "arn:aws:s3:::bucket", "truncated": False, "length": 19}
     [published] = outcome_sink.published()
     assert published.attributes["outcome"] == "REJECTED"
 

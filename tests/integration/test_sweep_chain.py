@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -404,3 +405,90 @@ def test_an_api_sweep_past_the_stop_burst_hands_the_rest_on_instead_of_failing_i
     assert last["continuation"]["totals"]["outcomes"] == {"STOPPED": 30}
     assert {world.status(arn) for arn in arns} == {"STOPPING"}
     assert world.emulator.call_counts["StopRemoteAccessSession"] == 30
+
+
+def _later(selected_at: str) -> str:
+    """Two hours after `selected_at`: as of then, every young session is past the age limit."""
+    moment = datetime.strptime(selected_at, "%Y-%m-%dT%H:%M:%S.%fZ") + timedelta(hours=2)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        pytest.param(lambda e, _: {**e, "selectedAt": _later(e["selectedAt"])}, id="selectedAt"),
+        pytest.param(lambda e, left: {**e, "alreadyDone": sorted(left)}, id="alreadyDone"),
+    ],
+)
+def test_a_continuation_whose_selection_was_altered_is_rejected(
+    alter: Callable[[dict[str, Any], list[str]], dict[str, Any]],
+    world: DeviceFarmWorld,
+    outcome_sink: OutcomeSink,
+    invokes: Invokes,
+    stops_per_link: Callable[[int], None],
+) -> None:
+    """The ticket binds the whole event: a later `selectedAt` (which would select the young
+    sessions too) or an `alreadyDone` naming sessions still to stop (which would leave them
+    running) is not the event the chain sent, and does nothing."""
+    old = _old_sessions(world, 15)
+    young = [s["arn"] for s in world.populate([SessionSpec("beta", 10 + n) for n in range(3)])]
+    stops_per_link(10)
+    _sweep()
+    event = invokes.pop()
+    left = [arn for arn in old if world.status(arn) != "STOPPING"]
+    assert left, "the first link left work to its continuation"
+    untouched = {arn: world.status(arn) for arn in young}
+    calls = world.emulator.call_counts.total()
+
+    refused = lambda_handler(alter(event, left), FakeLambdaContext())
+
+    assert (refused["outcome"], refused["error"]["code"]) == (
+        "REJECTED",
+        "CONTINUATION_NOT_EXPECTED",
+    )
+    assert world.emulator.call_counts.total() == calls, "nothing was listed or stopped"
+    # The chain's own event still runs, as the chain sent it.
+    ran = lambda_handler(event, FakeLambdaContext())
+    assert ran["continuation"]["totals"]["outcomes"] == {"STOPPED": 15}
+    assert {world.status(arn) for arn in old} == {"STOPPING"}
+    assert {arn: world.status(arn) for arn in young} == untouched
+
+
+def test_a_continuation_delivered_again_while_its_link_runs_is_rejected(
+    world: DeviceFarmWorld,
+    outcome_sink: OutcomeSink,
+    invokes: Invokes,
+    stops_per_link: Callable[[int], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lambda may deliver an asynchronous event twice, the second time while the first runs:
+    the first took the chain's ticket from the lock, so the second finds none and does nothing."""
+    _old_sessions(world, 15)
+    stops_per_link(10)
+    _sweep()
+    event = invokes.pop()
+    again: list[dict[str, Any]] = []
+
+    class DeliveredAgainMidway(CountdownDeadline):
+        """The link's clock; after its third stop started, Lambda delivers the event again."""
+
+        def _tick(self) -> float:
+            if self.left == LISTING_CHECKS + 10 - 3 - 1 and not again:
+                monkeypatch.setattr(sweeps, "lambda_deadline", lambda *_: CountdownDeadline(20))
+                again.append(lambda_handler(event, FakeLambdaContext()))
+            return super()._tick()
+
+    monkeypatch.setattr(
+        sweeps, "lambda_deadline", lambda *_: DeliveredAgainMidway(LISTING_CHECKS + 10)
+    )
+
+    ran = lambda_handler(event, FakeLambdaContext())
+
+    [duplicate] = again
+    assert (duplicate["outcome"], duplicate["error"]["code"]) == (
+        "REJECTED",
+        "CONTINUATION_NOT_EXPECTED",
+    )
+    assert ran["continuation"]["end"] == "DONE"
+    assert ran["continuation"]["totals"]["outcomes"] == {"STOPPED": 15}
+    assert world.emulator.call_counts["StopRemoteAccessSession"] == 15, "each session once"

@@ -278,3 +278,27 @@ def mostly(usual: st.SearchStrategy[Any], rare: st.SearchStrategy[Any], in_ten: 
 
 # Mostly a type the function takes, so the body behind it gets tested too.
 CONTENT_TYPES = mostly(_JSON_TYPES, _OTHER_TYPES | texts)
+
+
+# What people must not be shown by someone else: line breaks, escapes, bidi overrides and
+# isolates, zero-width and other invisible characters, and text that reads like an instruction.
+HOSTILE = ["\n", "\r", "\x1b[31m", "\x00", "\u0085", "\u202e", "\u2066", "\u200b", "\ufeff", "\\"]
+_SESSION_PREFIX = "arn:aws:devicefarm:us-west-2:123456789012:session:"
+
+
+def caller_texts() -> st.SearchStrategy[str]:
+    """Text a caller may put where a session ARN goes: short or up to ~3 KB, arbitrary or built
+    from hostile pieces, bare or inside the parts of an ARN (whose checks name the part)."""
+    piece = st.text(max_size=12) | st.sampled_from(HOSTILE) | st.just("call +1-555-0100 now ")
+    long = st.builds(
+        lambda parts, times: "".join(parts) * times,
+        st.lists(piece, min_size=1, max_size=6),
+        st.integers(1, 150),
+    )
+    text = st.text(max_size=200) | surrogates | long
+    return st.one_of(
+        text,
+        text.map(lambda junk: _SESSION_PREFIX + junk),
+        text.map(lambda junk: f"arn:aws:devicefarm:{junk}:123456789012:session:p/s/00000"),
+        text.map(lambda junk: f"arn:aws:devicefarm:us-west-2:123456789012:{junk}:p/s/00000"),
+    )

@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
+from hypothesis import assume, given, settings
 from hypothesis import event as tally
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from session_stopper.domain.rendering import chat_of, email_of, story_of
+from session_stopper.models.arn import session_arn_problem
+from session_stopper.models.outcome import OutcomeMessage
 from tests.conftest import load_fixture
 from tests.integration.alarm_events import (
     COMPOSITE_ALARMS,
@@ -35,6 +38,7 @@ from tests.properties.strategies import (
     CONTENT_TYPES,
     ODD_JSON_TEXTS,
     arns,
+    caller_texts,
     continuation_events,
     json_values,
     mostly,
@@ -46,6 +50,7 @@ from tests.properties.strategies import (
 )
 from tests.support.aws import create_alarm
 from tests.support.caches import reset_function_caches
+from tests.support.caller_text import assert_only_an_excerpt
 from tests.support.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.property
@@ -113,6 +118,45 @@ def test_the_api_answers_every_request_in_its_own_terms(
     # The payload is the body, plain or base64 (API Gateway's encoding of binary media types),
     # unless the body strategy drew something else, which names no session.
     named = named_session(payload) if path == "/sessions/stop" else None
+    assert run.changed <= {named}
+
+
+# The keys of an API Gateway proxy event; `httpMethod` or `requestContext` makes one API-shaped.
+API_KEYS = ["httpMethod", "requestContext", "path", "resource", "headers", "body"]
+
+
+@settings(max_examples=examples(200))
+@given(data=st.data())
+def test_every_api_shaped_event_gets_an_api_answer(harness: Harness, data: st.DataObject) -> None:
+    """An event with API Gateway's `httpMethod` or `requestContext`, however malformed the rest
+    (an empty or missing method, no request id, any JSON in any key), gets a proxy answer with
+    a status code, never a direct invoke's outcome; refused, it is published nowhere."""
+    sessions = harness.fresh()
+    event = api_request("/sessions/stop", "POST", "application/json", None, False)
+    payload = data.draw(stop_bodies(sessions), label="payload")
+    event["body"] = json.dumps(payload)
+    for key in API_KEYS:
+        change = data.draw(st.sampled_from(["keep", "keep", "drop", "junk"]), label=key)
+        if change == "drop":
+            del event[key]
+        elif change == "junk":
+            event[key] = data.draw(json_values | st.sampled_from(["", "post", None]), label=key)
+    context = event.get("requestContext")
+    if isinstance(context, dict) and data.draw(st.booleans(), label="drop the request id"):
+        context.pop("requestId", None)
+    assume("httpMethod" in event or "requestContext" in event)
+
+    run = harness.run(event)
+
+    answer = json.loads(run.result["body"])
+    status = int(run.result["statusCode"])
+    tally(f"{status} {answer.get('outcome') or answer.get('error', {}).get('code')}")
+    assert status < 500, answer
+    if "outcome" not in answer:  # refused before any call
+        assert 400 <= status < 500
+        assert answer["error"]["code"] in API_ERROR_CODES, answer
+        assert (run.calls, run.published) == (0, [])
+    named = named_session(payload) if event.get("body") == json.dumps(payload) else None
     assert run.changed <= {named}
 
 
@@ -253,3 +297,39 @@ def test_an_alarm_stops_only_what_its_configuration_allows(
         }
         assert run.changed <= dimensions
         assert harness.world.emulator.call_counts["ListProjects"] == 0
+
+
+def _carrying(event: dict[str, Any], sent: str, where: str) -> dict[str, Any]:
+    """The fixture stop command with `sent` where a caller puts text."""
+    if where == "arn":
+        return {**event, "detail": {"arn": sent}}
+    if where == "key":
+        return {**event, "detail": {**event["detail"], sent: "x"}}
+    if where == "direct":
+        return {"arn": sent}
+    return {**event, "account": sent}
+
+
+@settings(max_examples=examples(80))
+@given(sent=caller_texts(), where=st.sampled_from(["arn", "arn", "key", "account", "direct"]))
+def test_a_refused_command_repeats_its_text_to_nobody_but_as_a_bounded_excerpt(
+    harness: Harness, sent: str, where: str
+) -> None:
+    """Whatever text a bus command carries where a session ARN, a key or its account goes (or
+    a direct invoke where its ARN goes), its REJECTED outcome (the body every subscriber gets,
+    and its email and chat renderings) holds at most EXCERPT_MAX characters of it in any one
+    place, and no control or bidi character."""
+    assume(session_arn_problem(sent) is not None and sent not in {"arn", "123456789012"})
+    harness.fresh()
+    event = _carrying(load_fixture("eventbridge_stop_command.json"), sent, where)
+
+    run = harness.run(event)
+
+    answered(run)
+    [published] = run.published
+    assert published.body["outcome"] == "REJECTED"
+    assert_only_an_excerpt(sent, published.body)
+    story = story_of(OutcomeMessage.model_validate(published.body), price_per_minute=0.17)
+    assert_only_an_excerpt(sent, chat_of(story).model_dump(mode="json"), lines=True)
+    email = email_of(story)
+    assert_only_an_excerpt(sent, [email.subject, email.body], lines=True)

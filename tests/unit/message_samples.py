@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from session_stopper.models.excerpt import excerpt_of
 from session_stopper.models.outcome import (
     DeviceSummary,
     MinutesSummary,
@@ -219,7 +220,8 @@ def every_message() -> dict[str, BaseModel]:
         "rejected": outcome(
             Outcome.REJECTED,
             session=None,
-            session_arn="arn:aws:devicefarm:bogus",
+            session_arn=None,
+            input=excerpt_of("arn:aws:devicefarm:bogus\u202e"),
             trigger=Trigger(kind=TriggerKind.EVENTBRIDGE, id="event-9"),
             error=OutcomeError(code="INVALID_ARN", message="must look like arn:aws:..."),
         ),

@@ -90,7 +90,11 @@ def test_a_failed_stop_says_how_to_stop_it_by_hand() -> None:
     ("name", "subject", "says"),
     [
         ("not-found", "NOT_FOUND ", ["knows no session", "NotFoundException", ARN]),
-        ("rejected", "REJECTED eventbridge request: INVALID_ARN", ["refused", "event-9"]),
+        (
+            "rejected",
+            "REJECTED eventbridge request: INVALID_ARN",
+            ["refused", "event-9", "Sent as ARN: arn:aws:devicefarm:bogus\\u202e (whole, escaped)"],
+        ),
         ("failed-listing", "FAILED listing project ", ["could not list", PROJECT]),
         ("skipped-exempt", "SKIPPED ", ["session-stopper:exempt=true", ARN]),
         ("skipped-alarm-expired", "SKIPPED (no session): ALARM_EXPIRED", ["too late"]),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from session_stopper.config import Settings
 from session_stopper.models.arn import ResourceType, arn_parts
 from session_stopper.models.continuation import ChainPolicy
+from session_stopper.models.excerpt import quoted
 from session_stopper.models.rejection import Rejection, RejectionDetail
 from session_stopper.models.sweep import SweepCommand, SweepPolicy
 
@@ -66,7 +67,7 @@ class Authority:
         """Commands come from this account only (the bus and every rule pin it too)."""
         if account == self.account_id:
             return None
-        message = f"events from account {account!r} are not accepted by this deployment"
+        message = f"events from account {quoted(account)} are not accepted by this deployment"
         return _refusal(OUT_OF_SCOPE, "account", message)
 
     def sweep_policy(self, command: SweepCommand) -> SweepPolicy | Rejection:

@@ -7,6 +7,7 @@ import threading
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
+from session_stopper.models.excerpt import InputExcerpt
 from session_stopper.models.outcome import (
     Outcome,
     OutcomeError,
@@ -60,6 +61,7 @@ def outcome_message(
     error: OutcomeError | None = None,
     reason: str | None = None,
     project_arn: str | None = None,
+    input_excerpt: InputExcerpt | None = None,
 ) -> OutcomeMessage:
     return OutcomeMessage(
         outcome=outcome,
@@ -71,6 +73,7 @@ def outcome_message(
         error=error,
         reason=reason,
         sweep_id=origin.sweep_id,
+        input=input_excerpt,
     )
 
 

@@ -41,6 +41,7 @@ from session_stopper.models.alarms import (
     AlarmStateChangeEvent,
 )
 from session_stopper.models.arn import session_arn_problem
+from session_stopper.models.excerpt import quoted
 from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.observability import logger
@@ -160,7 +161,7 @@ def _refusal(alarm: FiredAlarm, current: Settings) -> Rejection | None:
     if name not in current.session_alarm_names and not (prefix and name.startswith(prefix)):
         return Rejection(
             code="ALARM_NOT_ALLOWED",
-            message=f"alarm {name!r} is neither a session alarm nor a kill switch here",
+            message=f"alarm {quoted(name)} is neither a session alarm nor a kill switch here",
         )
     return _dimension_refusal(alarm.data.session_dimensions)
 

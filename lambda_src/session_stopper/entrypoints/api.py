@@ -40,7 +40,6 @@ from session_stopper.entrypoints.dependencies import (
     session_viewer,
     stop_service,
 )
-from session_stopper.entrypoints.events import direct_origin, reject
 from session_stopper.entrypoints.http_body import Refusal, canonical_request
 from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.entrypoints.timers import TIMERS_OFF_REJECTION
@@ -55,7 +54,7 @@ from session_stopper.gateways.budgets import (
 )
 from session_stopper.gateways.retries import api_retry_allowance
 from session_stopper.models.outcome import OutcomeMessage, TriggerKind
-from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection, rejection_of
+from session_stopper.models.rejection import INVALID_REQUEST, Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
 from session_stopper.models.sweep import SweepCommand, SweepSummary
 from session_stopper.models.timer import ExtendCommand, ExtendedMessage
@@ -288,15 +287,13 @@ def _api_deadline() -> Deadline:
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        request = parse(event=event, model=ApiRequestEvent)
-    except ValidationError as error:
-        # Shaped like an API request but not one API Gateway would send: a direct invoke.
-        rejection = Rejection(
-            code=UNRECOGNISED_EVENT,
-            message="not a valid API Gateway request: " + rejection_of(error.errors()).message,
-        )
-        return reject(direct_origin(context), rejection)
+    request = _api_request(event)
+    if isinstance(request, Rejection):
+        # Shaped like an API request but not one API Gateway sends (a direct invoke, say):
+        # answered in the API's terms all the same, and published nowhere.
+        request_id = _claimed_request_id(event, context)
+        logger.set_correlation_id(request_id)
+        return error_answer(request_id, Refusal(HTTPStatus.BAD_REQUEST, request))
     request_id = request.requestContext.requestId
     logger.set_correlation_id(request_id)
     canonical = canonical_request(event)
@@ -305,3 +302,23 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # No retries but those a route grants (stop, extend): the others' arithmetic has none.
     api_retry_allowance().grant(0.0)
     return app.resolve(canonical, context)
+
+
+def _api_request(event: dict[str, Any]) -> ApiRequestEvent | Rejection:
+    """The event as API Gateway sends it, or why it is no such request."""
+    # Powertools' request context model reads it as a dict before validating it.
+    if not isinstance(event.get("requestContext"), dict):
+        problem = "'requestContext' must be an object"
+    else:
+        try:
+            return parse(event=event, model=ApiRequestEvent)
+        except ValidationError as error:
+            problem = rejection_of(error.errors()).message
+    return Rejection(code=INVALID_REQUEST, message=f"not a request API Gateway sends: {problem}")
+
+
+def _claimed_request_id(event: dict[str, Any], context: Any) -> str:
+    """The request id an API-shaped event names, else the invocation's own."""
+    request_context = event.get("requestContext")
+    claimed = request_context.get("requestId") if isinstance(request_context, dict) else None
+    return claimed if isinstance(claimed, str) and claimed else str(context.aws_request_id)

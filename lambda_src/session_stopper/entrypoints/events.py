@@ -7,6 +7,7 @@ function's on-failure destination.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -17,12 +18,16 @@ from pydantic import ValidationError
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError
 from session_stopper.entrypoints.dependencies import authority, stop_service
+from session_stopper.models.arn import session_arn_problem
+from session_stopper.models.excerpt import InputExcerpt, excerpt_of
 from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
 from session_stopper.models.requests import StopCommand
 from session_stopper.observability import logger
 
 SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
+# An event id as a bus gives it, within the bound of any caller text we repeat (EXCERPT_MAX).
+_EVENT_ID = re.compile(r"[A-Za-z0-9._:/-]{1,64}", re.ASCII)
 
 
 class StopEvent(EventBridgeModel):
@@ -30,9 +35,12 @@ class StopEvent(EventBridgeModel):
 
 
 def eventbridge_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
-    """An event is known by its id (`resources` is the sender's to fill, so it names nothing)."""
-    event_id = str(event.get("id") or context.aws_request_id)
-    return Origin.of(TriggerKind.EVENTBRIDGE, event_id)
+    """An event is known by its id (`resources` is the sender's to fill, so it names nothing).
+    EventBridge's ids are UUIDs; an id no bus would give (a direct invoke sets any JSON) is
+    repeated to nobody: the invocation's own id stands in for it."""
+    claimed = event.get("id")
+    event_id = claimed if isinstance(claimed, str) and _EVENT_ID.fullmatch(claimed) else None
+    return Origin.of(TriggerKind.EVENTBRIDGE, event_id or context.aws_request_id)
 
 
 def scheduled_origin(event: dict[str, Any], context: LambdaContext) -> Origin:
@@ -52,17 +60,28 @@ def direct_origin(context: LambdaContext) -> Origin:
 
 def reject(origin: Origin, rejection: Rejection, claimed_arn: Any = None) -> dict[str, Any]:
     """Publish a REJECTED outcome for an event that cannot be acted on."""
-    arn = claimed_arn if isinstance(claimed_arn, str) else None
+    arn, excerpt = _as_claimed(claimed_arn)
     message = outcome_message(
         Outcome.REJECTED,
         origin,
         arn=arn,
         error=OutcomeError(code=rejection.code, message=rejection.message),
+        input_excerpt=excerpt,
     )
-    logger.warning("event rejected", extra={"rejection": rejection.model_dump()})
+    logger.warning("event rejected", extra={"rejection": rejection.logged()})
     # A retry would be rejected again: parking keeps the outcome without a retry storm.
     stop_service().publish_or_park(message)
     return message.model_dump(mode="json")
+
+
+def _as_claimed(claimed_arn: Any) -> tuple[str | None, InputExcerpt | None]:
+    """A claimed ARN as a REJECTED outcome may repeat it: whole when it is a well-formed
+    session ARN, else as an excerpt (every subscriber reads it, and none chose the text)."""
+    if not isinstance(claimed_arn, str):
+        return None, None
+    if session_arn_problem(claimed_arn) is None:
+        return claimed_arn, None
+    return None, excerpt_of(claimed_arn)
 
 
 def stop_or_park(arn: str, origin: Origin) -> dict[str, Any]:

@@ -67,9 +67,11 @@ _BY_DETAIL_TYPE: dict[str, Handler] = {
 def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
     # Lazily, like the routes: the rare unrecognised event pays for these, no other.
     from session_stopper.entrypoints.events import direct_origin, reject  # noqa: PLC0415
+    from session_stopper.models.excerpt import quoted  # noqa: PLC0415
     from session_stopper.models.rejection import UNRECOGNISED_EVENT, Rejection  # noqa: PLC0415
 
-    shape = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__
+    # The keys are the sender's text: one excerpt of them all, as any refused input.
+    shape = quoted(", ".join(sorted(event))) if isinstance(event, dict) else type(event).__name__
     rejection = Rejection(
         code=UNRECOGNISED_EVENT,
         message=f"not an API, EventBridge, alarm, sweep or stop event (keys: {shape})",
@@ -78,12 +80,10 @@ def _unrecognised(event: Any, context: LambdaContext) -> dict[str, Any]:
 
 
 def _is_api(event: dict[str, Any]) -> bool:
-    context = event.get("requestContext")
-    return (
-        "httpMethod" in event
-        and isinstance(context, dict)
-        and isinstance(context.get("requestId"), str)
-    )
+    """Shaped like an API Gateway request: answered as the API answers (a 4xx proxy response
+    when it is no request API Gateway sends), never as a direct invoke, whatever else is wrong
+    with it (an empty or missing method, no request id)."""
+    return "httpMethod" in event or "requestContext" in event
 
 
 def _is_sqs_batch(event: dict[str, Any]) -> bool:

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from session_stopper.models.excerpt import quoted
+
 MIN_ARN_LENGTH = 32
 MAX_ARN_LENGTH = 1011
 ResourceType = Literal["session", "project"]
@@ -48,9 +50,9 @@ def arn_problem(value: str, resource_type: ResourceType) -> str | None:
     _, _, _, region, account, kind, resource_id = parts
     ids = resource_id.split("/")
     checks = (
-        (REGION.fullmatch(region), f"region {region!r} is not an AWS region"),
+        (REGION.fullmatch(region), f"region {quoted(region)} is not an AWS region"),
         (ACCOUNT.fullmatch(account), "account must be 12 digits 0-9"),
-        (kind == resource_type, f"resource type must be {resource_type!r}, got {kind!r}"),
+        (kind == resource_type, f"resource type must be {resource_type!r}, got {quoted(kind)}"),
         (
             len(ids) == _ID_COUNT[resource_type] and all(_ID.fullmatch(part) for part in ids),
             f"must look like {_SHAPE[resource_type]} (ids of A-Z a-z 0-9 _ -)",

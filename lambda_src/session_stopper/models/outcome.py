@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from session_stopper import clock
+from session_stopper.models.excerpt import InputExcerpt
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.text import SafeText
 
@@ -117,12 +118,22 @@ class OutcomeMessage(ContractModel):
     outcome: Outcome
     correlation_id: SafeText = Field(alias="correlationId")
     trigger: Trigger
-    session_arn: SafeText | None = Field(None, alias="sessionArn")
+    session_arn: SafeText | None = Field(
+        None,
+        alias="sessionArn",
+        description="the ARN acted on; on a REJECTED outcome, the one claimed if it is a "
+        "well-formed session ARN (else null, and `input` holds an excerpt of the text)",
+    )
     project_arn: SafeText | None = Field(
         None, alias="projectArn", description="set when a sweep could not list a project"
     )
     session: SessionSummary | None = None
     error: OutcomeError | None = None
+    input: InputExcerpt | None = Field(
+        None,
+        description="on a REJECTED outcome whose claimed session ARN is no ARN: an excerpt of "
+        "what was sent in its place, never the whole text",
+    )
     reason: SafeText | None = Field(None, description="why a session was SKIPPED")
     sweep_id: SafeText | None = Field(None, alias="sweepId")
     timer: TimerFacts | None = Field(None, description="set when an expiry timer fired")

@@ -1,7 +1,10 @@
 """Why a request or event was refused before any Device Farm call: a code and a sentence.
 
 Shared by the API (answers 4xx) and the event paths (publish a REJECTED outcome), so a caller
-sees the same code for the same mistake whichever way it came in.
+sees the same code for the same mistake whichever way it came in. A rejection's text reaches
+people other than the caller (subscribers, chat, logs): caller text in it (a key, a field path,
+a part of a claimed ARN) is only ever an excerpt (models/excerpt.py), and pydantic's messages
+are used only when they do not repeat the input.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from session_stopper.models.excerpt import EXCERPT_MAX, excerpt_of
 from session_stopper.models.text import SafeText
 
 # pydantic error type -> our code; the first error of a request decides its code.
@@ -47,6 +51,9 @@ _CODES = {
 INVALID_REQUEST = "INVALID_REQUEST"
 UNRECOGNISED_EVENT = "UNRECOGNISED_EVENT"
 _WHOLE_BODY = "(body)"
+# At most this many details are logged with a rejection (a body of 10,000 unknown keys has
+# 10,000); the caller's answer has them all.
+LOGGED_DETAILS = 10
 
 
 class RejectionDetail(BaseModel):
@@ -64,11 +71,29 @@ class Rejection(BaseModel):
     message: SafeText
     details: list[RejectionDetail] = []
 
+    def logged(self) -> dict[str, Any]:
+        """The rejection as a log line keeps it: bounded, whatever the request held."""
+        details = [detail.model_dump() for detail in self.details[:LOGGED_DETAILS]]
+        return {"code": self.code, "message": self.message, "details": details}
+
 
 def _field(location: Iterable[Any]) -> str:
+    """The field's path, as an excerpt: keys are the caller's (an unknown one, say)."""
     # The API reports locations under "body"; an event's are relative to the event itself.
     parts = [str(part) for part in location if part != "body"]
-    return ".".join(parts) or _WHOLE_BODY
+    field = excerpt_of(".".join(parts))
+    return (field.excerpt + ("..." if field.truncated else "")) or _WHOLE_BODY
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """pydantic's message, unless it repeats the input (some do: `input_value` is in its
+    str(), a custom error may quote it), which the caller knows and nobody else needs."""
+    message = str(error.get("msg", ""))
+    value = error.get("input")
+    repeats = isinstance(value, str) and len(value) > EXCERPT_MAX // 2 and value in message
+    if repeats or not message or not message.isascii() or not message.isprintable():
+        return "is not valid"
+    return message
 
 
 def _detail(error: Mapping[str, Any]) -> RejectionDetail:
@@ -83,7 +108,7 @@ def _detail(error: Mapping[str, Any]) -> RejectionDetail:
     elif code == "INVALID_JSON":
         message = "the body is not valid JSON"
     else:
-        message = f"'{field}': {error.get('msg', 'is not valid')}"
+        message = f"'{field}': {_problem(error)}"
     return RejectionDetail(field=field, code=code, message=message)
 
 

@@ -64,6 +64,7 @@ def _facts(message: OutcomeMessage, price_per_minute: float) -> list[Fact]:
         Fact("Asked by", trigger_phrase(message.trigger, message.sweep_id)),
         *([Fact("Why skipped", reason_phrase(message.reason))] if message.reason else []),
         *error_facts(message.error),
+        *_input_facts(message),
         *_timer_facts(message),
         Fact("When", instant(message.occurred_at)),
     ]
@@ -193,6 +194,15 @@ def _timer_facts(message: OutcomeMessage) -> list[Fact]:
             f"{timer.overshoot_seconds:.1f} s after it",
         )
     ]
+
+
+def _input_facts(message: OutcomeMessage) -> list[Fact]:
+    """What a refused event sent for a session ARN: the excerpt, never the whole text."""
+    sent = message.input
+    if sent is None:
+        return []
+    how_much = f"excerpt of {sent.length} characters" if sent.truncated else "whole"
+    return [Fact("Sent as ARN", f"{sent.excerpt} ({how_much}, escaped)")]
 
 
 def _minutes_facts(
