@@ -48,7 +48,7 @@ class Keyboard(io.StringIO):
 def local() -> Iterator[Local]:
     emulator, clock = new_emulator(metered_concurrency=5)
     world = seed_world(emulator, clock, LOCAL_SEEDS)
-    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": "^keep-"})
+    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": "keep-.*"})
     with LocalStack(config, emulator) as stack:
         yield Local(stack, world)
 
