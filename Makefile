@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # A comma inside $(call ...) arguments.
 , := ,
-# make deploy | diff | destroy: STAGE=prod deploys SessionStopper-prod (empty: cdk.json's stage,
-# dev); CONTEXT passes more to the CDK CLI, e.g. CONTEXT='-c sweepDryRun=false'.
+# make synth | diff | deploy | destroy: STAGE=prod is SessionStopper-prod (empty: cdk.json's
+# stage, dev); CONTEXT passes more to the CDK CLI, e.g. CONTEXT='-c sweepDryRun=false' (synth:
+# -c settings only).
 STAGE ?=
 CONTEXT ?=
 export PYTHONPATH := lambda_src:.
@@ -16,7 +17,7 @@ export PYTHONPATH := lambda_src:.
 
 help: ## list the targets, one line each
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo "Variables: STAGE=<stage> (bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
+	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
 	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000)"
 
 # The setup, in layers installed into the one .venv by the targets that need them, each once
@@ -49,7 +50,7 @@ $(PY):
 	  || { echo "setup: needs Python 3.11+ as $(PYTHON) (make PYTHON=python3.12 ...)" >&2; exit 1; }; \
 	if [ "$(UV)" = "$(UV_HOME)/bin/uv" ] && [ ! -x "$(UV)" ]; then \
 	  echo "setup: fetching the installer uv $(UV_VERSION) into $(UV_HOME) (once)"; \
-	  $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_HOME) uv==$(UV_VERSION) \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target $(UV_HOME) uv==$(UV_VERSION) \
 	    || echo "setup: uv could not be installed; pip installs instead (slower)"; \
 	fi; \
 	echo "setup: creating $(VENV) with $$($(PYTHON) --version 2>&1)"; \
@@ -89,8 +90,11 @@ local: $(STAMP_LOCAL) ## serve the function's API on http://127.0.0.1:3000 (PORT
 lambda-deps: $(STAMP_CDK) ## build the function's dependencies layer at the tested pins (arm64, py3.13)
 	@$(PY) -m infra.lambda_deps
 
-test: lint typecheck lambda-deps ## lint, type checks and the whole test suite
-	$(PY) -m pytest
+# pytest-xdist spreads the suite over TEST_WORKERS processes (auto: one per core); each worker
+# synthesizes the CDK apps its tests need once, and the checkov scans stay on one worker.
+TEST_WORKERS ?= auto
+test: lint typecheck lambda-deps ## lint, type checks and the whole test suite (about 5 min on 2 cores)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP_DEV) lambda-deps ## the test suite without the CDK synth tests, stopping at the first failure
 	$(PY) -m pytest -m "not synth" -x -q
@@ -132,10 +136,10 @@ fuzz: $(STAMP_DEV) ## the property tests with 25x the examples and a fresh seed
 bench: $(STAMP_DEV) ## run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m bench
 
-synth: lambda-deps ## synthesize the CDK stacks into cdk.out, offline (cdk-nag must be clean)
-	rm -rf cdk.out
-	CDK_OUTDIR=cdk.out $(PY) app.py
-	@echo "cdk.out written; no cdk-nag finding"
+# STAGE and CONTEXT reach the app as they do through `make diff` / `make deploy` (the CDK CLI's
+# context), so an unknown or misspelled key fails here too, naming the closest one.
+synth: lambda-deps ## synthesize the CDK stacks into cdk.out, offline (STAGE=, CONTEXT=; cdk-nag must be clean)
+	@$(PY) -m infra.cdk_cli synth --stage "$(STAGE)" -- $(CONTEXT)
 
 openapi: $(STAMP_LOCAL) ## regenerate docs/openapi.json from the code
 	$(PY) -m session_stopper.entrypoints.openapi > docs/openapi.json
