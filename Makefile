@@ -18,7 +18,10 @@ export PYTHONPATH := lambda_src:.
 help: ## list the targets, one line each
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
-	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000)"
+	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000),"
+	@echo "  ARGS='...' (local: the local stack's options, e.g. --dry-run --verbose)"
+	@echo "[aws]: needs AWS credentials and the network. [net]: downloads (PyPI). Each target's first"
+	@echo "  run also installs what it needs into .venv from PyPI (the demo's part: about 20 s)."
 
 # The setup, in layers installed into the one .venv by the targets that need them, each once
 # (a stamp per layer), each saying what it installs:
@@ -76,19 +79,21 @@ $(STAMP_DEV): requirements-dev.txt requirements.txt requirements-local.txt const
 	@touch $@
 	@echo "setup: the test tools' layer is ready"
 
-demo: $(STAMP_LOCAL) ## run the product end to end locally (emulator + moto), no AWS account
+demo: $(STAMP_LOCAL) ## run the product end to end locally (emulator + moto), no AWS account (about 30 s the first time, 15 s after)
 	$(PY) -m local.demo
 
-local: $(STAMP_LOCAL) ## serve the function's API on http://127.0.0.1:3000 (PORT=) against the local stack
-	$(PY) -m local.stack $(if $(PORT),--port $(PORT))
+# ARGS passes the local stack's own options, e.g. ARGS='--dry-run --verbose --protected ^qa-'
+# (python -m local.stack --help lists them).
+local: $(STAMP_LOCAL) ## serve the function's API on http://127.0.0.1:3000 (PORT=, ARGS=) against the local stack
+	$(PY) -m local.stack $(if $(PORT),--port $(PORT)) $(ARGS)
 
 # The function's layer: requirements-lambda.txt's pins (constraints.txt for the rest) as arm64 /
 # CPython 3.13 wheels from PyPI, in build/lambda-deps/python (infra/lambda_deps.py). Skipped,
 # with no network, while its stamp matches the requirements. test, test-fast and synth depend
 # on it (so a fresh clone's `make test` builds it first); diff, deploy and destroy build it
 # after their credentials check (infra/cdk_cli.py): a shell without an account downloads nothing.
-lambda-deps: $(STAMP_CDK) ## build the function's dependencies layer at the tested pins (arm64, py3.13)
-	@$(PY) -m infra.lambda_deps
+lambda-deps: $(STAMP_CDK) ## [net] build the function's dependencies layer at the tested pins (arm64, py3.13; about 30 s when stale)
+	@PY313="$(PY313)" $(PY) -m infra.lambda_deps
 
 # pytest-xdist spreads the suite over TEST_WORKERS processes (auto: one per core); each worker
 # synthesizes the CDK apps its tests need once, and the checkov scans stay on one worker.
@@ -106,7 +111,7 @@ test-fast: $(STAMP_DEV) lambda-deps ## the test suite without the CDK synth test
 PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
 	$(shell command -v python3.13 2>/dev/null))
 VENV313 ?= .venv313
-test-py313: ## the function's tests (unit, integration, properties) on Python 3.13, as deployed
+test-py313: ## [net] the function's tests (unit, integration, properties) on Python 3.13, as deployed
 	@if [ -z "$(PY313)" ]; then \
 	  echo "test-py313: Python 3.13 is not present (no ~/.pyenv/versions/3.13*, no python3.13 on PATH); NOT RUN. Set PY313=/path/to/python3.13." >&2; \
 	  exit 1; \
@@ -125,7 +130,7 @@ format: $(STAMP_DEV) ## ruff: format the code and fix what lint can
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-typecheck: $(STAMP_DEV) ## mypy --strict
+typecheck: $(STAMP_DEV) ## mypy --strict (about 1 min cold)
 	$(PY) -m mypy
 
 # Property tests only, each with FUZZ_FACTOR (tests/support/hypothesis_profiles.py) times the
@@ -138,7 +143,7 @@ bench: $(STAMP_DEV) ## run the benchmarks (ratios against baselines measured in 
 
 # STAGE and CONTEXT reach the app as they do through `make diff` / `make deploy` (the CDK CLI's
 # context), so an unknown or misspelled key fails here too, naming the closest one.
-synth: lambda-deps ## synthesize the CDK stacks into cdk.out, offline (STAGE=, CONTEXT=; cdk-nag must be clean)
+synth: lambda-deps ## synthesize the CDK stacks into cdk.out, offline (STAGE=, CONTEXT=; cdk-nag must be clean; about 30 s)
 	@$(PY) -m infra.cdk_cli synth --stage "$(STAGE)" -- $(CONTEXT)
 
 openapi: $(STAMP_LOCAL) ## regenerate docs/openapi.json from the code
@@ -146,23 +151,25 @@ openapi: $(STAMP_LOCAL) ## regenerate docs/openapi.json from the code
 
 # The CDK CLI, pinned and run on .venv's Node (infra/cdk_cli.py); each target first checks for
 # credentials and a region, and says what to set if either is missing.
-bootstrap: $(STAMP_CDK) ## once per account: cdk bootstrap the region (and us-west-2 if elsewhere)
+bootstrap: $(STAMP_CDK) ## [aws] once per account: cdk bootstrap the region (and us-west-2 if elsewhere; about 3 min)
 	@$(PY) -m infra.cdk_cli bootstrap --stage "$(STAGE)" -- $(CONTEXT)
 
-diff: $(STAMP_CDK) ## what `make deploy` would change in the deployed stacks (STAGE=, CONTEXT=)
+diff: $(STAMP_CDK) ## [aws] what `make deploy` would change in the deployed stacks (STAGE=, CONTEXT=; about 1 min)
 	@$(PY) -m infra.cdk_cli diff --stage "$(STAGE)" -- $(CONTEXT)
 
-deploy: $(STAMP_CDK) ## deploy every stack of the stage (cdk deploy --all) and print the outputs
+deploy: $(STAMP_CDK) ## [aws] deploy every stack of the stage (cdk deploy --all; STAGE=, CONTEXT=; about 5 min the first time)
 	@$(PY) -m infra.cdk_cli deploy --stage "$(STAGE)" -- $(CONTEXT)
 
-destroy: $(STAMP_CDK) ## delete the stage's stacks (cdk destroy --all; log groups are kept)
+destroy: $(STAMP_CDK) ## [aws] delete the stage's stacks (cdk destroy --all; log groups are kept; about 5 min)
 	@$(PY) -m infra.cdk_cli destroy --stage "$(STAGE)" -- $(CONTEXT)
 
 # The real-AWS suite refuses to start without its settings (tests/e2e/conftest.py says which).
-e2e: $(STAMP_DEV) ## run tests/e2e against a deployed stack (AWS credentials, DFSS_E2E_* settings)
-	DFSS_E2E=1 $(PY) -m pytest tests/e2e -m e2e
+# DFSS_E2E_FUNCTION_NAME, DFSS_E2E_API_URL and AWS_REGION come from the shell, else from the
+# outputs `make deploy` wrote (cdk.out/outputs-<stage>.json, STAGE= as for deploy).
+e2e: $(STAMP_DEV) ## [aws] run tests/e2e against the deployed stack (make deploy's outputs; about 2 min)
+	@$(PY) -m infra.cdk_cli e2e --stage "$(STAGE)" -- $(CONTEXT)
 
-venv: $(STAMP_DEV) ## create .venv with the pinned requirements (every target does it first)
+venv: $(STAMP_DEV) ## [net] create .venv with every layer (each target installs the layers it needs first)
 
 constraints: $(STAMP_DEV) ## regenerate constraints.txt, the full pin set, from .venv
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Full transitive pin set, generated by `make constraints` from a fresh .venv.' > constraints.txt

@@ -370,8 +370,44 @@ def assembly_messages(outdir: Path) -> list[str]:
     return lines
 
 
+# -- e2e: the real-AWS suite against what `make deploy` wrote ----------------------------------
+
+
+def e2e_settings(outputs_file: Path, stage: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """DFSS_E2E_FUNCTION_NAME, DFSS_E2E_API_URL and AWS_REGION from the deploy's outputs file,
+    for each one the shell does not set itself; {} when there is no such file."""
+    try:
+        outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    main = _main_stack_outputs(outputs, stage)
+    api_url = main.get("ApiUrl", "")
+    # https://<id>.execute-api.<region>.amazonaws.com/<stage>/: the stack's region.
+    host = api_url.split("/")[2] if api_url.count("/") >= 2 else ""
+    region = host.split(".")[2] if host.count(".") >= 3 else ""
+    found = {
+        "DFSS_E2E_FUNCTION_NAME": main.get("FunctionName", ""),
+        "DFSS_E2E_API_URL": api_url,
+        "AWS_REGION": region,
+    }
+    return {name: value for name, value in found.items() if value and not environ.get(name)}
+
+
+def e2e(stage: str | None, extra: Sequence[str]) -> int:
+    """`make e2e`: tests/e2e with DFSS_E2E=1, completed from cdk.out/outputs-<stage>.json."""
+    outputs_file = outputs_path(stage, extra)
+    settings = e2e_settings(outputs_file, str(effective_context(stage, extra)["stage"]), os.environ)
+    if settings:
+        print(f"e2e: from {_shown(outputs_file)}: {', '.join(sorted(settings))}", flush=True)
+    environment = {**os.environ, **settings, "DFSS_E2E": "1"}
+    # This interpreter's pytest on our own suite.
+    command = [sys.executable, "-m", "pytest", "tests/e2e", "-m", "e2e"]
+    return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode  # noqa: S603
+
+
 COMMANDS = {
     "bootstrap": bootstrap,
+    "e2e": e2e,
     "diff": diff,
     "deploy": deploy,
     "destroy": destroy,

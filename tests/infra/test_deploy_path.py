@@ -370,3 +370,43 @@ def test_format_outputs_aligns_each_stack_s_outputs() -> None:
         "  Long  1",
         "  X     2",
     ]
+
+
+# -- make e2e: what make deploy wrote -----------------------------------------------------------
+
+
+def test_e2e_reads_the_outputs_the_deploy_wrote(tmp_path: Path) -> None:
+    outputs_file = tmp_path / "outputs-dev.json"
+    outputs_file.write_text(json.dumps(OUTPUTS), encoding="utf-8")
+    assert cdk_cli.e2e_settings(outputs_file, "dev", {}) == {
+        "DFSS_E2E_FUNCTION_NAME": "session-stopper-dev-function",
+        "DFSS_E2E_API_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/dev/",
+        "AWS_REGION": "eu-west-1",
+    }
+    # What the shell sets wins; no outputs file, nothing to add.
+    shell = {"AWS_REGION": "us-east-1", "DFSS_E2E_API_URL": "https://other/"}
+    assert set(cdk_cli.e2e_settings(outputs_file, "dev", shell)) == {"DFSS_E2E_FUNCTION_NAME"}
+    assert cdk_cli.e2e_settings(tmp_path / "outputs-prod.json", "prod", {}) == {}
+
+
+def test_make_e2e_runs_the_suite_with_the_deploy_s_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The suite starts with the settings the outputs give, and names only what they lack
+    (here the credentials: this shell has none)."""
+    monkeypatch.setattr(cdk_cli, "OUTPUTS_DIR", tmp_path)
+    (tmp_path / "outputs-qa.json").write_text(
+        json.dumps({"SessionStopper-qa": OUTPUTS["SessionStopper-dev"]}), encoding="utf-8"
+    )
+    for name, value in no_account_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert cdk_cli.main(["e2e", "--stage", "qa"]) != 0
+    captured = capfd.readouterr()
+    output = captured.out + captured.err
+    assert "e2e: from " in output
+    assert "AWS_REGION, DFSS_E2E_API_URL, DFSS_E2E_FUNCTION_NAME" in output
+    assert "make e2e runs against a deployed stack, and needs:" in output
+    assert "  - DFSS_E2E_API_URL" not in output
+    assert "  - credentials" in output

@@ -233,3 +233,29 @@ def requirement_pins(path: Path) -> dict[str, str]:
         if match:
             pins[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
     return pins
+
+
+def help_lines() -> dict[str, str]:
+    found = {}
+    for line in make("help").stdout.splitlines():
+        match = re.fullmatch(r"make (\S+)\s+(.+)", line)
+        if match:
+            found[match[1]] = match[2]
+    return found
+
+
+def test_make_help_marks_what_needs_aws_and_says_how_long_the_long_targets_take() -> None:
+    described = help_lines()
+    needs_aws = {"bootstrap", "diff", "deploy", "destroy", "e2e"}
+    assert {target for target, text in described.items() if text.startswith("[aws] ")} == (
+        needs_aws
+    )
+    for target in (*needs_aws, "demo", "test", "synth", "typecheck", "lambda-deps"):
+        assert re.search(r"about \d+ (s|min)", described[target]), target
+    assert "[aws]: needs AWS credentials and the network" in make("help").stdout
+
+
+def test_make_local_passes_args_to_the_local_stack() -> None:
+    keep = ["-o", ".venv/.installed-local"]
+    shown = make("-n", *keep, "local", "PORT=3001", "ARGS=--dry-run --verbose").stdout
+    assert "-m local.stack --port 3001 --dry-run --verbose" in shown
