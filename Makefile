@@ -40,7 +40,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 
 # $(call pip_install,<arguments>): with uv when there is one, else with .venv's pip.
 pip_install = if [ -n "$(UV)" ] && [ -x "$(UV)" ]; then "$(UV)" pip install --python $(PY) $(1); \
-	else $(PY) -m pip install --disable-pip-version-check $(1); fi
+	else $(PY) -m pip install --disable-pip-version-check --no-compile $(1); fi
 # $(call install_layer,<requirements file>,<what it is>): uv lists each package it installs, pip
 # (the fallback) shows its progress.
 define install_layer
