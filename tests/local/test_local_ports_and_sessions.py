@@ -57,8 +57,9 @@ def test_the_entry_point_names_the_taken_port_and_how_to_choose_another(taken_po
 
 def test_make_local_takes_port_and_fails_the_same_way(taken_port: int) -> None:
     """`make local PORT=<taken>`; -o: the venv is there, do not try to refresh it."""
+    keep_venv = ["-o", ".venv/.installed-local"]
     result = subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", "local", f"PORT={taken_port}"],
+        ["make", "--no-print-directory", *keep_venv, "local", f"PORT={taken_port}"],
         cwd=ROOT,
         env=_clean_env(),
         capture_output=True,
