@@ -4,7 +4,9 @@
 `python app.py` and `cdk synth` work offline: nothing is looked up in an AWS account at synth
 time. The function's dependencies layer must have been built (`make lambda-deps`,
 infra/lambda_deps.py); a missing or stale one, a bad context value, an unknown context key or an
-unacknowledged cdk-nag finding fails the synth.
+unacknowledged cdk-nag finding fails the synth. The function's own code is staged with its
+CPython 3.13 bytecode, when a 3.13 is at hand, in build/function-asset (infra/function_asset.py),
+again only when the sources changed.
 
 The stack takes its region from CDK_DEFAULT_REGION when the CDK CLI sets it, and nothing else
 from the environment: the region decides where Device Farm's API calls are heard, and outside
@@ -35,6 +37,8 @@ from infra.context_keys import (
 )
 from infra.context_values import ConfigError
 from infra.forwarder_stack import DeviceFarmCallForwarderStack
+from infra.function_asset import FunctionAssetError
+from infra.function_asset import build as build_function_asset
 from infra.lambda_deps import BuiltDependencies, DependenciesNotBuiltError, built
 from infra.stack import SessionStopperStack
 
@@ -74,7 +78,7 @@ def create_app(
         app,
         f"SessionStopper-{config.stage}",
         config=config,
-        code_path=ROOT / "lambda_src",
+        code_path=build_function_asset().path,
         dependencies=dependencies,
         env=Environment(region=region) if region else None,
         description="Stops AWS Device Farm remote access sessions (devicefarm-session-stopper)",
@@ -107,7 +111,7 @@ def main() -> None:
     try:
         # Set by the CDK CLI from the deploying profile; absent for an offline `python app.py`.
         app, _ = create_app(region=os.environ.get("CDK_DEFAULT_REGION") or None)
-    except (ConfigError, DependenciesNotBuiltError) as error:
+    except (ConfigError, DependenciesNotBuiltError, FunctionAssetError) as error:
         sys.exit(f"error: {error}")
     try:
         app.synth()

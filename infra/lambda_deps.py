@@ -9,12 +9,11 @@ built distributions (wheels)", docs.aws.amazon.com/lambda/latest/dg/python-packa
 skipped while a stamp keyed by the requirements, the constraints and the build recipe matches,
 so a repeated `make test` costs a Python start-up.
 
-When a CPython 3.13 is at hand (PY313, python3.13 on PATH or pyenv's 3.13), the layer also
-ships each module's bytecode, compiled by it with `--invalidation-mode unchecked-hash`: Lambda's
-/opt is read-only, so without it every cold start compiles the dependencies it imports again
-(measured: imports 2.3 s without bytecode, 0.9 s with). Unchecked-hash bytecode is used as it
-is, never compared with the source's timestamp, which a zip does not keep. Without a 3.13 the
-layer ships sources only, as before, and says so.
+When a CPython 3.13 is at hand (infra/bytecode.py: PY313, else python3.13 on PATH or pyenv's
+3.13), the layer also ships each module's unchecked-hash bytecode: Lambda's /opt is read-only,
+so without it every cold start compiles the dependencies it imports again (measured: imports
+2.3 s without bytecode, 0.9 s with). Without a 3.13 the layer ships sources only, as before,
+and says so.
 
 The synth only reads what was built (`built()`), offline, and refuses a missing or stale
 directory with a message that says to run `make lambda-deps`.
@@ -23,7 +22,6 @@ directory with a message that says to run `make lambda-deps`.
 from __future__ import annotations
 
 import argparse
-import glob
 import hashlib
 import os
 import shutil
@@ -33,6 +31,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from infra.bytecode import PYTHON_VERSION, compile_tree, find_compiler, no_compiler_note
 
 ROOT = Path(__file__).resolve().parent.parent
 # The function's direct runtime dependencies; requirements.txt and requirements-py313.txt
@@ -46,7 +46,6 @@ MAKE_TARGET = "make lambda-deps"
 
 # The function's platform (infra/constructs/function.py): Python 3.13 on arm64, whose Amazon
 # Linux 2023 (glibc 2.34) runs manylinux2014 (glibc 2.17) wheels.
-PYTHON_VERSION = "3.13"
 PLATFORM = "manylinux2014_aarch64"
 IMPLEMENTATION = "cp"
 ABI = "cp313"
@@ -94,26 +93,6 @@ def pip_arguments(target: Path) -> list[str]:
         "-c",
         str(CONSTRAINTS),
     ]
-
-
-def bytecode_compiler() -> Path | None:
-    """A CPython of the function's version to compile the layer's bytecode with: $PY313, else
-    python3.13 on PATH, else pyenv's newest 3.13; None when there is none."""
-    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
-    candidates = [os.environ.get("PY313"), shutil.which("python3.13"), *reversed(pyenv)]
-    for candidate in candidates:
-        if candidate and _runs_cpython(candidate, PYTHON_VERSION):
-            return Path(candidate)
-    return None
-
-
-def _runs_cpython(executable: str, version: str) -> bool:
-    probe = "import sys; print(sys.implementation.name, '%d.%d' % sys.version_info[:2])"
-    # A path we found ourselves (environment, PATH, pyenv), asked only its version.
-    ran = subprocess.run(  # noqa: S603
-        [executable, "-c", probe], capture_output=True, text=True, timeout=30, check=False
-    )
-    return ran.returncode == 0 and ran.stdout.split() == ["cpython", version]
 
 
 def input_key(
@@ -176,7 +155,7 @@ def built(build_dir: Path = BUILD_DIR, stamp: Path = STAMP) -> BuiltDependencies
 def build(build_dir: Path = BUILD_DIR, stamp: Path = STAMP, *, force: bool = False) -> bool:
     """Build the directory unless it is up to date; True when it was built. With a 3.13 at
     hand, a layer built without bytecode is built again, with."""
-    compiler = bytecode_compiler()
+    compiler = find_compiler()
     key = input_key(bytecode=compiler is not None)
     if not force and not stale_reason(build_dir, stamp, key):
         return False
@@ -193,43 +172,16 @@ def build(build_dir: Path = BUILD_DIR, stamp: Path = STAMP, *, force: bool = Fal
         )
         _prune(staging / "python")
         if compiler:
-            compile_bytecode(compiler, staging / "python")
+            print(f"lambda-deps: compiling the layer's bytecode with {compiler}", flush=True)
+            compile_tree(compiler, staging / "python", runs_from=LAYER_MOUNT)
         else:
-            print(
-                f"lambda-deps: no CPython {PYTHON_VERSION} here (PY313, python3.13, pyenv): the "
-                "layer ships no bytecode, so each cold start compiles what it imports",
-                flush=True,
-            )
+            print(f"lambda-deps: {no_compiler_note('the layer')}", flush=True)
         shutil.rmtree(build_dir, ignore_errors=True)
         staging.rename(build_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     stamp.write_text(key + "\n", encoding="utf-8")
     return True
-
-
-def compile_bytecode(compiler: Path, site: Path) -> None:
-    """Every module's bytecode, next to it in __pycache__, as the function's Python reads it."""
-    print(f"lambda-deps: compiling the layer's bytecode with {compiler}", flush=True)
-    # The compiler we found (bytecode_compiler) on our own staging directory.
-    subprocess.run(  # noqa: S603
-        [
-            str(compiler),
-            "-m",
-            "compileall",
-            "-q",
-            "-j",
-            "0",
-            "--invalidation-mode",
-            "unchecked-hash",
-            "-s",
-            str(site),
-            "-p",
-            LAYER_MOUNT,
-            str(site),
-        ],
-        check=True,
-    )
 
 
 def _prune(site: Path) -> None:

@@ -32,17 +32,6 @@ from infra.lambda_deps import BuiltDependencies
 from infra.nag import acknowledge
 
 HANDLER = "session_stopper.handler.lambda_handler"
-# Only the package goes into the asset: no caches, build leftovers or editor files.
-ASSET_EXCLUDES = [
-    "**/__pycache__",
-    "**/*.pyc",
-    "**/*.pyo",
-    "**/.pytest_cache",
-    "**/.mypy_cache",
-    "**/.ruff_cache",
-    "**/*.egg-info",
-    "**/.DS_Store",
-]
 # An async event older than this is about a session Device Farm has ended anyway (150 min).
 MAX_ASYNC_EVENT_AGE = Duration.hours(3)
 
@@ -131,7 +120,9 @@ class StopperFunction(Construct):
             # replaced (the CDK's default keeps every one, each caching a snapshot forever).
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
             handler=HANDLER,
-            code=lambda_.Code.from_asset(str(code_path), exclude=ASSET_EXCLUDES),
+            # The staged package (infra/function_asset.py): lambda_src's files only, with their
+            # CPython 3.13 bytecode when one was at hand to compile it.
+            code=lambda_.Code.from_asset(str(code_path)),
             memory_size=config.memory_size,
             timeout=Duration.seconds(config.timeout_seconds),
             # Caps what a flood of calls can cost and keeps the rest of the account's

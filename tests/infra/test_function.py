@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Match
 
-from infra.lambda_deps import BUILD_DIR, bytecode_compiler, input_key
+from infra import function_asset
+from infra.bytecode import find_compiler
+from infra.lambda_deps import BUILD_DIR, input_key
 from session_stopper.config import SETTING_VARIABLES
 from tests.infra.conftest import NARROW_CONTEXT, Synthesized
 
@@ -166,35 +168,40 @@ def test_dependencies_are_the_functions_own_layer_not_a_public_one(
     assert layer["CompatibleArchitectures"] == ["arm64"]
     # The key of the pins it was built from, so a deployed layer says what it holds (with
     # bytecode where this machine has a CPython 3.13 to compile it, as make lambda-deps builds).
-    assert input_key(bytecode=bytecode_compiler() is not None)[:12] in layer["Description"]
+    assert input_key(bytecode=find_compiler() is not None)[:12] in layer["Description"]
+
+
+def files(root: Path) -> dict[str, int]:
+    """Every file under `root`: its path relative to it and its size."""
+    return {
+        path.relative_to(root).as_posix(): path.stat().st_size
+        for path in root.rglob("*")
+        if path.is_file()
+    }
 
 
 def test_layer_asset_is_the_built_directory(default_stack: Synthesized) -> None:
     """The staged asset is build/lambda-deps file for file: python/ and nothing else."""
     content = default_stack.only("AWS::Lambda::LayerVersion")["Properties"]["Content"]
     asset_dir = default_stack.outdir / f"asset.{content['S3Key'].removesuffix('.zip')}"
-
-    def files(root: Path) -> dict[str, int]:
-        return {
-            path.relative_to(root).as_posix(): path.stat().st_size
-            for path in root.rglob("*")
-            if path.is_file()
-        }
-
     assert sorted(path.name for path in asset_dir.iterdir()) == ["python"]
     assert files(asset_dir) == files(BUILD_DIR)
     assert (asset_dir / "python" / "boto3" / "__init__.py").is_file()
 
 
-def test_code_asset_holds_only_the_package(default_stack: Synthesized) -> None:
+def test_code_asset_is_the_staged_package(default_stack: Synthesized) -> None:
+    """Issue 17: the function's Code is build/function-asset/<key> file for file (the package,
+    with its CPython 3.13 bytecode where a 3.13 compiled it), not lambda_src itself."""
     code = default_stack.only("AWS::Lambda::Function")["Properties"]["Code"]
-    asset_hash = code["S3Key"].removesuffix(".zip")
-    asset_dir = default_stack.outdir / f"asset.{asset_hash}"
+    asset_dir = default_stack.outdir / f"asset.{code['S3Key'].removesuffix('.zip')}"
+    staged = function_asset.build()
     assert sorted(path.name for path in asset_dir.iterdir()) == ["session_stopper"]
-    shipped = {path.name for path in asset_dir.rglob("*")}
-    assert "__pycache__" not in shipped
-    assert not any(name.endswith(".pyc") for name in shipped)
-    assert (asset_dir / "session_stopper" / "handler.py").is_file()
+    assert files(asset_dir) == files(staged.path)
+    handler = asset_dir / "session_stopper" / "handler.py"
+    assert handler.is_file()
+    compiled = handler.parent / "__pycache__" / "handler.cpython-313.pyc"
+    assert staged.bytecode is (find_compiler() is not None)
+    assert compiled.is_file() is staged.bytecode
 
 
 def test_own_log_group_with_retention_is_kept(default_stack: Synthesized) -> None:

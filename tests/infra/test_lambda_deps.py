@@ -22,9 +22,11 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from infra import lambda_deps
+from infra.bytecode import find_compiler
 from infra.constructs.function import ship_dependencies
 from infra.lambda_deps import BuiltDependencies, DependenciesNotBuiltError
 from tests.infra.conftest import placeholder_function
+from tests.support.bytecode import assert_every_module_has_unchecked_313_bytecode, bytecode_in
 
 ROOT = Path(__file__).resolve().parents[2]
 # How pip evaluates environment markers for the function: Lambda's python3.13 on arm64.
@@ -193,32 +195,15 @@ def test_layer_holds_no_scripts_or_build_leftovers(layer: Path) -> None:
     assert not list(layer.rglob("*.pyo"))
 
 
-# importlib.util.MAGIC_NUMBER of CPython 3.13, and PEP 552's flags for unchecked-hash bytecode.
-CPYTHON_313_MAGIC = bytes.fromhex("f30d0d0a")
-UNCHECKED_HASH = 0b01
-
-
 def test_with_a_313_every_module_ships_its_unchecked_hash_bytecode(layer: Path) -> None:
     """Issue 17: built where a CPython 3.13 is (make lambda-deps rebuilds when one appears),
     every module has the bytecode the function's Python reads, valid without the source's
     timestamp; built where none is, the layer holds sources only."""
-    modules = sorted(layer.rglob("*.py"))
-    assert len(modules) > 500
-    compiled = [
-        path
-        for path in layer.rglob("*.pyc")
-        if path.parent.name == "__pycache__" and path.name.endswith(".cpython-313.pyc")
-    ]
-    if lambda_deps.bytecode_compiler() is None:
-        assert compiled == [], "no CPython 3.13 here, yet the layer holds its bytecode"
+    assert len(list(layer.rglob("*.py"))) > 500
+    if find_compiler() is None:
+        assert bytecode_in(layer) == [], "no CPython 3.13 here, yet the layer holds bytecode"
         return
-    expected = {path.parent / "__pycache__" / f"{path.stem}.cpython-313.pyc" for path in modules}
-    assert expected - set(compiled) == set(), "modules without bytecode"
-    assert set(compiled) - expected == set(), "bytecode without its module"
-    for path in compiled:
-        header = path.read_bytes()[:8]
-        assert header[:4] == CPYTHON_313_MAGIC, path
-        assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH, path
+    assert_every_module_has_unchecked_313_bytecode(layer)
 
 
 def test_bytecode_or_not_is_part_of_the_layer_s_key() -> None:
@@ -242,7 +227,7 @@ def test_a_missing_or_stale_directory_names_the_command(tmp_path: Path) -> None:
     with pytest.raises(DependenciesNotBuiltError, match="other pins"):
         lambda_deps.built(build_dir, stamp)
     # The key this machine builds with: with bytecode where a CPython 3.13 is.
-    here = lambda_deps.input_key(bytecode=lambda_deps.bytecode_compiler() is not None)
+    here = lambda_deps.input_key(bytecode=find_compiler() is not None)
     stamp.write_text(here + "\n", encoding="utf-8")
     assert lambda_deps.built(build_dir, stamp).path == build_dir
     # Up to date: `make lambda-deps` does nothing (no pip run, no network).
