@@ -11,6 +11,7 @@ not keep.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import shutil
@@ -29,11 +30,21 @@ def find_compiler() -> Path | None:
     """A CPython 3.13 to compile with: $PY313 when it is set (the operator's choice, alone: a
     path that runs no 3.13 means none), else python3.13 on PATH, else pyenv's newest 3.13;
     None when there is none."""
-    chosen = os.environ.get(COMPILER_VARIABLE)
+    return _first_313(
+        os.environ.get(COMPILER_VARIABLE) or None,
+        shutil.which("python3.13"),
+        os.path.expanduser("~/.pyenv"),
+    )
+
+
+# Asking each candidate its version costs up to 0.2 s (pyenv's shims are scripts), and a test
+# session synthesizes a dozen apps: asked once per process for the same choices.
+@functools.cache
+def _first_313(chosen: str | None, on_path: str | None, pyenv_root: str) -> Path | None:
     if chosen:
         return Path(chosen) if _runs_cpython(chosen, PYTHON_VERSION) else None
-    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
-    for candidate in (shutil.which("python3.13"), *reversed(pyenv)):
+    pyenv = sorted(glob.glob(f"{glob.escape(pyenv_root)}/versions/3.13*/bin/python3.13"))
+    for candidate in (on_path, *reversed(pyenv)):
         if candidate and _runs_cpython(candidate, PYTHON_VERSION):
             return Path(candidate)
     return None
