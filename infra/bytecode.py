@@ -20,8 +20,6 @@ from pathlib import Path
 
 # The function's runtime (infra/constructs/function.py): its bytecode and nothing else loads.
 PYTHON_VERSION = "3.13"
-# What the bytecode files are named after (sys.implementation.cache_tag of CPython 3.13).
-CACHE_TAG = "cpython-313"
 # Names the interpreter that compiles, or a path that runs none to build without bytecode.
 COMPILER_VARIABLE = "PY313"
 
