@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from local import stack as local_stack
+from local.devicefarm_emulator import DeviceFarmEmulator
 from local.help_text import Examples, local_help
 from local.outcomes import TapPrinter
 from local.ports import PortUnavailable, check_ports
-from local.devicefarm_emulator import DeviceFarmEmulator
 from local.sample_events import IDLE_ALARM_NAME
 from local.stack import DEFAULT_REGION, LocalStack, LocalStackConfig, require_running
 from local.world import SeededWorld, SessionSeed, new_emulator, seed_world
