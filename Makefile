@@ -12,8 +12,8 @@ STAGE ?=
 CONTEXT ?=
 export PYTHONPATH := lambda_src:.
 
-.PHONY: help venv lambda-deps lint format typecheck test test-fast test-py313 fuzz demo local invoke synth \
-	openapi bench e2e bootstrap diff deploy destroy constraints clean
+.PHONY: help venv lambda-deps lint format typecheck test test-fast test-py313 fuzz demo local \
+	invoke synth openapi bench e2e bootstrap diff deploy destroy constraints clean
 
 help: ## list the targets, one line each
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)

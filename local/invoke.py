@@ -152,7 +152,9 @@ def invoke_once(template: Any) -> Invocation:
     once and read back what it published; the stack is stopped on return."""
     emulator, world = seeded_local_world()
     event = fill_placeholders(template, world, emulator.clock.now())
-    config = LocalStackConfig(function_env=local_function_env())
+    # No command lane pollers: this one event is the only invocation (a sample of the lane's
+    # SQS batch is handed to the handler as it is), and the stack stops without waiting on them.
+    config = LocalStackConfig(function_env=local_function_env(), lane_max_concurrency=0)
     with LocalStack(config, emulator) as stack:
         aim_local_alarm(stack, world)
         answer, error = _answer_or_error(stack, event)

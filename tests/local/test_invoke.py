@@ -22,6 +22,7 @@ import pytest
 
 from local import invoke
 from local.invoke import EVENTS_DIR, EventError, fill_placeholders
+from local.stack import LocalStack
 from local.stack_cli import seeded_local_world
 from tests.support.caches import reset_function_caches
 
@@ -227,6 +228,19 @@ def test_junk_json_reaches_the_handler_and_is_refused_there(
     assert [m["outcome"] for m in run.published] == ["REJECTED"]
 
 
+def test_a_handler_that_raises_is_answered_as_lambda_answers_it_and_exits_1(
+    run_invoke: Callable[[str], Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def raising(_stack: LocalStack, _event: Any) -> Any:
+        raise RuntimeError("the function's own failure")
+
+    monkeypatch.setattr(LocalStack, "invoke", raising)
+    run = run_invoke(str(EVENTS_DIR / "direct-stop.json"))
+    assert run.code == 1
+    assert run.answer == {"errorType": "RuntimeError", "errorMessage": "the function's own failure"}
+    assert run.stderr.splitlines()[-1] == "invoke: the handler raised RuntimeError"
+
+
 @pytest.mark.parametrize(
     ("content", "error"),
     [
@@ -271,7 +285,13 @@ def test_placeholders_name_the_seeded_world_and_the_time() -> None:
     template = {
         "arn": "{{session:checkout-flow}}",
         "nested": ["{{project:android-app}}", "device {{device:checkout-flow}}"],
-        "times": ["{{now}}", "{{now+5m}}", "{{now-30s}}", "{{now:millis}}", "{{created:checkout-flow}}"],
+        "times": [
+            "{{now}}",
+            "{{now+5m}}",
+            "{{now-30s}}",
+            "{{now:millis}}",
+            "{{created:checkout-flow}}",
+        ],
         "{{session:checkout-flow}}": 5,
         "untouched": [1, None, True, "{ {now} }"],
     }
