@@ -17,7 +17,7 @@ the event may hold placeholders, replaced before the invocation (local/events/ u
     {{created:NAME}}   when session NAME was created (2026-11-27T06:00:00Z)
     {{now}}            the time now, as EventBridge and CloudTrail write it; {{now+5m}},
                        {{now-30s}}: that much later or earlier; {{now:millis}}: as CloudWatch
-                       writes an alarm's time (2026-11-27T06:00:00.000+0000)
+                       writes an alarm's time (2026-11-27T06:00:00.000+0000), {{now-20m:millis}}
 
 Any other `{{word}}` or `{{word:text}}` is refused as an unknown placeholder.
 """
@@ -108,11 +108,10 @@ def _placeholder_value(match: re.Match[str], world: SeededWorld, now: float) -> 
     kind, offset, argument = match.groups()
     if kind == "now":
         return _time_now(now, offset, argument, match[0])
-    if offset is None and argument is not None and kind in _SESSION_FACTS:
-        return _SESSION_FACTS[kind](world, argument)
-    if offset is None and argument is not None and kind == "project":
-        return _seeded(world.projects, "project", argument)
-    raise EventError(f"unknown placeholder {match[0]}; known: {KNOWN_PLACEHOLDERS}")
+    named = _NAMED.get(kind)
+    if named is None or offset is not None or argument is None:
+        raise EventError(f"unknown placeholder {match[0]}; known: {KNOWN_PLACEHOLDERS}")
+    return named(world, argument)
 
 
 def _time_now(now: float, offset: str | None, style: str | None, text: str) -> str:
@@ -127,8 +126,9 @@ def _time_now(now: float, offset: str | None, style: str | None, text: str) -> s
 
 def _seeded(arns: dict[str, str], kind: str, name: str) -> str:
     if name not in arns:
+        placeholder = "{{" + f"{kind}:{name}" + "}}"
         seeded = ", ".join(sorted(arns))
-        raise EventError(f"{{{{{kind}:{name}}}}}: no seeded {kind} {name!r} (seeded: {seeded})")
+        raise EventError(f"{placeholder}: no seeded {kind} {name!r} (seeded: {seeded})")
     return arns[name]
 
 
@@ -137,8 +137,10 @@ def _session(world: SeededWorld, name: str) -> dict[str, Any]:
     return session
 
 
-_SESSION_FACTS: dict[str, Callable[[SeededWorld, str], str]] = {
+# The placeholders that name a seeded session or project: {{kind:NAME}}.
+_NAMED: dict[str, Callable[[SeededWorld, str], str]] = {
     "session": lambda world, name: _seeded(world.sessions, "session", name),
+    "project": lambda world, name: _seeded(world.projects, "project", name),
     "device": lambda world, name: str(_session(world, name)["device"]["arn"]),
     "created": lambda world, name: iso_seconds(float(_session(world, name)["created"])),
 }
