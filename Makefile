@@ -12,14 +12,15 @@ STAGE ?=
 CONTEXT ?=
 export PYTHONPATH := lambda_src:.
 
-.PHONY: help venv lambda-deps lint format typecheck test test-fast test-py313 fuzz demo local synth \
-	openapi bench e2e bootstrap diff deploy destroy constraints clean
+.PHONY: help venv lambda-deps lint format typecheck test test-fast test-py313 fuzz demo local \
+	invoke synth openapi bench e2e bootstrap diff deploy destroy constraints clean
 
 help: ## list the targets, one line each
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
 	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000),"
-	@echo "  ARGS='...' (local: the local stack's options, e.g. --dry-run --verbose)"
+	@echo "  ARGS='...' (local: the local stack's options, e.g. --dry-run --verbose),"
+	@echo "  EVENT=<file> (invoke: an event, e.g. local/events/api-stop.json; - for stdin)"
 	@echo "[aws]: needs AWS credentials and the network. [net]: downloads (PyPI). Each target's first"
 	@echo "  run also installs what it needs into .venv from PyPI (the demo's part: about 20 s)."
 
@@ -86,6 +87,11 @@ demo: $(STAMP_LOCAL) ## run the product end to end locally (emulator + moto), no
 # (python -m local.stack --help lists them).
 local: $(STAMP_LOCAL) ## serve the function's API on http://127.0.0.1:3000 (PORT=, ARGS=) against the local stack
 	$(PY) -m local.stack $(if $(PORT),--port $(PORT)) $(ARGS)
+
+# EVENT: a JSON event file (local/events/ has one per trigger; - reads standard input). The
+# answer goes to standard output, the published messages and the function's logs to stderr.
+invoke: $(STAMP_LOCAL) ## run the real handler once on EVENT=path.json against a fresh local stack, print its answer (about 3 s)
+	@$(PY) -m local.invoke "$(EVENT)"
 
 # The function's layer: requirements-lambda.txt's pins (constraints.txt for the rest) as arm64 /
 # CPython 3.13 wheels from PyPI, in build/lambda-deps/python (infra/lambda_deps.py). Skipped,

@@ -13,14 +13,17 @@ from collections.abc import Sequence
 from types import FrameType
 
 from local import stack as local_stack
+from local.devicefarm_emulator import DeviceFarmEmulator
 from local.help_text import Examples, local_help
 from local.outcomes import TapPrinter
 from local.ports import PortUnavailable, check_ports
 from local.sample_events import IDLE_ALARM_NAME
 from local.stack import DEFAULT_REGION, LocalStack, LocalStackConfig, require_running
-from local.world import SessionSeed, new_emulator, seed_world
+from local.world import SeededWorld, SessionSeed, new_emulator, seed_world
 
 DEFAULT_API_PORT = 3000
+DEFAULT_CONCURRENCY = 2  # Device Farm's own default metered session limit
+DEFAULT_PROTECTED = "keep-.*"
 
 # What `make local` starts with: something for every trigger to act on.
 LOCAL_SEEDS = [
@@ -31,6 +34,28 @@ LOCAL_SEEDS = [
     SessionSeed("ios-app", "login-smoke", age_minutes=50, ended_minutes_ago=30),
 ]
 LOCAL_EXAMPLES = Examples(http="checkout-flow", event="exploratory-ios", alarm="forgotten-debug")
+
+
+def seeded_local_world(
+    metered_concurrency: int = DEFAULT_CONCURRENCY,
+) -> tuple[DeviceFarmEmulator, SeededWorld]:
+    """The Device Farm of `make local` (and `make invoke`): an emulator holding LOCAL_SEEDS."""
+    emulator, clock = new_emulator(metered_concurrency=metered_concurrency)
+    return emulator, seed_world(emulator, clock, LOCAL_SEEDS)
+
+
+def local_function_env(protected: str = DEFAULT_PROTECTED, dry_run: bool = False) -> dict[str, str]:
+    """The function's settings on top of the local stack's: protected names, dry run."""
+    return {
+        **({"PROTECTED_NAME_PATTERN": protected} if protected else {}),
+        **({"SWEEP_DRY_RUN": "true"} if dry_run else {}),
+    }
+
+
+def aim_local_alarm(stack: LocalStack, world: SeededWorld) -> None:
+    """The session alarm (in ALARM) names LOCAL_EXAMPLES.alarm's session: the function stops
+    only a session its alarm itself names."""
+    stack.point_alarm(IDLE_ALARM_NAME, world.arn(LOCAL_EXAMPLES.alarm))
 
 
 def _port(text: str) -> int:
@@ -47,8 +72,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--emulator-port", type=_port, default=0, help="Device Farm emulator")
     parser.add_argument("--moto-port", type=_port, default=0, help="moto server (SNS/SQS/...)")
     parser.add_argument("--region", default=DEFAULT_REGION, help="the function's own region")
-    parser.add_argument("--concurrency", type=int, default=2, help="metered session limit")
-    parser.add_argument("--protected", default="keep-.*", help="PROTECTED_NAME_PATTERN")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="metered session limit"
+    )
+    parser.add_argument("--protected", default=DEFAULT_PROTECTED, help="PROTECTED_NAME_PATTERN")
     parser.add_argument(
         "--dry-run", action="store_true", help="SWEEP_DRY_RUN=true, as on a first deploy"
     )
@@ -75,8 +102,7 @@ def serve(args: argparse.Namespace) -> None:
         {"port": args.port, "emulator_port": args.emulator_port, "moto_port": args.moto_port},
     )
     stop = _stop_on_signals()
-    emulator, clock = new_emulator(metered_concurrency=args.concurrency)
-    world = seed_world(emulator, clock, LOCAL_SEEDS)
+    emulator, world = seeded_local_world(args.concurrency)
     config = LocalStackConfig(
         host=args.host,
         api_port=args.port,
@@ -85,13 +111,10 @@ def serve(args: argparse.Namespace) -> None:
         region=args.region,
         verbose=args.verbose,
         background_timers=True,
-        function_env={
-            **({"PROTECTED_NAME_PATTERN": args.protected} if args.protected else {}),
-            **({"SWEEP_DRY_RUN": "true"} if args.dry_run else {}),
-        },
+        function_env=local_function_env(args.protected, args.dry_run),
     )
     with LocalStack(config, emulator) as stack:
-        stack.point_alarm(IDLE_ALARM_NAME, world.arn(LOCAL_EXAMPLES.alarm))
+        aim_local_alarm(stack, world)
         urls = (stack.api_url, stack.emulator_url, stack.moto_url)
         print(local_help(*urls, world, LOCAL_EXAMPLES), flush=True)
         tap = TapPrinter(stack.sqs(), require_running(stack.resources).tap_queue_url, _print_now)
