@@ -45,7 +45,10 @@ def test_by_default_it_keeps_headroom_below_the_quota() -> None:
     pacer = Pacer(PacingSettings(), monotonic=time, sleep=time.sleep)
     waits = [pacer.reserve("StopRemoteAccessSession", max_wait=60) for _ in range(11)]
     assert waits == pytest.approx([0.0] * 9 + [1 / 0.95, 2 / 0.95])
-    assert 2 / 0.95 * 0.9 < 2.0  # still at least 0.9x the quota after the burst
+    # After the burst, a long run of stops goes below the quota (1 per second), yet at 0.9x it.
+    more = [pacer.reserve("StopRemoteAccessSession", max_wait=600) for _ in range(100)]
+    rate = len(more) / (more[-1] - waits[-1])
+    assert 0.9 <= rate < 1.0
 
 
 def test_documented_numbers_burst_then_one_stop_per_second() -> None:
