@@ -14,6 +14,7 @@ this project's own, conservative ones (the renderer's constants must stay within
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -86,8 +87,40 @@ def notification(message: BaseModel) -> dict[str, Any]:
     return published
 
 
-def test_the_schema_itself_is_valid() -> None:
+def _broken(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A real notification with one field set to `value` (or added, when absent)."""
+    broken = copy.deepcopy(notification(MESSAGES["stopped-by-alarm"]))
+    *parents, last = path
+    place = broken
+    for key in parents:
+        place = place[key]
+    place[last] = value
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("version",), "1.1"),
+        (("source",), "aws.devicefarm"),
+        (("unknown",), "x"),
+        (("content", "textType"), "markdown"),
+        (("content", "description"), ""),
+        (("content", "description"), "d" * 3_001),
+        (("content", "nextSteps"), ["step"] * 6),
+        (("metadata", "additionalContext"), {"bad key": "v"}),
+        (("metadata", "additionalContext"), {"key": "tab\tin it"}),
+    ],
+)
+def test_the_schema_refuses_what_the_documented_format_refuses(
+    path: tuple[str, ...], value: Any
+) -> None:
+    """The oracle has teeth: the schema is valid, and a notification made wrong in one field is
+    refused by it (the real one, before the change, is accepted)."""
     jsonschema.Draft202012Validator.check_schema(CUSTOM_NOTIFICATION)
+    jsonschema.validate(notification(MESSAGES["stopped-by-alarm"]), CUSTOM_NOTIFICATION)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_broken(path, value), CUSTOM_NOTIFICATION)
 
 
 @pytest.mark.parametrize("name", sorted(MESSAGES))
