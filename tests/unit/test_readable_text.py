@@ -245,3 +245,21 @@ def test_a_text_beyond_its_bound_is_cut_and_says_where_the_rest_is() -> None:
 
     assert len(body) <= TEXT_MAX
     assert body.endswith("[cut here: the whole message is the JSON on the topic]")
+
+
+@pytest.mark.parametrize(
+    ("selection", "max_age", "words"),
+    [
+        ("deadline", 60.0, "active sessions past their deadline (budget 60 min"),
+        ("age", 45.0, "active sessions older than 45 min"),
+        ("killSwitch", 0.0, "every active session (kill switch)"),
+    ],
+)
+def test_a_sweep_summary_says_how_it_chose_its_sessions(
+    selection: str, max_age: float, words: str
+) -> None:
+    summary = sweep_summary(dry_run=False).model_copy(
+        update={"selection": selection, "max_age_minutes": max_age}
+    )
+    _, body = email(summary)
+    assert words in body
