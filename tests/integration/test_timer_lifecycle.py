@@ -208,3 +208,12 @@ def test_the_warnings_step_is_never_more_than_the_room_left(
     [warned] = by_type(outcome_sink.published(), "warning")
     assert warned["extend"]["body"] == {"arn": session["arn"], "minutes": 7}
     assert warned["extend"]["maxMinutes"] == 7
+
+
+def test_arming_a_session_far_from_its_deadline_warns_no_one_yet(
+    schedules: Schedules, session: dict[str, Any], outcome_sink: OutcomeSink
+) -> None:
+    report_created(session)
+    published = outcome_sink.published()
+    assert [each.attributes["messageType"] for each in published] == ["timer"]
+    assert schedules.warning(session["arn"]).at > datetime.now(UTC)
