@@ -263,3 +263,12 @@ def test_a_sweep_summary_says_how_it_chose_its_sessions(
     )
     _, body = email(summary)
     assert words in body
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "words"), [({"STOPPED": 2, "FAILED": 1}, "FAILED 1, STOPPED 2"), ({}, "none")]
+)
+def test_a_sweep_summary_counts_its_outcomes(outcomes: dict[str, int], words: str) -> None:
+    _, body = email(sweep_summary(dry_run=False).model_copy(update={"outcomes": outcomes}))
+    [line] = [line for line in body.splitlines() if line.startswith("Outcomes:")]
+    assert line.split(":", 1)[1].strip() == words
