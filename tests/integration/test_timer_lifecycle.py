@@ -159,6 +159,25 @@ def test_extending_by_exactly_the_operators_maximum_is_granted_and_one_more_is_n
     assert "20 more minute(s)" in body["error"]["message"]
 
 
+def test_extending_a_session_without_a_timer_arms_one_with_its_projects_budget(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    """Its creation was never reported (or Scheduler failed then): the extension arms the
+    timer from the budget's deadline, and the timer carries the project's budget."""
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "20"})
+    assert schedules.of(session["arn"]) == (None, None)
+
+    status, body = extend(api_event, {"arn": session["arn"], "minutes": 15})
+
+    assert status == 200
+    expiry = schedules.expiry(session["arn"])
+    assert expiry.input["budgetMinutes"] == 20
+    assert expiry.input["deadline"] == body["deadline"].replace("+00:00", "Z")
+
+
 # -- warnings: the cost, and the extension they offer ----------------------------------------------
 
 
@@ -191,13 +210,15 @@ def test_the_warning_offers_a_15_minute_step_within_the_room_left(
     assert warned["extend"]["maxMinutes"] == 60
 
 
+@pytest.mark.parametrize("room", [7, 1])
 def test_the_warnings_step_is_never_more_than_the_room_left(
     schedules: Schedules,
     session: dict[str, Any],
     outcome_sink: OutcomeSink,
     monkeypatch: pytest.MonkeyPatch,
+    room: int,
 ) -> None:
-    monkeypatch.setenv("MAX_EXTENSION_MINUTES", "7")
+    monkeypatch.setenv("MAX_EXTENSION_MINUTES", str(room))
     reset_function_caches()
     report_created(session)
     warning = schedules.warning(session["arn"])
@@ -206,8 +227,8 @@ def test_the_warnings_step_is_never_more_than_the_room_left(
     fire(warning)
 
     [warned] = by_type(outcome_sink.published(), "warning")
-    assert warned["extend"]["body"] == {"arn": session["arn"], "minutes": 7}
-    assert warned["extend"]["maxMinutes"] == 7
+    assert warned["extend"]["body"] == {"arn": session["arn"], "minutes": room}
+    assert warned["extend"]["maxMinutes"] == room
 
 
 def test_arming_a_session_far_from_its_deadline_warns_no_one_yet(
