@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from session_stopper.entrypoints import dependencies
+from session_stopper.gateways.scheduler import scheduler_client
 from tests.integration.timer_support import (
     Schedules,
     by_type,
@@ -176,6 +178,33 @@ def test_extending_a_session_without_a_timer_arms_one_with_its_projects_budget(
     expiry = schedules.expiry(session["arn"])
     assert expiry.input["budgetMinutes"] == 20
     assert expiry.input["deadline"] == body["deadline"].replace("+00:00", "Z")
+
+
+def test_an_extension_scheduler_refuses_is_answered_503_and_moves_nothing(
+    schedules: Schedules, session: dict[str, Any], api_event: Callable[..., dict[str, Any]]
+) -> None:
+    report_created(session)
+    armed = _timers_of(schedules, session["arn"])
+    with Stubber(scheduler_client(True)) as scheduler:
+        scheduler.add_client_error("get_schedule", "ThrottlingException", "slow down")
+        status, body = extend(api_event, {"arn": session["arn"], "minutes": 5})
+        scheduler.assert_no_pending_responses()
+    assert (status, body["error"]["code"]) == (503, "SCHEDULER_UNAVAILABLE")
+    assert "ThrottlingException" in body["error"]["message"]
+    assert _timers_of(schedules, session["arn"]) == armed
+
+
+def test_an_extension_device_farm_cannot_answer_is_answered_502(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    session: dict[str, Any],
+    api_event: Callable[..., dict[str, Any]],
+) -> None:
+    report_created(session)
+    world.emulator.faults.internal_failure_rate = 1.0
+    status, body = extend(api_event, {"arn": session["arn"], "minutes": 5})
+    world.emulator.faults.internal_failure_rate = 0.0
+    assert (status, body["error"]["code"]) == (502, "DEVICE_FARM_ERROR")
 
 
 # -- warnings: the cost, and the extension they offer ----------------------------------------------
