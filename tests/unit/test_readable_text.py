@@ -272,3 +272,9 @@ def test_a_sweep_summary_counts_its_outcomes(outcomes: dict[str, int], words: st
     _, body = email(sweep_summary(dry_run=False).model_copy(update={"outcomes": outcomes}))
     [line] = [line for line in body.splitlines() if line.startswith("Outcomes:")]
     assert line.split(":", 1)[1].strip() == words
+
+
+def test_a_sweep_that_stopped_nothing_says_so_in_its_subject() -> None:
+    summary = sweep_summary(dry_run=False).model_copy(update={"outcomes": {"FAILED": 1}})
+    subject, _ = email(summary)
+    assert subject == "Sweep: stopped 0, skipped 1 (PROTECTED), failed 1, 1 listing failed"
