@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -267,3 +267,23 @@ def test_arming_a_session_far_from_its_deadline_warns_no_one_yet(
     published = outcome_sink.published()
     assert [each.attributes["messageType"] for each in published] == ["timer"]
     assert schedules.warning(session["arn"]).at > datetime.now(UTC)
+
+
+@pytest.mark.parametrize(("before", "left"), [(30, 0.5), (-60, 0.0)])
+def test_a_late_warning_tells_the_time_truly_left(
+    schedules: Schedules,
+    session: dict[str, Any],
+    outcome_sink: OutcomeSink,
+    before: int,
+    left: float,
+) -> None:
+    """Delivered late (Scheduler is at least once, not on time), the warning neither invents
+    time nor counts below zero."""
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
+    outcome_sink.published()
+
+    fire(schedules.warning(session["arn"]), at=expiry.at - timedelta(seconds=before))
+
+    [warned] = by_type(outcome_sink.published(), "warning")
+    assert warned["minutesLeft"] == left

@@ -278,3 +278,10 @@ def test_a_sweep_that_stopped_nothing_says_so_in_its_subject() -> None:
     summary = sweep_summary(dry_run=False).model_copy(update={"outcomes": {"FAILED": 1}})
     subject, _ = email(summary)
     assert subject == "Sweep: stopped 0, skipped 1 (PROTECTED), failed 1, 1 listing failed"
+
+
+def test_a_sweep_with_listing_failures_says_what_happens_next() -> None:
+    _, body = email(sweep_summary(dry_run=False))
+    assert "The next sweep lists those projects again" in body
+    _, body = email(sweep_summary(dry_run=False).model_copy(update={"listing_failures": []}))
+    assert "The next sweep lists those projects again" not in body
