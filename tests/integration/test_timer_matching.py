@@ -79,6 +79,18 @@ def test_of_two_sessions_of_one_name_the_one_created_nearest_the_call_is_armed(
     assert [bool(each) for each in schedules.of(older["arn"])] == [True, True]
 
 
+def test_the_name_the_request_gave_outranks_a_nearer_session_of_another_name(
+    world: DeviceFarmWorld, schedules: Schedules
+) -> None:
+    asked, nearer = world.populate(
+        [SessionSpec("alpha", 11, "asked"), SessionSpec("alpha", 10, "other")]
+    )
+    event = _at(created_event(asked), created_at(nearer))
+
+    assert invoke(event)["sessionArn"] == asked["arn"]
+    assert schedules.of(nearer["arn"]) == (None, None)
+
+
 # -- the window's edge, on the matching itself -----------------------------------------------------
 
 _CREATED = datetime.fromisoformat("2026-12-06T10:00:00+00:00")
