@@ -115,6 +115,48 @@ def test_a_skipped_expiry_keeps_both_timers(
     assert world.status(session["arn"]) == "RUNNING"
 
 
+def test_an_expiry_skipped_for_an_exempt_project_is_published(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    session: dict[str, Any],
+    outcome_sink: OutcomeSink,
+) -> None:
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:exempt": "true"})
+    reset_function_caches()
+    outcome_sink.published()
+
+    fire(expiry)
+
+    [skipped] = by_type(outcome_sink.published(), "outcome")
+    assert (skipped["outcome"], skipped["reason"]) == ("SKIPPED", "EXEMPT")
+    assert skipped["timer"]["budgetMinutes"] == 60
+
+
+def test_an_expiry_whose_project_tags_cannot_be_read_is_published_failed(
+    world: DeviceFarmWorld,
+    schedules: Schedules,
+    session: dict[str, Any],
+    outcome_sink: OutcomeSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report_created(session)
+    expiry = schedules.expiry(session["arn"])
+    monkeypatch.setenv("DEVICE_FARM_MAX_ATTEMPTS", "1")
+    reset_function_caches()  # and the tag cache with it
+    outcome_sink.published()
+    world.emulator.faults.internal_failure_rate = 1.0
+
+    answer = fire(expiry)
+
+    world.emulator.faults.internal_failure_rate = 0.0
+    assert (answer["outcome"], answer["error"]["code"]) == ("FAILED", "TAGS_UNREADABLE")
+    [failed] = by_type(outcome_sink.published(), "outcome")
+    assert failed["outcome"] == "FAILED"
+    assert world.status(session["arn"]) == "RUNNING"
+
+
 # -- extending: an exempt project, and the operator's maximum exactly ------------------------------
 
 

@@ -91,6 +91,24 @@ def test_the_name_the_request_gave_outranks_a_nearer_session_of_another_name(
     assert schedules.of(nearer["arn"]) == (None, None)
 
 
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"remoteAccessSession": {"arn": "arn:aws:devicefarm:us-west-2:123456789012:session:x"}},
+        {"remoteAccessSession": {"arn": 7}},
+        {"remoteAccessSession": "arn"},
+    ],
+    ids=["malformed-arn", "not-a-string", "not-an-object"],
+)
+def test_a_record_with_a_malformed_session_in_its_response_is_matched_by_its_request(
+    schedules: Schedules, session: dict[str, Any], response: dict[str, Any]
+) -> None:
+    event = created_event(session)
+    event["detail"]["responseElements"] = response
+    assert invoke(event)["sessionArn"] == session["arn"]
+    assert all(schedules.of(session["arn"]))
+
+
 # -- the window's edge, on the matching itself -----------------------------------------------------
 
 _CREATED = datetime.fromisoformat("2026-12-06T10:00:00+00:00")
