@@ -24,7 +24,14 @@ from pydantic import BaseModel
 
 from session_stopper.domain.rendering import chat_of, story_of, wants_chat
 from session_stopper.models.outcome import Outcome
-from tests.unit.message_samples import ARN, every_message, outcome, session, sweep_summary
+from tests.unit.message_samples import (
+    ARN,
+    CORRELATION,
+    every_message,
+    outcome,
+    session,
+    sweep_summary,
+)
 
 _TEXT: dict[str, Any] = {"type": "string", "minLength": 1}
 CUSTOM_NOTIFICATION: dict[str, Any] = {
@@ -221,3 +228,9 @@ def test_a_sweep_that_did_nothing_worth_saying_stays_out_of_the_channel() -> Non
     )
 
     assert not wants_chat(quiet, DEFAULT_OUTCOMES)
+
+
+def test_the_additional_context_carries_the_messages_own_values() -> None:
+    """Custom actions read these as variables: they must be the values, not placeholders."""
+    context = notification(MESSAGES["stopped-by-alarm"])["metadata"]["additionalContext"]
+    assert context == {"correlationId": CORRELATION, "trigger": "alarm"}
