@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from session_stopper.domain.rendering import email_of, story_of
 from session_stopper.domain.rendering.email import SUBJECT_MAX, TEXT_MAX
-from session_stopper.models.outcome import Outcome
+from session_stopper.models.outcome import Outcome, Trigger, TriggerKind
 from session_stopper.models.sweep import ListingFailure, PlannedSession, SweepAction
 from session_stopper.models.timer import TimerStatus
 from tests.unit.message_samples import (
@@ -285,3 +285,16 @@ def test_a_sweep_with_listing_failures_says_what_happens_next() -> None:
     assert "The next sweep lists those projects again" in body
     _, body = email(sweep_summary(dry_run=False).model_copy(update={"listing_failures": []}))
     assert "The next sweep lists those projects again" not in body
+
+
+@pytest.mark.parametrize(
+    ("kind", "advised"),
+    [(TriggerKind.EXPIRY, True), (TriggerKind.SCHEDULE, True), (TriggerKind.API, False)],
+)
+def test_an_automatic_stop_says_how_to_give_the_project_longer(
+    kind: TriggerKind, advised: bool
+) -> None:
+    """Only a stop the deployment decided invites a budget tag; one a person asked for does not."""
+    message = outcome(Outcome.STOPPED, trigger=Trigger(kind=kind, id="t-1"))
+    _, body = email(message)
+    assert ("session-stopper:max-minutes" in body) is advised
