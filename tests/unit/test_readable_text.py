@@ -280,6 +280,12 @@ def test_a_sweep_that_stopped_nothing_says_so_in_its_subject() -> None:
     assert subject == "Sweep: stopped 0, skipped 1 (PROTECTED), failed 1, 1 listing failed"
 
 
+def test_a_dry_run_that_would_stop_nothing_says_so_in_its_subject() -> None:
+    summary = sweep_summary(dry_run=True).model_copy(update={"skipped": {"PROTECTED": 1}})
+    subject, _ = email(summary)
+    assert subject == "Sweep (dry run): would stop 0, skipped 1 (PROTECTED), 1 listing failed"
+
+
 def test_a_sweep_with_listing_failures_says_what_happens_next() -> None:
     _, body = email(sweep_summary(dry_run=False))
     assert "The next sweep lists those projects again" in body
