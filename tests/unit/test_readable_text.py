@@ -304,3 +304,9 @@ def test_an_automatic_stop_says_how_to_give_the_project_longer(
     message = outcome(Outcome.STOPPED, trigger=Trigger(kind=kind, id="t-1"))
     _, body = email(message)
     assert ("session-stopper:max-minutes" in body) is advised
+
+
+def test_an_armed_timer_says_its_budget_and_where_it_came_from() -> None:
+    _, body = email(MESSAGES["timer-armed"])
+    [line] = [line for line in body.splitlines() if line.startswith("Budget:")]
+    assert line.split(":", 1)[1].strip() == "30 min (the project's tag)"
