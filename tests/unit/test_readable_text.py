@@ -310,3 +310,9 @@ def test_an_armed_timer_says_its_budget_and_where_it_came_from() -> None:
     _, body = email(MESSAGES["timer-armed"])
     [line] = [line for line in body.splitlines() if line.startswith("Budget:")]
     assert line.split(":", 1)[1].strip() == "30 min (the project's tag)"
+
+
+def test_an_outcome_says_when_its_session_started() -> None:
+    _, body = email(outcome(Outcome.STOPPED))
+    [line] = [line for line in body.splitlines() if line.startswith("Started:")]
+    assert line.split(":", 1)[1].strip() == "2026-11-28 01:59:00 UTC"
