@@ -204,9 +204,10 @@ def _warm_operations() -> None:
         model = client.meta.service_model
         for name in OPERATIONS.intersection(model.operation_names):
             operation = model.operation_model(name)
-            seen: set[str] = set()
-            _resolve(operation.input_shape, seen)
-            _resolve(operation.output_shape, seen)
+            # Each its own `seen`: the output's shapes are objects of their own, even those
+            # named as the input's (DynamoDB's AttributeValue), and need resolving too.
+            _resolve(operation.input_shape, set())
+            _resolve(operation.output_shape, set())
 
 
 # The calls a stop makes, rehearsed on every client of their service: botocore validates,

@@ -60,6 +60,7 @@ def test_get_sessions_shows_every_active_session_and_what_a_sweep_would_do(
     rows = by_name(view["sessions"])
     assert set(rows) == {"young", "old", "keep-baseline", "unmetered-old"}, "ended is not active"
     assert view["count"] == 4
+    assert view["projectsListed"] == 2
     assert (rows["young"]["sweepWouldStop"], rows["young"]["reason"]) == (False, "WITHIN_BUDGET")
     assert (rows["old"]["sweepWouldStop"], rows["old"]["reason"]) == (True, "PAST_DEADLINE")
     assert rows["keep-baseline"]["reason"] == "PROTECTED"

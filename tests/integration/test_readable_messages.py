@@ -151,9 +151,11 @@ def test_a_text_that_would_not_fit_is_left_out_and_the_contract_goes_alone(
                 "MessageAttributes": ANY,
             },
         )
-        OutcomePublisher(sns=sns).publish(
+        message_id = OutcomePublisher(sns=sns).publish(
             message, {"messageType": "sweepSummary"}, email="x" * MAX_PUBLISH_BYTES, subject="Sweep"
         )
+        stub.assert_no_pending_responses()  # published: leaving the text out is no reason not to
+    assert message_id == "m-2"
 
 
 def test_a_subject_sns_would_refuse_is_left_out(outcome_sink: OutcomeSink) -> None:
@@ -170,9 +172,11 @@ def test_a_subject_sns_would_refuse_is_left_out(outcome_sink: OutcomeSink) -> No
                 "MessageAttributes": ANY,
             },
         )
-        OutcomePublisher(sns=sns).publish(
+        message_id = OutcomePublisher(sns=sns).publish(
             message, {"messageType": "sweepSummary"}, email="text", subject="two\nlines"
         )
+        stub.assert_no_pending_responses()  # published: leaving the subject out is no reason not to
+    assert message_id == "m-3"
 
 
 # -- chat -------------------------------------------------------------------------------------

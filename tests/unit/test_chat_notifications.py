@@ -14,6 +14,7 @@ this project's own, conservative ones (the renderer's constants must stay within
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -23,7 +24,14 @@ from pydantic import BaseModel
 
 from session_stopper.domain.rendering import chat_of, story_of, wants_chat
 from session_stopper.models.outcome import Outcome
-from tests.unit.message_samples import ARN, every_message, outcome, session, sweep_summary
+from tests.unit.message_samples import (
+    ARN,
+    CORRELATION,
+    every_message,
+    outcome,
+    session,
+    sweep_summary,
+)
 
 _TEXT: dict[str, Any] = {"type": "string", "minLength": 1}
 CUSTOM_NOTIFICATION: dict[str, Any] = {
@@ -86,8 +94,40 @@ def notification(message: BaseModel) -> dict[str, Any]:
     return published
 
 
-def test_the_schema_itself_is_valid() -> None:
+def _broken(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A real notification with one field set to `value` (or added, when absent)."""
+    broken = copy.deepcopy(notification(MESSAGES["stopped-by-alarm"]))
+    *parents, last = path
+    place = broken
+    for key in parents:
+        place = place[key]
+    place[last] = value
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("version",), "1.1"),
+        (("source",), "aws.devicefarm"),
+        (("unknown",), "x"),
+        (("content", "textType"), "markdown"),
+        (("content", "description"), ""),
+        (("content", "description"), "d" * 3_001),
+        (("content", "nextSteps"), ["step"] * 6),
+        (("metadata", "additionalContext"), {"bad key": "v"}),
+        (("metadata", "additionalContext"), {"key": "tab\tin it"}),
+    ],
+)
+def test_the_schema_refuses_what_the_documented_format_refuses(
+    path: tuple[str, ...], value: Any
+) -> None:
+    """The oracle has teeth: the schema is valid, and a notification made wrong in one field is
+    refused by it (the real one, before the change, is accepted)."""
     jsonschema.Draft202012Validator.check_schema(CUSTOM_NOTIFICATION)
+    jsonschema.validate(notification(MESSAGES["stopped-by-alarm"]), CUSTOM_NOTIFICATION)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_broken(path, value), CUSTOM_NOTIFICATION)
 
 
 @pytest.mark.parametrize("name", sorted(MESSAGES))
@@ -188,3 +228,9 @@ def test_a_sweep_that_did_nothing_worth_saying_stays_out_of_the_channel() -> Non
     )
 
     assert not wants_chat(quiet, DEFAULT_OUTCOMES)
+
+
+def test_the_additional_context_carries_the_messages_own_values() -> None:
+    """Custom actions read these as variables: they must be the values, not placeholders."""
+    context = notification(MESSAGES["stopped-by-alarm"])["metadata"]["additionalContext"]
+    assert context == {"correlationId": CORRELATION, "trigger": "alarm"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from session_stopper.gateways.budgets import (
     INTERACTIVE,
     INTERACTIVE_PACING_SECONDS,
     STOP_RETRY_SECONDS,
+    Budgets,
     CallBudget,
     extend_calls,
     stop_seconds,
@@ -121,15 +122,35 @@ def test_an_api_sweep_keeps_enough_time_for_what_is_in_flight_and_the_summary() 
     assert window >= 5, "an API sweep must still have seconds to start stops in"
 
 
-def test_a_stop_s_follow_ups_count_once_side_by_side() -> None:
+def _seconds(each: float) -> CallBudget:
+    """A call that takes `each` seconds at worst: one attempt, no pacing."""
+    return CallBudget(1, connect_timeout=each, read_timeout=0.0)
+
+
+@pytest.mark.parametrize(
+    ("slow", "expected"),
+    [
+        # The lock record, Get and Stop in a row (3 s); then the publish, the chat notification
+        # and the park in a row (3 s), beside the record's completion and each delete (1 s).
+        ({}, 6.0),
+        # A slow Scheduler counts once, instead of the publish: the two deletes overlap.
+        ({"scheduler": 5.0}, 3.0 + 5.0),
+        # A slow DynamoDB counts twice: the lock before the Get, its completion after the Stop.
+        ({"dynamodb": 4.0}, (4.0 + 1.0 + 1.0) + 4.0),
+        # Neither alarms, nor invoke, are part of a stop.
+        ({"cloudwatch": 9.0, "invoke": 9.0}, 6.0),
+    ],
+)
+def test_a_stop_s_follow_ups_count_once_side_by_side(
+    slow: dict[str, float], expected: float
+) -> None:
     """The publish, the record's completion and the schedule deletes overlap: the longest of
-    them counts, not their sum; the lock record, Get and Stop stay in a row."""
-    budgets = INTERACTIVE
-    in_a_row = total_seconds([budgets.dynamodb, budgets.devicefarm, budgets.devicefarm])
-    publish = total_seconds([budgets.sns, budgets.chat, budgets.sqs])
-    assert stop_seconds(budgets) == in_a_row + publish
-    slow_scheduler = replace(budgets, scheduler=CallBudget(2, 5.0, 5.0))
-    assert stop_seconds(slow_scheduler) == in_a_row + slow_scheduler.scheduler.worst_case_seconds()
+    them counts, not their sum; the lock record, Get and Stop stay in a row. Every call takes
+    1 s at worst here, but for the `slow` ones; the totals are counted by hand from that."""
+    budgets = Budgets(
+        **{field.name: _seconds(slow.get(field.name, 1.0)) for field in fields(Budgets)}
+    )
+    assert stop_seconds(budgets) == expected
 
 
 def test_worst_case_counts_every_attempt_and_the_longest_backoff() -> None:

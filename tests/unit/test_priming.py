@@ -13,9 +13,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from session_stopper import priming
+from session_stopper.entrypoints import dependencies
+from session_stopper.entrypoints.router import ROUTE_MODULES
 from tests.support.fresh_process import init_in_fresh_process
+from tests.unit.test_config import REQUIRED
 
 
 def test_snapstart_init_primes_every_step_without_calling_aws() -> None:
@@ -55,12 +59,18 @@ def test_install_registers_the_restore_hook_when_the_runtime_has_one(
     assert hooks == [priming.after_restore]
 
 
-def test_after_restore_gives_each_environment_its_own_random_sequence() -> None:
+def test_two_restores_of_one_snapshot_draw_different_random_sequences() -> None:
+    """Each restore resumes the snapshot's `random` state; after_restore must not give two
+    environments the same sequence (a fixed reseed would, as well as none at all)."""
+    sequences = []
+    for _environment in range(2):
+        random.seed(7)  # the state every restore resumes from
+        priming.after_restore()
+        sequences.append([random.random() for _ in range(4)])
     random.seed(7)
-    from_snapshot = random.random()
-    random.seed(7)
-    priming.after_restore()
-    assert random.random() != from_snapshot
+    from_snapshot = [random.random() for _ in range(4)]
+    assert sequences[0] != sequences[1]
+    assert from_snapshot not in sequences
 
 
 def test_a_rehearsal_reaches_every_client_and_leaves_it_calling_for_real() -> None:
@@ -91,3 +101,61 @@ class _SendAttemptedError(Exception):
 
 def _refuse_to_send(**_: Any) -> None:
     raise _SendAttemptedError
+
+
+# -- what each step leaves behind (in this process: the fresh-process test above sees the order)
+
+
+@pytest.fixture
+def required(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in REQUIRED.items():
+        monkeypatch.setenv(name, value)
+
+
+def _unresolved(shape: Shape, seen: set[str]) -> list[str]:
+    """The shapes under `shape` botocore has not resolved yet, read without resolving any."""
+    if shape.name in seen:
+        return []
+    seen.add(shape.name)
+    cached = vars(shape)
+    attributes = {StructureShape: ("members",), ListShape: ("member",), MapShape: ("key", "value")}
+    missing: list[str] = []
+    for attribute in attributes.get(type(shape), ()):
+        if attribute not in cached:
+            missing.append(f"{shape.name}.{attribute}")
+            continue
+        nested = cached[attribute]
+        for each in nested.values() if isinstance(nested, dict) else [nested]:
+            missing += _unresolved(each, seen)
+    return missing
+
+
+def test_every_priming_step_leaves_its_work_done(required: None) -> None:
+    # Clients of operations no rehearsal calls: only the shapes step resolves theirs.
+    clients = {"sqs": "SendMessage", "dynamodb": "DeleteItem"}
+    live = {service: boto3.client(service, region_name="us-east-1") for service in clients}
+    priming.prime()
+
+    assert {f"session_stopper.entrypoints.{name}" for name in ROUTE_MODULES} <= set(sys.modules)
+    assert dependencies.stop_service.cache_info().currsize == 2  # batch and interactive
+    assert dependencies.sweeper.cache_info().currsize == 2
+    assert dependencies.session_viewer.cache_info().currsize == 1
+    assert dependencies.alarm_gateway.cache_info().currsize == 1
+    for service, operation in clients.items():
+        model = live[service].meta.service_model.operation_model(operation)
+        assert {"input_shape", "output_shape"} <= set(vars(model)), service
+        assert _unresolved(model.input_shape, set()) == [], service
+        assert _unresolved(model.output_shape, set()) == [], service
+
+
+def test_priming_fails_when_its_request_is_not_refused_by_validation(
+    required: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request the API answers otherwise (here: a route it does not have) has not built what
+    priming means to build; init must fail rather than publish that version."""
+    request = priming._synthetic_api_request()
+    request["resource"] = request["path"] = "/sessions/nowhere"
+    monkeypatch.setattr(priming, "_synthetic_api_request", lambda: request)
+    with pytest.raises(RuntimeError, match="not refused by validation"):
+        priming.prime()
+    assert priming.primed() == ("routes", "services")

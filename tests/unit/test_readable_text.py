@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from session_stopper.domain.rendering import email_of, story_of
 from session_stopper.domain.rendering.email import SUBJECT_MAX, TEXT_MAX
-from session_stopper.models.outcome import Outcome
+from session_stopper.models.outcome import Outcome, Trigger, TriggerKind
 from session_stopper.models.sweep import ListingFailure, PlannedSession, SweepAction
 from session_stopper.models.timer import TimerStatus
 from tests.unit.message_samples import (
@@ -266,3 +266,74 @@ def test_a_timer_says_where_its_budget_came_from(source: str, said: str) -> None
     _, body = email(message)
 
     assert re.search(rf"^Budget: +{re.escape(said)}$", body, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("selection", "max_age", "words"),
+    [
+        ("deadline", 60.0, "active sessions past their deadline (budget 60 min"),
+        ("age", 45.0, "active sessions older than 45 min"),
+        ("killSwitch", 0.0, "every active session (kill switch)"),
+    ],
+)
+def test_a_sweep_summary_says_how_it_chose_its_sessions(
+    selection: str, max_age: float, words: str
+) -> None:
+    summary = sweep_summary(dry_run=False).model_copy(
+        update={"selection": selection, "max_age_minutes": max_age}
+    )
+    _, body = email(summary)
+    assert words in body
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "words"), [({"STOPPED": 2, "FAILED": 1}, "FAILED 1, STOPPED 2"), ({}, "none")]
+)
+def test_a_sweep_summary_counts_its_outcomes(outcomes: dict[str, int], words: str) -> None:
+    _, body = email(sweep_summary(dry_run=False).model_copy(update={"outcomes": outcomes}))
+    [line] = [line for line in body.splitlines() if line.startswith("Outcomes:")]
+    assert line.split(":", 1)[1].strip() == words
+
+
+def test_a_sweep_that_stopped_nothing_says_so_in_its_subject() -> None:
+    summary = sweep_summary(dry_run=False).model_copy(update={"outcomes": {"FAILED": 1}})
+    subject, _ = email(summary)
+    assert subject == "Sweep: stopped 0, skipped 1 (PROTECTED), failed 1, 1 listing failed"
+
+
+def test_a_dry_run_that_would_stop_nothing_says_so_in_its_subject() -> None:
+    summary = sweep_summary(dry_run=True).model_copy(update={"skipped": {"PROTECTED": 1}})
+    subject, _ = email(summary)
+    assert subject == "Sweep (dry run): would stop 0, skipped 1 (PROTECTED), 1 listing failed"
+
+
+def test_a_sweep_with_listing_failures_says_what_happens_next() -> None:
+    _, body = email(sweep_summary(dry_run=False))
+    assert "The next sweep lists those projects again" in body
+    _, body = email(sweep_summary(dry_run=False).model_copy(update={"listing_failures": []}))
+    assert "The next sweep lists those projects again" not in body
+
+
+@pytest.mark.parametrize(
+    ("kind", "advised"),
+    [(TriggerKind.EXPIRY, True), (TriggerKind.SCHEDULE, True), (TriggerKind.API, False)],
+)
+def test_an_automatic_stop_says_how_to_give_the_project_longer(
+    kind: TriggerKind, advised: bool
+) -> None:
+    """Only a stop the deployment decided invites a budget tag; one a person asked for does not."""
+    message = outcome(Outcome.STOPPED, trigger=Trigger(kind=kind, id="t-1"))
+    _, body = email(message)
+    assert ("session-stopper:max-minutes" in body) is advised
+
+
+def test_an_armed_timer_says_its_budget_and_where_it_came_from() -> None:
+    _, body = email(MESSAGES["timer-armed"])
+    [line] = [line for line in body.splitlines() if line.startswith("Budget:")]
+    assert line.split(":", 1)[1].strip() == "30 min (the project's tag)"
+
+
+def test_an_outcome_says_when_its_session_started() -> None:
+    _, body = email(outcome(Outcome.STOPPED))
+    [line] = [line for line in body.splitlines() if line.startswith("Started:")]
+    assert line.split(":", 1)[1].strip() == "2026-11-28 01:59:00 UTC"
