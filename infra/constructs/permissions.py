@@ -112,7 +112,7 @@ def timer_target_arn(config: StackConfig) -> str:
 
 def continuation_statement(config: StackConfig) -> iam.PolicyStatement:
     """A sweep that runs out of time invokes the function again (asynchronously) to continue:
-    exactly what the triggers invoke, nothing else (domain/sweep_chain.py)."""
+    exactly what the triggers invoke, nothing else (domain/sweeps/chain.py)."""
     return _statement("ContinueSweeps", ["lambda:InvokeFunction"], [invoke_target_arn(config)])
 
 

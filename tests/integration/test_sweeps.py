@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from session_stopper.config import settings
-from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import register_lambda_context
-from session_stopper.domain.sweep import Sweeper
+from session_stopper.domain.sweeps.deadline import Deadline
+from session_stopper.domain.sweeps.sweep import Sweeper
 from session_stopper.entrypoints import api
 from session_stopper.entrypoints.dependencies import stop_service
 from session_stopper.gateways.budgets import API_GATEWAY_TIMEOUT_SECONDS

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from session_stopper.domain.timers import schedule_names
+from session_stopper.domain.timers.schedules import schedule_names
 from session_stopper.gateways.scheduler import scheduler_client
 from tests.integration.timer_support import (
     GROUP,

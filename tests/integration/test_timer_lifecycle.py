@@ -70,7 +70,7 @@ def test_a_session_device_farm_no_longer_knows_keeps_no_timer(
     assert project_id in vanished
     timers = dependencies.session_timers()
     assert timers is not None
-    timers.arm(vanished, datetime.now(UTC) + minutes(50), 60)
+    assert timers.arm_if_absent(vanished, datetime.now(UTC) + minutes(50), 60) is not None
     assert all(schedules.of(vanished))
 
     assert _stop_by_event(vanished) == "NOT_FOUND"
@@ -211,14 +211,14 @@ def test_extending_a_session_without_a_timer_arms_one_with_its_projects_budget(
 ) -> None:
     """Its creation was never reported (or Scheduler failed then): the extension arms the
     timer from the budget's deadline, and the timer carries the project's budget."""
-    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "20"})
+    world.emulator.tag_resource(world.project("alpha"), {"session-stopper:max-minutes": "45"})
     assert schedules.of(session["arn"]) == (None, None)
 
     status, body = extend(api_event, {"arn": session["arn"], "minutes": 15})
 
     assert status == 200
     expiry = schedules.expiry(session["arn"])
-    assert expiry.input["budgetMinutes"] == 20
+    assert expiry.input["budgetMinutes"] == 45
     assert expiry.input["deadline"] == body["deadline"].replace("+00:00", "Z")
 
 
@@ -228,11 +228,12 @@ def test_an_extension_scheduler_refuses_is_answered_503_and_moves_nothing(
     report_created(session)
     armed = _timers_of(schedules, session["arn"])
     with Stubber(scheduler_client(True)) as scheduler:
-        scheduler.add_client_error("get_schedule", "ThrottlingException", "slow down")
+        # Not retried (a throttle would be, and answered 429 once spent: test_timer_extend.py).
+        scheduler.add_client_error("get_schedule", "ValidationException", "refused")
         status, body = extend(api_event, {"arn": session["arn"], "minutes": 5})
         scheduler.assert_no_pending_responses()
     assert (status, body["error"]["code"]) == (503, "SCHEDULER_UNAVAILABLE")
-    assert "ThrottlingException" in body["error"]["message"]
+    assert "ValidationException" in body["error"]["message"]
     assert _timers_of(schedules, session["arn"]) == armed
 
 

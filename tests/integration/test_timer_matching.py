@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from session_stopper.domain import creation
+from session_stopper.domain.timers import creation
 from session_stopper.models.session import RemoteAccessSession
 from tests.integration.timer_support import (
     Schedules,

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from session_stopper import clock
-from session_stopper.domain.timers import schedule_names
+from session_stopper.domain.timers.schedules import schedule_names
 from session_stopper.handler import lambda_handler
 from tests.conftest import load_fixture
 from tests.support.aws import ACCOUNT_ID, Published

@@ -18,7 +18,7 @@ from hypothesis import event as tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from session_stopper.domain.timers import schedule_names
+from session_stopper.domain.timers.schedules import schedule_names
 from tests.integration.timer_support import Schedules, cloudtrail_event, enable_timers
 from tests.properties.conftest import Harness, answered, api_request, describe, named_session
 from tests.properties.strategies import arns, json_values, mostly, texts

@@ -24,7 +24,7 @@ from hypothesis import event as tally
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from session_stopper.domain.timers import deadline_of
+from session_stopper.domain.timers.schedules import deadline_of
 from tests.integration.timer_support import (
     GROUP,
     Schedule,

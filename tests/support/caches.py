@@ -7,8 +7,8 @@ cannot stop the originals from being cleared.
 from __future__ import annotations
 
 from session_stopper.config import settings
-from session_stopper.domain import extension_once
 from session_stopper.domain.service import _idempotency_config, _persistence
+from session_stopper.domain.timers import extension_once
 from session_stopper.entrypoints.dependencies import (
     alarm_gateway,
     authority,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from session_stopper.config import Settings
 from session_stopper.domain.authority import Authority
-from session_stopper.domain.sweep_chain import (
+from session_stopper.domain.sweeps.chain import (
     ChainLink,
     Progress,
     add_totals,

@@ -13,7 +13,7 @@ from session_stopper.domain.session_budgets import (
     BudgetBounds,
     budget_from_tags,
 )
-from session_stopper.domain.timers import deadline_of, hard_limit
+from session_stopper.domain.timers.schedules import deadline_of, hard_limit
 
 CREATED = datetime(2026, 11, 28, 2, 0, 0, 250_000, tzinfo=UTC)
 

@@ -41,7 +41,7 @@ from session_stopper.domain.outcomes import (
 )
 from session_stopper.domain.selection import Exemption
 from session_stopper.domain.stop import stop_session
-from session_stopper.domain.timers import SessionTimers, schedule_names
+from session_stopper.domain.timers.schedules import SessionTimers, schedule_names
 from session_stopper.gateways.budgets import budgets_for
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
 from session_stopper.gateways.outcomes import OutcomePublisher, PublishError

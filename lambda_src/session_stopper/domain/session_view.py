@@ -12,11 +12,11 @@ from datetime import datetime
 from session_stopper import clock
 from session_stopper.config import Settings
 from session_stopper.domain import selection
-from session_stopper.domain.deadline import Deadline
-from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
-from session_stopper.domain.sweep_listing import listing_failure, planned_session
-from session_stopper.domain.timers import deadline_of
+from session_stopper.domain.sweeps.deadline import Deadline
+from session_stopper.domain.sweeps.listing import listing_failure, planned_session
+from session_stopper.domain.timers.expiry import Expiry
+from session_stopper.domain.timers.schedules import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import ListingFailure

@@ -29,7 +29,7 @@ from session_stopper.config import Settings, settings
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.selection import Exemption
 from session_stopper.domain.service import OutcomeNotPublishedError
-from session_stopper.domain.sweep_report import IN_PROGRESS
+from session_stopper.domain.sweeps.report import IN_PROGRESS
 from session_stopper.entrypoints.dependencies import alarm_gateway, authority, stop_service
 from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
 from session_stopper.entrypoints.sweeps import lambda_deadline, run_sweep

@@ -19,9 +19,9 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
 from pydantic import ValidationError
 
-from session_stopper.domain.deadline import Deadline
-from session_stopper.domain.extension import ExtensionRefusedError
 from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.sweeps.deadline import Deadline
+from session_stopper.domain.timers.extension import ExtensionRefusedError
 from session_stopper.entrypoints import api_errors, api_idempotency
 from session_stopper.entrypoints.api_errors import RefusedError
 from session_stopper.entrypoints.api_idempotency import CALLER_UNKNOWN_REJECTION

@@ -1,4 +1,5 @@
-"""How `POST /sessions/extend` refuses a client token it cannot honour (domain/extension_once.py).
+"""How `POST /sessions/extend` refuses a client token it cannot honour
+(domain/timers/extension_once.py).
 
 - 422 `CLIENT_TOKEN_REUSED`: the token was used by this caller for another arn or number of
   minutes. The request is well formed but cannot be processed as asked: answering the first

@@ -15,14 +15,14 @@ from session_stopper.config import settings
 # alarms, nor their models (docs/performance.md, "Without SnapStart").
 if TYPE_CHECKING:
     from session_stopper.domain.authority import Authority
-    from session_stopper.domain.expiry import Expiry
-    from session_stopper.domain.extension import Extensions
-    from session_stopper.domain.extension_once import ExtensionsOnce
     from session_stopper.domain.service import StopService
     from session_stopper.domain.session_budgets import ProjectBudgets
     from session_stopper.domain.session_view import SessionViewer
-    from session_stopper.domain.sweep import Sweeper
-    from session_stopper.domain.timers import SessionTimers
+    from session_stopper.domain.sweeps.sweep import Sweeper
+    from session_stopper.domain.timers.expiry import Expiry
+    from session_stopper.domain.timers.extension import Extensions
+    from session_stopper.domain.timers.extension_once import ExtensionsOnce
+    from session_stopper.domain.timers.schedules import SessionTimers
     from session_stopper.gateways.alarms import AlarmGateway
     from session_stopper.gateways.invoker import FunctionInvoker
 
@@ -37,7 +37,7 @@ def authority() -> Authority:
 @functools.cache
 def session_timers(interactive: bool = False) -> SessionTimers | None:
     """None when the deployment has no schedule group (timers off)."""
-    from session_stopper.domain.timers import SessionTimers
+    from session_stopper.domain.timers.schedules import SessionTimers
     from session_stopper.gateways.scheduler import SchedulerGateway
 
     timer_settings = settings().timers
@@ -63,7 +63,7 @@ def stop_service(interactive: bool = False) -> StopService:
 
 @functools.cache
 def sweeper(interactive: bool = False) -> Sweeper:
-    from session_stopper.domain.sweep import Sweeper
+    from session_stopper.domain.sweeps.sweep import Sweeper
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
     from session_stopper.gateways.sweep_lock import SweepLock
 
@@ -80,7 +80,7 @@ def sweeper(interactive: bool = False) -> Sweeper:
 
 @functools.cache
 def function_invoker(interactive: bool = False) -> FunctionInvoker:
-    """Starts a sweep's continuation (domain/sweep_chain.py)."""
+    """Starts a sweep's continuation (domain/sweeps/chain.py)."""
     from session_stopper.gateways.invoker import FunctionInvoker
 
     return FunctionInvoker(interactive=interactive)
@@ -89,7 +89,7 @@ def function_invoker(interactive: bool = False) -> FunctionInvoker:
 @functools.cache
 def extensions(interactive: bool = False) -> Extensions | None:
     """None when timers are off."""
-    from session_stopper.domain.extension import Extensions
+    from session_stopper.domain.timers.extension import Extensions
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
     from session_stopper.gateways.extension_ledger import ExtensionLedger
 
@@ -108,7 +108,7 @@ def extensions(interactive: bool = False) -> Extensions | None:
 @functools.cache
 def extensions_once(interactive: bool = False) -> ExtensionsOnce | None:
     """Extensions asked for with a client token; None when timers are off."""
-    from session_stopper.domain.extension_once import ExtensionsOnce
+    from session_stopper.domain.timers.extension_once import ExtensionsOnce
 
     moves = extensions(interactive)
     return None if moves is None else ExtensionsOnce(moves, interactive=interactive)
@@ -117,7 +117,7 @@ def extensions_once(interactive: bool = False) -> ExtensionsOnce | None:
 @functools.cache
 def expiry(interactive: bool = False) -> Expiry | None:
     """None when timers are off."""
-    from session_stopper.domain.expiry import Expiry
+    from session_stopper.domain.timers.expiry import Expiry
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
 
     timers, moves = session_timers(interactive), extensions(interactive)

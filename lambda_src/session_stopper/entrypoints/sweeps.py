@@ -4,7 +4,7 @@ a sweep's own continuation.
 A scheduled rule without input sends a "Scheduled Event" whose detail is `{}` (EventBridge
 Scheduler's EventBridge-shaped payload sends it as the string "{}"); a rule or schedule with
 constant input sends that input as the whole event. A sweep that runs out of time sends
-`{"action": "continueSweep", ...}` (models/continuation.py; domain/sweep_chain.py).
+`{"action": "continueSweep", ...}` (models/continuation.py; domain/sweeps/chain.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from session_stopper.config import settings
-from session_stopper.domain.deadline import Deadline
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep_chain import ChainLink, Relay
-from session_stopper.domain.sweep_handoff import HandoffMissingError
+from session_stopper.domain.sweeps.chain import ChainLink, Relay
+from session_stopper.domain.sweeps.deadline import Deadline
+from session_stopper.domain.sweeps.handoff import HandoffMissingError
 from session_stopper.entrypoints.dependencies import (
     authority,
     function_invoker,
@@ -73,7 +73,7 @@ def run_sweep(
     link: ChainLink | None = None,
 ) -> SweepSummary:
     """Sweep and publish the summary; an API caller whose sweep yielded hears it directly.
-    Work left undone continues in a new invocation (domain/sweep_chain.py)."""
+    Work left undone continues in a new invocation (domain/sweeps/chain.py)."""
     logger.set_correlation_id(origin.correlation_id)
     logger.info("sweep starting", extra={"policy": policy.model_dump()})
     summary = sweeper(interactive).run(

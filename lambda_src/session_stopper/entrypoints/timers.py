@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from session_stopper import clock
-from session_stopper.domain.expiry import Expiry, Ignored
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import OutcomeNotPublishedError
+from session_stopper.domain.timers.expiry import Expiry, Ignored
 from session_stopper.entrypoints.dependencies import authority, expiry, stop_service
 from session_stopper.entrypoints.events import direct_origin, eventbridge_origin, reject
 from session_stopper.models.arn import arn_problem

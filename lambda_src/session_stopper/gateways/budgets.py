@@ -90,7 +90,7 @@ class Budgets:
     # Chat notifications are a courtesy (the outcome topic is the record): short and few tries,
     # so a broken chat topic never eats a request's or a sweep's time.
     chat: CallBudget
-    # Lambda Invoke (asynchronous): a sweep's continuation (domain/sweep_chain.py).
+    # Lambda Invoke (asynchronous): a sweep's continuation (domain/sweeps/chain.py).
     invoke: CallBudget
 
 

@@ -1,6 +1,6 @@
 """Lambda gateway: the one place that invokes a function, here only the function itself.
 
-A sweep whose work outlasts its invocation continues in a new one (domain/sweep_chain.py) with an
+A sweep whose work outlasts its invocation continues in a new one (domain/sweeps/chain.py) with an
 asynchronous invoke (InvocationType Event): Lambda queues the event and answers 202 at once, so
 the sweep finishes its own summary without waiting for the next link. The target is the `live`
 alias with SnapStart (CONTINUATION_TARGET_ARN, set by the stack), which is the only thing the

@@ -1,7 +1,7 @@
 """One sweep at a time: a lease on one item of the idempotency table, taken by a conditional put.
 
 The lease ends when the sweep releases it, or hands it to its own continuation (a ticket only
-that continuation's event matches: domain/sweep_chain.py), or by itself when the invocation that
+that continuation's event matches: domain/sweeps/chain.py), or by itself when the invocation that
 took it can no longer be running (its `expiration` is the invocation's own deadline, so a
 crashed sweep never blocks the next one for longer than that; DynamoDB's TTL later removes the
 item). A kill switch takes the lease over from any other sweep: an alarm fires once, and an

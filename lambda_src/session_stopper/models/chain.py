@@ -1,7 +1,7 @@
 """A sweep chain as its summaries report it: one link per invocation, and the chain's totals.
 
 A sweep whose work outlasts its invocation continues in the next one (models/continuation.py is
-the event it sends; domain/sweep_chain.py decides). Each link's summary says which link it is;
+the event it sends; domain/sweeps/chain.py decides). Each link's summary says which link it is;
 the last one says why the chain ended and carries the whole chain's totals.
 """
 

@@ -2,7 +2,7 @@
 
 It is input like any other (a direct invoke could forge one), so it is strict: no unknown keys,
 no coercion, bounded sizes. What it asks is checked again against the operator's configuration,
-and it acts only with the ticket its chain left in the sweep lock (domain/sweep_chain.py).
+and it acts only with the ticket its chain left in the sweep lock (domain/sweeps/chain.py).
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from session_stopper.config import SESSION_LIMIT_MINUTES, settings
-from session_stopper.domain.extension import TIMER_CHANGED, ExtensionRefusedError, Extensions
 from session_stopper.domain.outcomes import Origin
+from session_stopper.domain.timers.extension import TIMER_CHANGED, ExtensionRefusedError, Extensions
 from session_stopper.gateways.sweep_lock import dynamodb_client
 from session_stopper.models.rejection import Rejection
 from session_stopper.models.timer import ExtendCommand, ExtendedMessage

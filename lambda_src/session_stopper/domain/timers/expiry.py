@@ -1,5 +1,5 @@
 """Expiry timers end to end: arm a deadline when a session is created, warn before it, stop at
-it, forget it when the session ends (its owner moves it through domain/extension.py).
+it, forget it when the session ends (its owner moves it through domain/timers/extension.py).
 
 Every stop goes through StopService, the same validated, idempotent, published path as any
 other. A timer that cannot be armed is reported (`timer` NOT_ARMED) and left to the sweep, which
@@ -20,14 +20,14 @@ from datetime import datetime
 
 from session_stopper import clock
 from session_stopper.config import Settings
-from session_stopper.domain import creation
 from session_stopper.domain.authority import Authority
-from session_stopper.domain.extension import Extensions
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.selection import Exemption, age_minutes
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
-from session_stopper.domain.timers import SessionTimers, deadline_of, timer_input
+from session_stopper.domain.timers import creation
+from session_stopper.domain.timers.extension import Extensions
+from session_stopper.domain.timers.schedules import SessionTimers, deadline_of, timer_input
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.extension_ledger import LedgerError
 from session_stopper.gateways.scheduler import SchedulerError

@@ -1,7 +1,7 @@
 """What a sweep finds in scope: its projects and their sessions, listed page by page, and which
 of the active ones are due (past their deadline, or older than the sweep's age).
 
-Every link of a chain lists projects in one order (domain/sweep_chain.py) and selects as of
+Every link of a chain lists projects in one order (domain/sweeps/chain.py) and selects as of
 the chain's first "now", so the selection does not change from link to link. A project that
 cannot be listed, or whose tags cannot be read, is reported and skipped: it never ends the
 sweep, and its exemption is never guessed.
@@ -14,15 +14,15 @@ from datetime import datetime
 
 from session_stopper.config import Settings
 from session_stopper.domain import selection
-from session_stopper.domain.deadline import Deadline
-from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import Budget, ProjectBudgets
-from session_stopper.domain.sweep_chain import ALL_PROJECTS, ChainLink, project_key
-from session_stopper.domain.sweep_listing import listing_failure
-from session_stopper.domain.sweep_report import Inventory, Tally
-from session_stopper.domain.timers import deadline_of
+from session_stopper.domain.sweeps.chain import ALL_PROJECTS, ChainLink, project_key
+from session_stopper.domain.sweeps.deadline import Deadline
+from session_stopper.domain.sweeps.listing import listing_failure
+from session_stopper.domain.sweeps.report import Inventory, Tally
+from session_stopper.domain.timers.expiry import Expiry
+from session_stopper.domain.timers.schedules import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
 from session_stopper.models.outcome import Outcome, OutcomeError
 from session_stopper.models.session import RemoteAccessSession

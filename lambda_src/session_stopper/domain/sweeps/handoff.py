@@ -1,6 +1,6 @@
 """How the links of a sweep chain pass the sweep lock between them and start one another.
 
-domain/sweep_chain.py decides (whether the chain goes on, where the next link resumes); this
+domain/sweeps/chain.py decides (whether the chain goes on, where the next link resumes); this
 module acts on those decisions. A first link acquires the lock; a continuation takes the ticket
 its previous link left; a link that leaves work hands its lease on, as a ticket only the next
 link's exact event can take, then invokes that link.
@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from session_stopper.config import Settings
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep_chain import (
+from session_stopper.domain.sweeps.chain import (
     HANDOFF_LEASE_SECONDS,
     ChainLink,
     Relay,
@@ -23,7 +23,7 @@ from session_stopper.domain.sweep_chain import (
     resume_after,
     ticket_of,
 )
-from session_stopper.domain.sweep_report import Report
+from session_stopper.domain.sweeps.report import Report
 from session_stopper.gateways.invoker import InvokeError
 from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.chain import ChainEnd, ChainTotals, SweepContinuation

@@ -19,7 +19,7 @@ from session_stopper import clock
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
-from session_stopper.domain.timers import (
+from session_stopper.domain.timers.schedules import (
     SessionTimers,
     TimerChangedError,
     deadline_of,

@@ -3,11 +3,11 @@
 Each stop goes through StopService, the same validated, idempotent, published path as a single
 stop. One failing session or project never ends the sweep; work not started before the deadline
 (or, in an API sweep, refused by the pacer) is reported in the summary and handed to a
-continuation in a new invocation (domain/sweep_chain.py), or left to the next sweep.
+continuation in a new invocation (domain/sweeps/chain.py), or left to the next sweep.
 
 This module runs a sweep; its parts live beside it: what is in scope and due
-(sweep_inventory.py), its books and summary (sweep_report.py), and the lock's handoff to the
-next link of a chain (sweep_handoff.py).
+(inventory.py), its books and summary (report.py), and the lock's handoff to the
+next link of a chain (handoff.py).
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from session_stopper import clock
 from session_stopper.config import Settings
 from session_stopper.domain import selection
-from session_stopper.domain.deadline import Deadline
-from session_stopper.domain.expiry import Expiry
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
-from session_stopper.domain.sweep_chain import ChainLink, Progress, Relay, session_key
-from session_stopper.domain.sweep_handoff import ChainHandoff, take_lock
-from session_stopper.domain.sweep_inventory import InventoryTaker
-from session_stopper.domain.sweep_listing import planned_session
-from session_stopper.domain.sweep_report import Inventory, Report, Tally
+from session_stopper.domain.sweeps.chain import ChainLink, Progress, Relay, session_key
+from session_stopper.domain.sweeps.deadline import Deadline
+from session_stopper.domain.sweeps.handoff import ChainHandoff, take_lock
+from session_stopper.domain.sweeps.inventory import InventoryTaker
+from session_stopper.domain.sweeps.listing import planned_session
+from session_stopper.domain.sweeps.report import Inventory, Report, Tally
+from session_stopper.domain.timers.expiry import Expiry
 from session_stopper.gateways.devicefarm import DeviceFarmGateway, PacedOutError
 from session_stopper.gateways.sweep_lock import SweepLock
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
@@ -106,7 +106,7 @@ class Sweeper:
         relay: Relay | None = None,
     ) -> SweepSummary:
         """Sweep, unless another sweep holds the lock: then yield to it and say so. With a
-        `relay`, work left undone continues in a new invocation (domain/sweep_chain.py); `link`
+        `relay`, work left undone continues in a new invocation (domain/sweeps/chain.py); `link`
         is where this sweep stands in its chain (a continuation; None: it starts one).
 
         Raises HandoffMissingError when a continuation finds no ticket of its chain."""
@@ -150,7 +150,7 @@ class Sweeper:
             policy, origin, deadline, report.tally, link=link, now=selected_at
         )
         inventory = report.inventory
-        # One order for every link (sweep_chain.py): where the next resumes is one key.
+        # One order for every link (chain.py): where the next resumes is one key.
         chosen = sorted(
             (s for arn, s in inventory.selected.items() if link.wants(arn)),
             key=lambda session: session_key(session.arn),

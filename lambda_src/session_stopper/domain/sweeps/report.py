@@ -12,8 +12,8 @@ from datetime import datetime
 from session_stopper.config import Settings
 from session_stopper.domain import selection
 from session_stopper.domain.outcomes import Origin
-from session_stopper.domain.sweep_chain import Progress
-from session_stopper.domain.sweep_listing import MAX_LISTED_SESSIONS
+from session_stopper.domain.sweeps.chain import Progress
+from session_stopper.domain.sweeps.listing import MAX_LISTED_SESSIONS
 from session_stopper.models.chain import SweepContinuation
 from session_stopper.models.outcome import Outcome, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession

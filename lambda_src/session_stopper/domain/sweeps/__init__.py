@@ -1,0 +1,2 @@
+"""Sweeps: choosing the sessions left open, stopping them within the invocation's time, and
+continuing in a chain."""

@@ -1,0 +1,2 @@
+"""Expiry timers: their schedules, arming from CloudTrail records, warnings, expiry and
+extensions."""
