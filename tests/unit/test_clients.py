@@ -9,7 +9,11 @@ import pytest
 
 from session_stopper.config import settings
 from session_stopper.domain.service import _idempotency_config, _persistence
-from session_stopper.entrypoints.api import API_SWEEP_RESERVE_SECONDS
+from session_stopper.entrypoints.api import (
+    API_LEDGER_READ_RESERVE_SECONDS,
+    API_SWEEP_RESERVE_SECONDS,
+)
+from session_stopper.gateways.extension_ledger import ExtensionLedger
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
@@ -119,6 +123,17 @@ def test_an_api_sweep_keeps_enough_time_for_what_is_in_flight_and_the_summary() 
     assert stop_seconds(INTERACTIVE) < API_SWEEP_RESERVE_SECONDS
     window = API_GATEWAY_TIMEOUT_SECONDS - API_SWEEP_RESERVE_SECONDS - COLD_START_MARGIN_SECONDS
     assert window >= 5, "an API sweep must still have seconds to start stops in"
+
+
+def test_the_sessions_view_reads_extensions_only_while_a_call_and_the_margin_fit() -> None:
+    """GET /sessions has no retry allowance: each BatchGetItem of the extension ledger is one
+    attempt, started only while that attempt and the margin are left of the 29 s; the listing
+    stops early enough to leave room for ten of them (1,000 sessions)."""
+    ledger_call = _first_attempt(ExtensionLedger(interactive=True)._client)
+
+    assert ledger_call == INTERACTIVE.dynamodb.worst_case_seconds()
+    assert API_LEDGER_READ_RESERVE_SECONDS == ledger_call + COLD_START_MARGIN_SECONDS
+    assert API_SWEEP_RESERVE_SECONDS - API_LEDGER_READ_RESERVE_SECONDS >= 10 * ledger_call
 
 
 def test_a_stop_s_follow_ups_count_once_side_by_side() -> None:
