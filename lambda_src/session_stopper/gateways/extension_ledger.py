@@ -28,7 +28,8 @@ _LATER_ONE_KEPT = "ConditionalCheckFailedException"
 # DynamoDB's most keys in one BatchGetItem.
 BATCH_GET_LIMIT = 100
 # Calls spent on keys DynamoDB left unprocessed (throttled or over its 16 MB answer), beyond
-# one call per 100 sessions: a table that keeps refusing is then reported, not waited out.
+# one call per 100 sessions. They are asked again at once, not after a backoff: the view they
+# serve has seconds, not minutes, and a table that keeps refusing is reported, not waited out.
 UNPROCESSED_RETRY_CALLS = 2
 OUT_OF_TIME = "OUT_OF_TIME"
 UNPROCESSED = "UNPROCESSED"
@@ -107,7 +108,7 @@ class ExtensionLedger:
             if not may_call():
                 return _unread(granted, pending, by_key, OUT_OF_TIME, "no time left to read them")
             if not calls_left:
-                why = "DynamoDB left them unprocessed (throttled): ask again"
+                why = "DynamoDB kept leaving them unprocessed (throttled): ask again"
                 return _unread(granted, pending, by_key, UNPROCESSED, why)
             batch, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
             calls_left -= 1
@@ -115,9 +116,8 @@ class ExtensionLedger:
                 found, unprocessed = self._batch_get(batch)
             except LedgerError as error:
                 return _unread(granted, batch + pending, by_key, error.code, str(error))
-            for key in batch:
-                if key not in unprocessed:
-                    granted[by_key[key]] = found.get(key)
+            left = set(unprocessed)
+            granted |= {by_key[key]: found.get(key) for key in batch if key not in left}
             pending = unprocessed + pending
         return LedgerReading(granted=granted)
 
