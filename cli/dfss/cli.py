@@ -144,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common_options(sessions, defaults=False)
 
     status = command(
-        "status", "one active session: budget, deadline, time left, timer (GET /sessions)"
+        "status",
+        "one active session: budget, deadline, time left, warning time, extensions, timer "
+        "(GET /sessions)",
     )
     status.add_argument("session", metavar="SESSION", help=SESSION_HELP)
     _add_common_options(status, defaults=False)

@@ -133,28 +133,42 @@ def refuses_the_token(answer: Answer) -> bool:
 # -- naming a session --------------------------------------------------------------------------
 
 
-def active_sessions(api: Api) -> tuple[list[Mapping[str, Any]], str | None]:
-    """The listing's sessions, and why it is incomplete (None when every project was listed)."""
+@dataclass(frozen=True)
+class Listing:
+    """GET /sessions: its body, its sessions, and why it is incomplete (None when every project
+    was listed)."""
+
+    body: Mapping[str, Any]
+    sessions: list[Mapping[str, Any]]
+    incomplete: str | None
+
+
+def listing(api: Api) -> Listing:
     request = sessions_request()
     answer = api.send(request)
     body = mapping_body(answer, request)
     listed = body.get("sessions")
     sessions = [s for s in listed if isinstance(s, Mapping)] if isinstance(listed, list) else []
-    return sessions, problem_of(answer, request, body)
+    return Listing(body, sessions, problem_of(answer, request, body))
 
 
 def find_session(api: Api, target: str) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
-    """The one active session `target` names (ARN, name or short id), and the whole listing.
-    A name or id is resolved only on a complete listing: a same-named session may be in a
+    """The one active session `target` names (ARN, name or short id), and the whole listing."""
+    listed = listing(api)
+    return named_in(listed, target), listed.sessions
+
+
+def named_in(listed: Listing, target: str) -> Mapping[str, Any]:
+    """A name or id is resolved only on a complete listing: a same-named session may be in a
     project that could not be listed."""
-    sessions, incomplete = active_sessions(api)
+    sessions, incomplete = listed.sessions, listed.incomplete
     if incomplete is not None and not (is_arn(target) and len(matches(target, sessions)) == 1):
         raise CliError(
             Exit.REFUSED,
             f"cannot tell which session {target!r} is: the listing is incomplete "
             f"({incomplete}); give its ARN",
         )
-    return the_one(target, sessions), sessions
+    return the_one(target, sessions)
 
 
 def session_arn(api: Api, target: str) -> str:
@@ -167,11 +181,13 @@ def session_arn(api: Api, target: str) -> str:
 
 
 def status(api: Api, target: str, terminal: Terminal) -> Exit:
-    session, sessions = find_session(api, target)
+    listed = listing(api)
+    session = named_in(listed, target)
     if terminal.as_json:
         terminal.show_json(session)
     else:
-        terminal.show(render_sessions.status_lines(session, sessions, datetime.now(UTC)))
+        lines = render_sessions.status_lines(session, listed.sessions, datetime.now(UTC))
+        terminal.show(lines + render_sessions.extensions_unread_lines(listed.body))
     return Exit.OK
 
 

@@ -1,5 +1,6 @@
 """`dfss sessions` and `dfss status`: the active sessions, each with the short id the other
-commands accept, its deadline and the time left until it.
+commands accept, its deadline and the time left until it; `dfss status` adds the pending
+warning's time and the session's extensions.
 
 Time left is the API's deadline minus this machine's clock, in whole minutes; negative when the
 deadline has passed (a sweep stops such a session unless `reason` says why not).
@@ -108,7 +109,31 @@ def sessions_lines(body: Mapping[str, Any], now: datetime | None = None) -> list
     not_reached = list_of(body.get("projectsNotReached"))
     if not_reached:
         lines.append(f"projects not reached (out of time): {texts(not_reached)}")
-    return lines + listing_failure_lines(body)
+    return lines + listing_failure_lines(body) + extensions_unread_lines(body)
+
+
+def warning(session: Mapping[str, Any]) -> str:
+    """When the owner is warned; "-" from a deployment whose answer predates the field."""
+    if "warningAt" not in session:
+        return MISSING
+    at = session.get("warningAt")
+    return moment(at) if at is not None else "none pending"
+
+
+def extension(session: Mapping[str, Any]) -> str:
+    """`never`, `15 min past the budget, to 2026-12-06T12:25:00Z`, or `unknown`."""
+    if "extendedMinutes" not in session:
+        return MISSING
+    minutes = session.get("extendedMinutes")
+    if minutes is None:
+        return "unknown (see below)"
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool):
+        return text(minutes)
+    to = session.get("extendedTo")
+    if minutes == 0 and to is None:
+        return "never"
+    past = f"{minutes:g} min past the budget"
+    return f"{past}, to {moment(to)}" if to is not None else past
 
 
 # What `dfss status` shows, in order; a field the answer lacks prints as "-".
@@ -124,14 +149,23 @@ STATUS_FIELDS: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
     ("cost so far", field("costSoFarUsd", usd)),
     ("budget (min)", field("budgetMinutes")),
     ("deadline (UTC)", field("deadline", moment)),
+    ("warning (UTC)", warning),
+    ("extended", extension),
     ("timer armed", field("timerArmed")),
     ("sweep stops", field("sweepWouldStop")),
     ("reason", field("reason")),
 )
-NOT_IN_THE_API = (
-    "warning time and extensions: not in the API's answer (GET /sessions has neither; "
-    "the owner's warning message and each `extended` outcome carry them)"
-)
+
+
+def extensions_unread_lines(body: Mapping[str, Any]) -> list[str]:
+    """Why the answer's extensions are unknown (null), when they are."""
+    unread = mapping_of(body.get("extensionsUnread"))
+    if not unread:
+        return []
+    return [
+        f"extensions unknown for {text(unread.get('sessions'))} session(s): "
+        f"{text(unread.get('operation'))} {text(unread.get('code'))}: {text(unread.get('message'))}"
+    ]
 
 
 def status_lines(
@@ -144,4 +178,4 @@ def status_lines(
     after_deadline = [label for label, _ in rows].index("deadline (UTC)") + 1
     rows.insert(after_deadline, ("time left", time_left(session.get("deadline"), now)))
     width = max(len(label) for label, _ in rows)
-    return [*(f"{label.ljust(width)}  {value}" for label, value in rows), NOT_IN_THE_API]
+    return [f"{label.ljust(width)}  {value}" for label, value in rows]

@@ -12,7 +12,9 @@ from aws_cdk import aws_iam as iam
 
 from infra.config import StackConfig
 
+# BatchGetItem: the sessions view reads every listed session's recorded extension, 100 a call.
 IDEMPOTENCY_ITEM_ACTIONS = (
+    "dynamodb:BatchGetItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",

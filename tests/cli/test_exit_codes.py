@@ -314,3 +314,35 @@ def test_the_console_script_is_installed() -> None:
     assert script.exists(), "dfss is not installed: run `make venv` (pip install -e .)"
     done = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout) == (0, "dfss 0.1.0\n")
+
+
+def test_status_says_when_the_extensions_are_unknown_and_why(
+    api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = {
+        "arn": ARN,
+        "name": "checkout",
+        "deadline": "2026-11-27T07:00:00+00:00",
+        "warningAt": None,
+        "extendedMinutes": None,
+        "extendedTo": None,
+    }
+    unread = {
+        "operation": "BatchGetItem",
+        "code": "AccessDeniedException",
+        "message": "not authorized",
+        "sessions": 1,
+    }
+    answer = {"sessions": [session], "count": 1, "extensionsUnread": unread}
+    api.answer("GET", "/sessions", Canned(200, answer))
+
+    code, out, err = run("status", "checkout", "--endpoint", api.url, capsys=capsys)
+
+    assert (code, err) == (Exit.OK, "")
+    lines = out.splitlines()
+    fields = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in lines[:-1])
+    assert fields["warning (UTC)"] == "none pending"
+    assert fields["extended"] == "unknown (see below)"
+    assert lines[-1] == (
+        "extensions unknown for 1 session(s): BatchGetItem AccessDeniedException: not authorized"
+    )

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -132,15 +133,26 @@ def test_extend_and_status_by_the_short_id_sessions_shows(local: Local, dfss: Df
         10,
     )
     assert (status.code, status.err) == (Exit.OK, "")
-    fields = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in status.out.splitlines()[:-1])
+    fields = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in status.out.splitlines())
     assert fields["name"] == "exploratory-ios"
     assert fields["id"] == short
     assert fields["arn"] == local.world.arn("exploratory-ios")
     assert fields["budget (min)"] == "60"
     assert fields["timer armed"] == "yes"
-    assert fields["deadline (UTC)"] == answer["deadline"][:19] + "Z"
+    deadline = datetime.fromisoformat(answer["deadline"])
+    assert fields["deadline (UTC)"] == f"{deadline:%Y-%m-%dT%H:%M:%S}Z"
     assert re.fullmatch(r"\d+m", fields["time left"])  # 25 min old + 60 budget + 10 extended
-    assert status.out.splitlines()[-1].startswith("warning time and extensions: not in the API")
+    warning = deadline - timedelta(minutes=5)  # the function's default warning lead
+    assert fields["warning (UTC)"] == f"{warning:%Y-%m-%dT%H:%M:%S}Z"
+    assert fields["extended"] == f"10 min past the budget, to {fields['deadline (UTC)']}"
+
+
+def test_status_of_a_session_never_extended(local: Local, dfss: Dfss) -> None:
+    ran = dfss("status", "checkout-flow")
+
+    assert (ran.code, ran.err) == (Exit.OK, "")
+    fields = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in ran.out.splitlines())
+    assert fields["extended"] == "never"
 
 
 def test_status_by_arn_and_as_json(local: Local, dfss: Dfss) -> None:
@@ -149,6 +161,8 @@ def test_status_by_arn_and_as_json(local: Local, dfss: Dfss) -> None:
     assert ran.code == Exit.OK
     session = json.loads(ran.out)
     assert (session["name"], session["reason"]) == ("keep-perf-baseline", "PROTECTED")
+    assert (session["extendedMinutes"], session["extendedTo"]) == (0, None)
+    assert "warningAt" in session
 
 
 def test_a_name_that_fits_no_active_session_is_a_usage_error(local: Local, dfss: Dfss) -> None:

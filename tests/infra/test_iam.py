@@ -150,6 +150,7 @@ def expected_statements(
             **allow,
             "Sid": "IdempotencyRecords",
             "Action": [
+                "dynamodb:BatchGetItem",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",

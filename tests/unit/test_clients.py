@@ -9,7 +9,10 @@ import pytest
 
 from session_stopper.config import settings
 from session_stopper.domain.service import _idempotency_config, _persistence
-from session_stopper.entrypoints.api import API_SWEEP_RESERVE_SECONDS
+from session_stopper.entrypoints.api import (
+    API_LEDGER_READ_RESERVE_SECONDS,
+    API_SWEEP_RESERVE_SECONDS,
+)
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
@@ -25,6 +28,7 @@ from session_stopper.gateways.budgets import (
     total_seconds,
 )
 from session_stopper.gateways.devicefarm import devicefarm_client
+from session_stopper.gateways.extension_ledger import ExtensionLedger
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 from session_stopper.gateways.scheduler import scheduler_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
@@ -120,6 +124,17 @@ def test_an_api_sweep_keeps_enough_time_for_what_is_in_flight_and_the_summary() 
     assert stop_seconds(INTERACTIVE) < API_SWEEP_RESERVE_SECONDS
     window = API_GATEWAY_TIMEOUT_SECONDS - API_SWEEP_RESERVE_SECONDS - COLD_START_MARGIN_SECONDS
     assert window >= 5, "an API sweep must still have seconds to start stops in"
+
+
+def test_the_sessions_view_reads_extensions_only_while_a_call_and_the_margin_fit() -> None:
+    """GET /sessions has no retry allowance: each BatchGetItem of the extension ledger is one
+    attempt, started only while that attempt and the margin are left of the 29 s; the listing
+    stops early enough to leave room for ten of them (1,000 sessions)."""
+    ledger_call = _first_attempt(ExtensionLedger(interactive=True)._client)
+
+    assert ledger_call == INTERACTIVE.dynamodb.worst_case_seconds()
+    assert ledger_call + COLD_START_MARGIN_SECONDS == API_LEDGER_READ_RESERVE_SECONDS
+    assert 10 * ledger_call <= API_SWEEP_RESERVE_SECONDS - API_LEDGER_READ_RESERVE_SECONDS
 
 
 def _seconds(each: float) -> CallBudget:

@@ -9,6 +9,7 @@ call on this path uses the API's short budget, so the answer comes within API Ga
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -45,6 +46,7 @@ from session_stopper.entrypoints.sweeps import run_sweep
 from session_stopper.entrypoints.timers import TIMERS_OFF_REJECTION
 from session_stopper.gateways.budgets import (
     API_GATEWAY_TIMEOUT_SECONDS,
+    API_MARGIN_SECONDS,
     EXTEND_RETRY_SECONDS,
     INTERACTIVE,
     STOP_RETRY_SECONDS,
@@ -66,6 +68,10 @@ from session_stopper.observability import logger
 API_SWEEP_RESERVE_SECONDS = stop_seconds(INTERACTIVE) + total_seconds(
     sweep_closing_calls(INTERACTIVE)
 )
+# The sessions view lists projects while more than API_SWEEP_RESERVE_SECONDS is left; it then
+# reads its sessions' extensions, one BatchGetItem per 100 sessions, each call started only while
+# its worst case (one attempt: the view has no retry allowance) and the margin are left.
+API_LEDGER_READ_RESERVE_SECONDS = INTERACTIVE.dynamodb.worst_case_seconds() + API_MARGIN_SECONDS
 
 
 class ApiRequestEvent(APIGatewayProxyEventModel):
@@ -244,8 +250,11 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
 @app.get(
     "/sessions",
     summary="The active sessions in scope, and what the scheduled sweep would do to each",
-    description="Read-only: age, cost so far, budget and deadline (the timer's, when armed), and "
-    "whether a sweep would stop each one now (reason says why not).",
+    description="Read-only: age, cost so far, budget, deadline (the timer's, when armed, or the "
+    "latest extension's), the pending warning's time, how far extensions moved the deadline, "
+    "and whether a sweep would stop each one now (reason says why not). Extensions that could "
+    "not be read are null, extensionsUnread says why, and the status stays 200: the listing "
+    "is complete.",
     responses={
         200: {
             "description": "every active session in scope",
@@ -266,7 +275,9 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
     },
 )
 def sessions() -> Response[SessionsView]:
-    view = session_viewer().view(authority().projects, _api_deadline())
+    deadline = _api_deadline()
+    ledger_deadline = dataclasses.replace(deadline, reserve_seconds=API_LEDGER_READ_RESERVE_SECONDS)
+    view = session_viewer().view(authority().projects, deadline, ledger_deadline)
     return Response(
         status_code=listing_status(view.listing_failures, view.projects_listed),
         content_type=content_types.APPLICATION_JSON,

@@ -139,12 +139,16 @@ def session_viewer() -> SessionViewer:
     """Only the API asks for it."""
     from session_stopper.domain.session_view import SessionViewer
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
+    from session_stopper.gateways.extension_ledger import ExtensionLedger
 
+    timers = session_timers(interactive=True)
     return SessionViewer(
         settings(),
         DeviceFarmGateway(interactive=True),
         project_budgets(interactive=True),
         expiry(interactive=True),
+        timers=timers,
+        ledger=None if timers is None else ExtensionLedger(interactive=True),
     )
 
 
