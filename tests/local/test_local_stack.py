@@ -162,12 +162,23 @@ def test_the_tap_prints_timer_notices_apart_from_outcomes() -> None:
     assert "deadline 2026-11-28T03:04:05Z" in line
 
 
+def _with_ctrl_c(start: Any) -> Any:
+    """Start a child that Ctrl-C interrupts, as from a terminal. A shell (or CI) that runs the
+    tests in the background ignores SIGINT, and an ignored signal stays ignored in every child
+    it starts; a handler of ours is reset to the default in the child instead."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_in_the_middle_of_the_demo_frees_its_servers_and_ports() -> None:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda_src'}{os.pathsep}{ROOT}"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.demo"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "local.demo"]
+    process = _with_ctrl_c(
+        lambda: subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    )
     try:
         lines = _read_until(process, "function API")
         urls = [
