@@ -104,7 +104,7 @@ lambda-deps: $(STAMP_CDK) ## [net] build the function's dependencies layer at th
 # pytest-xdist spreads the suite over TEST_WORKERS processes (auto: one per core); each worker
 # synthesizes the CDK apps its tests need once, and the checkov scans stay on one worker.
 TEST_WORKERS ?= auto
-test: lint typecheck lambda-deps ## lint, type checks and the whole test suite (about 8 min on 2 shared cores)
+test: lint typecheck lambda-deps ## lint, type checks and the whole test suite (about 9 min on 2 cores)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP_DEV) lambda-deps ## the test suite without the CDK synth tests, stopping at the first failure
