@@ -27,6 +27,7 @@ from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import EXEMPT, Budget, ProjectBudgets
 from session_stopper.domain.timers import creation
 from session_stopper.domain.timers.extension import Extensions
+from session_stopper.domain.timers.notices import not_armed, timer_notice, unmatched
 from session_stopper.domain.timers.schedules import SessionTimers, deadline_of, timer_input
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.extension_ledger import LedgerError
@@ -111,13 +112,13 @@ class Expiry:
         try:
             armed = self._timers.current(session.arn)
         except SchedulerError as error:
-            return self._announce(self._not_armed(session.arn, origin, error.code, error))
+            return self._announce(not_armed(session.arn, origin, error.code, error))
         if armed:
             return None
         try:
             session = self._devicefarm.get_session(session.arn)
         except DeviceFarmError as error:
-            return self._announce(self._not_armed(session.arn, origin, error.code, error))
+            return self._announce(not_armed(session.arn, origin, error.code, error))
         if session.status in ENDED_STATUSES:
             return None
         result = self._arm_if_absent(session, origin)
@@ -139,12 +140,12 @@ class Expiry:
         try:
             armed_now = self._timers.arm_if_absent(arn, deadline, minutes)
         except SchedulerError as error:
-            return self._announce(self._not_armed(arn, origin, error.code, error))
+            return self._announce(not_armed(arn, origin, error.code, error))
         if armed_now is None:
             return Ignored("a timer was armed meanwhile (an extension, another record): kept")
         if armed_now.warning_at is None and self._timers.warning_time(deadline):
             self._warn_session(session, deadline, origin)
-        message = self._timer(TimerStatus.ARMED, origin, arn, budget)
+        message = timer_notice(TimerStatus.ARMED, origin, arn, budget)
         return self._announce(
             message.model_copy(update={"deadline": deadline, "warning_at": armed_now.warning_at})
         )
@@ -159,17 +160,17 @@ class Expiry:
             armed = self._timers.current(arn)
             granted = None if armed else self._extensions.granted(arn)
         except SchedulerError as error:
-            return self._announce(self._not_armed(arn, origin, error.code, error))
+            return self._announce(not_armed(arn, origin, error.code, error))
         except LedgerError as error:
-            return self._announce(self._not_armed(arn, origin, EXTENSIONS_UNREADABLE, error))
+            return self._announce(not_armed(arn, origin, EXTENSIONS_UNREADABLE, error))
         if armed:
             return Ignored(f"its timer is armed already (deadline {armed.deadline}): kept")
         try:
             budget = self._budgets.of_session(arn)
         except DeviceFarmError as error:
-            return self._announce(self._not_armed(arn, origin, TAGS_UNREADABLE, error))
+            return self._announce(not_armed(arn, origin, TAGS_UNREADABLE, error))
         if budget.minutes is None:
-            return self._announce(self._timer(TimerStatus.EXEMPT, origin, arn, budget))
+            return self._announce(timer_notice(TimerStatus.EXEMPT, origin, arn, budget))
         deadline = deadline_of(session.created or self._now(), budget.minutes)
         return (max(deadline, granted) if granted else deadline), budget.minutes, budget
 
@@ -210,16 +211,16 @@ class Expiry:
             return None if self._authority.session_refusal(arn) else self._read_created(arn, origin)
         project = creation.requested_project(record.request_parameters)
         if project is None:
-            return self._unmatched(origin, "the record names no valid projectArn")
+            return unmatched(origin, "the record names no valid projectArn")
         if self._authority.project_refusal(project):
             return None
         try:
             listed = [s for page in self._devicefarm.session_pages(project) for s in page]
         except DeviceFarmError as error:
-            return self._not_armed(None, origin, error.code, error, project)
+            return not_armed(None, origin, error.code, error, project)
         found = creation.best_match(listed, record.request_parameters or {}, record.event_time)
         if found is None:
-            return self._unmatched(
+            return unmatched(
                 origin, f"no session of {project} matches the request made at {record.event_time}"
             )
         return found
@@ -228,7 +229,7 @@ class Expiry:
         try:
             return self._devicefarm.get_session(arn)
         except DeviceFarmError as error:
-            return self._not_armed(arn, origin, error.code, error)
+            return not_armed(arn, origin, error.code, error)
 
     # -- firing ------------------------------------------------------------------------------
 
@@ -317,36 +318,3 @@ class Expiry:
         if isinstance(message, TimerMessage):
             self._service.publish_notice(message)
         return message
-
-    def _timer(
-        self, status: TimerStatus, origin: Origin, arn: str | None, budget: Budget | None = None
-    ) -> TimerMessage:
-        return TimerMessage(
-            status=status,
-            correlation_id=origin.correlation_id,
-            trigger=origin.trigger,
-            session_arn=arn,
-            budget_minutes=budget.minutes if budget else None,
-            budget_source=budget.source if budget else None,
-        )
-
-    def _not_armed(
-        self,
-        arn: str | None,
-        origin: Origin,
-        code: str,
-        error: Exception,
-        project_arn: str | None = None,
-    ) -> TimerMessage:
-        logger.warning("timer not armed", extra={"code": code, "session_arn": arn})
-        message = self._timer(TimerStatus.NOT_ARMED, origin, arn)
-        return message.model_copy(
-            update={
-                "project_arn": project_arn,
-                "error": OutcomeError(code=code, message=str(error)[:500]),
-            }
-        )
-
-    def _unmatched(self, origin: Origin, why: str) -> TimerMessage:
-        message = self._timer(TimerStatus.UNMATCHED, origin, None)
-        return message.model_copy(update={"error": OutcomeError(code="UNMATCHED", message=why)})
