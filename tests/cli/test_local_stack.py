@@ -11,76 +11,16 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from dfss.cli import main
 from dfss.errors import Exit
 from local.help_text import local_help
-from local.stack import LocalStack, LocalStackConfig
-from local.stack_cli import LOCAL_EXAMPLES, LOCAL_SEEDS
-from local.world import SeededWorld, new_emulator, seed_world
+from local.stack_cli import LOCAL_EXAMPLES
+from tests.cli.local_dfss import Dfss, Local
 
 ROOT = Path(__file__).resolve().parents[2]
 UNKNOWN = "arn:aws:devicefarm:us-west-2:123456789012:session:p/s/00000"
-
-
-@dataclass(frozen=True)
-class Local:
-    stack: LocalStack
-    world: SeededWorld
-
-    def status(self, name: str) -> str:
-        return str(self.stack.emulator.get_session(self.world.arn(name))["status"])
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    def rows(self) -> list[list[str]]:
-        """The first table's rows, cut into cells where its rule of dashes says."""
-        lines = self.out.splitlines()
-        rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
-        spans = [match.span() for match in re.finditer(r"-+", lines[rule])]
-        # The last column runs to the end of the line: its cells may be longer than the rule.
-        columns: list[tuple[int, int | None]] = [*spans[:-1], (spans[-1][0], None)]
-        rows = []
-        for line in lines[rule + 1 :]:
-            if not line.strip():
-                break
-            rows.append([line[start:end].strip() for start, end in columns])
-        return rows
-
-
-Dfss = Callable[..., Ran]
-
-
-@pytest.fixture
-def local() -> Iterator[Local]:
-    emulator, clock = new_emulator(metered_concurrency=5)
-    world = seed_world(emulator, clock, LOCAL_SEEDS)
-    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": "keep-.*"})
-    with LocalStack(config, emulator) as stack:
-        yield Local(stack, world)
-
-
-@pytest.fixture
-def dfss(local: Local, capsys: pytest.CaptureFixture[str]) -> Dfss:
-    """`dfss ARGS --endpoint <the local stack>`, in this process."""
-
-    def run(*argv: str) -> Ran:
-        code = main([*argv, "--endpoint", local.stack.api_url])
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
-
-    return run
 
 
 def test_stop_a_running_session(local: Local, dfss: Dfss) -> None:

@@ -6,36 +6,13 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
-
-from dfss.cli import main
 from dfss.errors import Exit
 from dfss.targets import session_id, short_ids
-from local.stack import LocalStack, LocalStackConfig
-from local.stack_cli import LOCAL_SEEDS
-from local.world import SeededWorld, new_emulator, seed_world
+from tests.cli.local_dfss import Dfss, Local
 
 ACTIVE = {"forgotten-debug", "checkout-flow", "keep-perf-baseline", "exploratory-ios"}
-
-
-@dataclass(frozen=True)
-class Local:
-    stack: LocalStack
-    world: SeededWorld
-
-    def status(self, name: str) -> str:
-        return str(self.stack.emulator.get_session(self.world.arn(name))["status"])
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
 
 
 class Keyboard(io.StringIO):
@@ -43,28 +20,6 @@ class Keyboard(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture
-def local() -> Iterator[Local]:
-    emulator, clock = new_emulator(metered_concurrency=5)
-    world = seed_world(emulator, clock, LOCAL_SEEDS)
-    config = LocalStackConfig(function_env={"PROTECTED_NAME_PATTERN": "keep-.*"})
-    with LocalStack(config, emulator) as stack:
-        yield Local(stack, world)
-
-
-Dfss = Callable[..., Ran]
-
-
-@pytest.fixture
-def dfss(local: Local, capsys: pytest.CaptureFixture[str]) -> Dfss:
-    def run(*argv: str, stdin: io.StringIO | None = None) -> Ran:
-        code = main([*argv, "--endpoint", local.stack.api_url], stdin=stdin)
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
-
-    return run
 
 
 def listed_ids(out: str) -> dict[str, str]:
