@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
+from session_stopper.models.account import (
+    EXTERNAL_ID,
+    MEMBER_ACCOUNTS,
+    ORGANIZATION_UNIT,
+    ROLE_NAME,
+    MemberAccount,
+)
 from session_stopper.models.arn import ACCOUNT, REGION, arn_parts, arn_problem
 
 # Every variable the function reads (Powertools' own are documented in the README).
@@ -39,6 +49,11 @@ SETTING_VARIABLES = (
     "CHAT_TOPIC_ARN",
     "CHAT_OUTCOMES",
     "CONTINUATION_TARGET_ARN",
+    "MEMBER_ACCOUNTS",
+    "ORGANIZATION_UNIT_IDS",
+    "HUB_ACCOUNT_IN_SCOPE",
+    "SPOKE_ROLE_NAME",
+    "SPOKE_EXTERNAL_ID",
 )
 # Device Farm ends every remote access session 150 minutes after it starts.
 SESSION_LIMIT_MINUTES = 150
@@ -91,6 +106,34 @@ class PacingSettings:
 
 
 @dataclass(frozen=True)
+class AccountRules:
+    """What the operator set for one account: the hub's settings unless MEMBER_ACCOUNTS says
+    otherwise; a member's dry run never lifts the hub's (SWEEP_DRY_RUN is the ceiling)."""
+
+    dry_run: bool
+    max_session_minutes: int
+    protected_name_pattern: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class AccountsSettings:
+    """The accounts besides the hub's own (docs/multi-account.md); empty: the hub alone."""
+
+    members: tuple[MemberAccount, ...] = ()
+    organization_unit_ids: tuple[str, ...] = ()
+    hub_in_scope: bool = True
+    spoke_role_name: str = ""
+    spoke_external_id: str = ""
+
+    @property
+    def has_members(self) -> bool:
+        return bool(self.members or self.organization_unit_ids)
+
+    def member(self, account: str) -> MemberAccount | None:
+        return next((member for member in self.members if member.id == account), None)
+
+
+@dataclass(frozen=True)
 class Settings:
     outcome_topic_arn: str
     outcome_dlq_url: str
@@ -123,6 +166,34 @@ class Settings:
     # What a sweep's continuation invokes (the `live` alias with SnapStart); empty: the ARN
     # the running invocation was invoked by (its context's invoked_function_arn).
     continuation_target_arn: str = ""
+    accounts: AccountsSettings = AccountsSettings()
+
+    def rules_for(self, account: str) -> AccountRules:
+        """The operator's rules for a session or project of `account`. An account found in an
+        organization unit but not listed joins as MemberAccount's defaults do: in dry run."""
+        if account in self._member_rules:
+            return self._member_rules[account]
+        if account == self.devicefarm_account_id:
+            return self._hub_rules
+        return self._rules_of(MemberAccount(id=account))
+
+    @functools.cached_property
+    def _hub_rules(self) -> AccountRules:
+        return AccountRules(
+            self.sweep_dry_run, self.sweep_max_age_minutes, self.protected_name_pattern
+        )
+
+    @functools.cached_property
+    def _member_rules(self) -> dict[str, AccountRules]:
+        return {member.id: self._rules_of(member) for member in self.accounts.members}
+
+    def _rules_of(self, member: MemberAccount) -> AccountRules:
+        hub, pattern = self._hub_rules, member.protected_name_pattern
+        return AccountRules(
+            dry_run=hub.dry_run or member.dry_run,
+            max_session_minutes=member.max_session_minutes or hub.max_session_minutes,
+            protected_name_pattern=re.compile(pattern) if pattern else hub.protected_name_pattern,
+        )
 
 
 def _required(name: str) -> str:
@@ -196,25 +267,22 @@ def _flag(name: str, default: bool) -> bool:
 
 def _pattern(name: str) -> re.Pattern[str] | None:
     raw = os.environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return re.compile(raw)
-    except re.error as error:
-        raise ConfigurationError(f"{name} is not a valid regular expression: {error}") from None
+    return _compiled(name, raw) if raw else None
 
 
 def _csv(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
 
 
-def _project_arns(region: str, account: str) -> tuple[str, ...]:
+def _project_arns(region: str, accounts: frozenset[str]) -> tuple[str, ...]:
+    """The operator's projects: in the Device Farm region, in the hub's or a listed member's
+    account (an organization unit's accounts are not known before a call)."""
     arns = _csv("SWEEP_PROJECT_ARNS")
     for arn in arns:
         problem = arn_problem(arn, "project")
         parts = None if problem else arn_parts(arn)
-        if parts and (parts.region, parts.account) != (region, account):
-            problem = f"must be in {region} and account {account}"
+        if parts and (parts.region != region or parts.account not in accounts):
+            problem = f"must be in {region} and in account {' or '.join(sorted(accounts))}"
         if problem:
             raise ConfigurationError(f"SWEEP_PROJECT_ARNS: {arn!r} {problem}")
     return tuple(dict.fromkeys(arns))
@@ -296,6 +364,68 @@ def _chat_settings() -> ChatSettings | None:
     return ChatSettings(topic_arn=topic, outcomes=outcomes)
 
 
+def _member_accounts() -> tuple[MemberAccount, ...]:
+    raw = os.environ.get("MEMBER_ACCOUNTS", "").strip()
+    if not raw:
+        return ()
+    try:
+        members = MEMBER_ACCOUNTS.validate_python(json.loads(raw))
+    except (ValueError, ValidationError) as error:
+        # pydantic's own words without the input: the variable may be long.
+        problem = (
+            "; ".join(
+                f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                for item in error.errors()[:5]
+            )
+            if isinstance(error, ValidationError)
+            else "not JSON"
+        )
+        raise ConfigurationError(
+            f"MEMBER_ACCOUNTS must be a JSON list of accounts: {problem}"
+        ) from None
+    ids = [member.id for member in members]
+    if len(set(ids)) != len(ids):
+        raise ConfigurationError("MEMBER_ACCOUNTS lists an account twice")
+    for member in members:
+        if member.protected_name_pattern is not None:
+            _compiled("MEMBER_ACCOUNTS protectedNamePattern", member.protected_name_pattern)
+    return tuple(members)
+
+
+def _compiled(name: str, raw: str) -> re.Pattern[str]:
+    try:
+        return re.compile(raw)
+    except re.error as error:
+        raise ConfigurationError(f"{name} is not a valid regular expression: {error}") from None
+
+
+def _accounts_settings(hub: str) -> AccountsSettings:
+    members = _member_accounts()
+    units = _csv("ORGANIZATION_UNIT_IDS")
+    for unit in units:
+        if not ORGANIZATION_UNIT.fullmatch(unit):
+            raise ConfigurationError(
+                f"ORGANIZATION_UNIT_IDS: {unit!r} is not an organization unit (ou-...) or root "
+                "(r-...) id"
+            )
+    accounts = AccountsSettings(
+        members=members,
+        organization_unit_ids=tuple(dict.fromkeys(units)),
+        hub_in_scope=_flag("HUB_ACCOUNT_IN_SCOPE", default=True),
+    )
+    if not any(member.id != hub for member in members) and not units:
+        return accounts
+    return AccountsSettings(
+        members=accounts.members,
+        organization_unit_ids=accounts.organization_unit_ids,
+        hub_in_scope=accounts.hub_in_scope,
+        spoke_role_name=_matching("SPOKE_ROLE_NAME", ROLE_NAME, "", "an IAM role name (required)"),
+        spoke_external_id=_matching(
+            "SPOKE_EXTERNAL_ID", EXTERNAL_ID, "", "2-1224 of A-Z a-z 0-9 +=,.@:/_- (required)"
+        ),
+    )
+
+
 def load_settings() -> Settings:
     region = _matching("DEVICE_FARM_REGION", REGION, "us-west-2", "an AWS region")
     account = _matching("DEVICE_FARM_ACCOUNT_ID", ACCOUNT, "", "12 digits 0-9 (required)")
@@ -305,6 +435,8 @@ def load_settings() -> Settings:
         raise ConfigurationError(
             f"SWEEP_MIN_AGE_MINUTES ({min_age}) must not exceed SWEEP_MAX_AGE_MINUTES ({max_age})"
         )
+    accounts = _accounts_settings(account)
+    in_scope = frozenset({account, *(member.id for member in accounts.members)})
     return Settings(
         outcome_topic_arn=_required("OUTCOME_TOPIC_ARN"),
         outcome_dlq_url=_required("OUTCOME_DLQ_URL"),
@@ -316,7 +448,7 @@ def load_settings() -> Settings:
         sweep_max_age_minutes=max_age,
         sweep_min_age_minutes=min_age,
         max_tag_budget_minutes=_max_tag_budget(default=max_age, floor=min_age),
-        sweep_project_arns=_project_arns(region, account),
+        sweep_project_arns=_project_arns(region, in_scope),
         sweep_workers=_whole_number("SWEEP_WORKERS", 8),
         sweep_dry_run=_flag("SWEEP_DRY_RUN", default=True),
         protected_name_pattern=_pattern("PROTECTED_NAME_PATTERN"),
@@ -330,6 +462,7 @@ def load_settings() -> Settings:
         chat=_chat_settings(),
         devicefarm_pacing=_pacing_settings(),
         continuation_target_arn=_continuation_target(),
+        accounts=accounts,
     )
 
 

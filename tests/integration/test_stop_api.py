@@ -283,7 +283,7 @@ def test_a_stop_waits_half_a_second_for_its_token_at_most_then_answers_429(
     )
     pacer.reserve("StopRemoteAccessSession", max_wait=0)
     now[0] += 1.0 - wait
-    monkeypatch.setattr(devicefarm, "devicefarm_pacer", lambda: pacer)
+    monkeypatch.setattr(devicefarm, "devicefarm_pacer", lambda _account="": pacer)
     expect_get(devicefarm_stub, "RUNNING")
     if status == 200:
         expect_stop(devicefarm_stub)  # and when refused no Stop: the stubber fails on one

@@ -31,6 +31,7 @@ from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.extension_ledger import ExtensionLedger
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 from session_stopper.gateways.scheduler import scheduler_client
+from session_stopper.gateways.spoke_access import sts_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
 from tests.unit.test_config import REQUIRED
 
@@ -99,13 +100,14 @@ def _first_attempt(client: Any, pacing: float = 0.0) -> float:
 
 
 def test_an_api_stop_fits_in_api_gateways_29_seconds_in_the_worst_case() -> None:
-    """Read from the clients the stop uses: the record, Get and Stop in a row, then the longest
-    of the follow-ups side by side; every retry of all of them within the stop's allowance."""
+    """Read from the clients the stop uses: the record, a member account's credentials, Get and
+    Stop in a row, then the longest of the follow-ups side by side; every retry of all of them
+    within the stop's allowance."""
     devicefarm = _first_attempt(devicefarm_client(True), INTERACTIVE_PACING_SECONDS)
     record = _first_attempt(_persistence(True).client)
     chat = INTERACTIVE.chat.worst_case_seconds()  # its client exists only with a chat topic
     publish = _first_attempt(sns_client(True)) + chat + _first_attempt(sqs_client(True))
-    in_a_row = record + 2 * devicefarm
+    in_a_row = record + _first_attempt(sts_client(True)) + 2 * devicefarm
     follow_ups = max(record, publish, _first_attempt(scheduler_client(True)))
     worst = in_a_row + follow_ups + STOP_RETRY_SECONDS
 
@@ -145,15 +147,16 @@ def _seconds(each: float) -> CallBudget:
 @pytest.mark.parametrize(
     ("slow", "expected"),
     [
-        # The lock record, Get and Stop in a row (3 s); then the publish, the chat notification
-        # and the park in a row (3 s), beside the record's completion and each delete (1 s).
-        ({}, 6.0),
+        # The lock record, AssumeRole, Get and Stop in a row (4 s); then the publish, the chat
+        # notification and the park in a row (3 s), beside the record's completion and each
+        # delete (1 s).
+        ({}, 7.0),
         # A slow Scheduler counts once, instead of the publish: the two deletes overlap.
-        ({"scheduler": 5.0}, 3.0 + 5.0),
+        ({"scheduler": 5.0}, 4.0 + 5.0),
         # A slow DynamoDB counts twice: the lock before the Get, its completion after the Stop.
-        ({"dynamodb": 4.0}, (4.0 + 1.0 + 1.0) + 4.0),
+        ({"dynamodb": 4.0}, (4.0 + 1.0 + 1.0 + 1.0) + 4.0),
         # Neither alarms, nor invoke, are part of a stop.
-        ({"cloudwatch": 9.0, "invoke": 9.0}, 6.0),
+        ({"cloudwatch": 9.0, "invoke": 9.0}, 7.0),
     ],
 )
 def test_a_stop_s_follow_ups_count_once_side_by_side(

@@ -46,7 +46,7 @@ class ScriptedClient:
 def gateway(*answers: Any) -> tuple[DeviceFarmGateway, ScriptedClient]:
     client = ScriptedClient(*answers)
     pacer = Pacer(PacingSettings())
-    return DeviceFarmGateway(client, pacer=pacer), client  # type: ignore[arg-type]
+    return DeviceFarmGateway(client, pacer=pacer, hub_account=samples.ACCOUNT), client  # type: ignore[arg-type]
 
 
 def test_an_answer_without_the_session_is_an_invalid_response() -> None:

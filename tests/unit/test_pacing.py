@@ -184,7 +184,7 @@ def _stop_waiting(wait: float) -> tuple[FrozenTime, _Stops, DeviceFarmGateway]:
     pacer.reserve("StopRemoteAccessSession", max_wait=0)  # the only token: the next in 1 s
     time.now += 1.0 - wait
     stops = _Stops()
-    gateway = DeviceFarmGateway(stops, interactive=True, pacer=pacer)  # type: ignore[arg-type]
+    gateway = DeviceFarmGateway(stops, interactive=True, pacer=pacer, hub_account=samples.ACCOUNT)  # type: ignore[arg-type]
     return time, stops, gateway
 
 
@@ -209,7 +209,9 @@ def test_an_api_call_that_would_wait_too_long_is_throttled_without_calling() -> 
     time = FrozenTime()
     pacer = Pacer(PacingSettings(stop_burst=1), monotonic=time, sleep=time.sleep, **EXACT)
     pacer.reserve("StopRemoteAccessSession", max_wait=0)
-    gateway = DeviceFarmGateway(_NeverCalled(), interactive=True, pacer=pacer)  # type: ignore[arg-type]
+    gateway = DeviceFarmGateway(
+        _NeverCalled(), interactive=True, pacer=pacer, hub_account=samples.ACCOUNT
+    )  # type: ignore[arg-type]
     with pytest.raises(DeviceFarmError) as raised:
         gateway.stop_session(SESSION_ARN)
     assert raised.value.code == "LimitExceededException"  # the API answers 429, Retry-After

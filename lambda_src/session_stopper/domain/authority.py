@@ -10,10 +10,13 @@ operator's: whoever names a session or tags a project cannot hold it back.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from session_stopper.config import Settings
+from session_stopper.domain.accounts import AccountScope
+from session_stopper.domain.timers import creation
 from session_stopper.models.arn import ResourceType, arn_parts
+from session_stopper.models.cloudtrail import CloudTrailRecord
 from session_stopper.models.continuation import ChainPolicy
 from session_stopper.models.excerpt import quoted
 from session_stopper.models.rejection import Rejection, RejectionDetail
@@ -42,10 +45,13 @@ class Authority:
     min_age_minutes: float
     # Whether a kill switch leaves protected names and exempt projects alone (default: no).
     kill_switch_spares_exempt: bool = False
+    # The accounts acted in; None: the hub's alone (account_id).
+    scope: AccountScope | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, settings: Settings) -> Authority:
         return cls(
+            scope=AccountScope.of(settings),
             region=settings.devicefarm_region,
             account_id=settings.devicefarm_account_id,
             projects=settings.sweep_project_arns,
@@ -64,11 +70,48 @@ class Authority:
         return self._arn_refusal(arn, "project", field)
 
     def event_account_refusal(self, account: str) -> Rejection | None:
-        """Commands come from this account only (the bus and every rule pin it too)."""
+        """Sweeps and alarms come from the hub's own account only (the bus and every rule pin
+        it too)."""
         if account == self.account_id:
             return None
         message = f"events from account {quoted(account)} are not accepted by this deployment"
         return _refusal(OUT_OF_SCOPE, "account", message)
+
+    def sender_refusal(self, sender: str, arn: str, field: str = "arn") -> Rejection | None:
+        """A stop command or a forwarded CloudTrail record acts in its sending account only:
+        nothing a member account sends can make the hub act in another account."""
+        if not self._in_scope(sender):
+            message = f"events from account {quoted(sender)} are not accepted by this deployment"
+            return _refusal(OUT_OF_SCOPE, "account", message)
+        if sender != arn_parts(arn).account:
+            message = f"an event from account {quoted(sender)} acts on that account's sessions only"
+            return _refusal(OUT_OF_SCOPE, field, message)
+        return self.session_refusal(arn, field)
+
+    def record_refusal(self, sender: str, record: CloudTrailRecord) -> Rejection | None:
+        """A CloudTrail record, forwarded from a member account or heard in the hub's: from an
+        account in scope, about that account's own API calls and its own sessions only."""
+        if not self._in_scope(sender):
+            message = f"events from account {quoted(sender)} are not accepted by this deployment"
+            return _refusal(OUT_OF_SCOPE, "account", message)
+        recipient = record.recipient_account_id
+        if (recipient is not None and recipient != sender) or any(
+            arn_parts(arn).account != sender for arn in creation.named_arns(record)
+        ):
+            message = f"a record sent by account {quoted(sender)} must be about that account"
+            return _refusal(OUT_OF_SCOPE, "detail", message)
+        return None
+
+    def caller_refusal(self, caller_account: str | None, arn: str) -> Rejection | None:
+        """A caller stops or extends sessions of their own account only; the operator's routes
+        (`/operator/...`, granted by the operator policy alone) reach every account in scope."""
+        if caller_account != arn_parts(arn).account:
+            message = (
+                "callers stop and extend sessions of their own account only; the operator "
+                "policy's /operator routes reach every account in scope"
+            )
+            return _refusal(OUT_OF_SCOPE, "arn", message)
+        return self.session_refusal(arn)
 
     def sweep_policy(self, command: SweepCommand) -> SweepPolicy | Rejection:
         """The command's values within the operator's limits, or why they exceed them."""
@@ -128,6 +171,9 @@ class Authority:
             spares_exempt=self.kill_switch_spares_exempt,
         )
 
+    def _in_scope(self, account: str) -> bool:
+        return self.scope.includes(account) if self.scope else account == self.account_id
+
     @functools.cached_property
     def _project_ids(self) -> frozenset[str]:
         return frozenset(arn_parts(project).project_id for project in self.projects)
@@ -137,8 +183,12 @@ class Authority:
         if parts.region != self.region:
             message = f"Device Farm {kind}s live in {self.region}, not {parts.region}"
             return _refusal(INVALID_ARN, field, message)
-        if parts.account != self.account_id:
-            message = f"this deployment acts on account {self.account_id} only"
+        if not self._in_scope(parts.account):
+            message = (
+                f"account {parts.account} is not one this deployment acts in"
+                if self.scope and self.scope.multi_account
+                else f"this deployment acts on account {self.account_id} only"
+            )
             return _refusal(OUT_OF_SCOPE, field, message)
         if self._project_ids and parts.project_id not in self._project_ids:
             message = f"project {parts.project_id} is not one this deployment acts on"

@@ -7,6 +7,7 @@ import threading
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
+from session_stopper.models.arn import arn_parts, arn_problem
 from session_stopper.models.excerpt import InputExcerpt
 from session_stopper.models.outcome import (
     Outcome,
@@ -62,13 +63,17 @@ def outcome_message(
     reason: str | None = None,
     project_arn: str | None = None,
     input_excerpt: InputExcerpt | None = None,
+    account: str | None = None,
 ) -> OutcomeMessage:
+    """`account`: the one acted on when neither ARN names it (an account a sweep could not
+    reach)."""
     return OutcomeMessage(
         outcome=outcome,
         correlation_id=origin.correlation_id,
         trigger=origin.trigger,
         session_arn=arn,
         project_arn=project_arn,
+        account=account or _account_of(arn) or _account_of(project_arn),
         session=SessionSummary.of(session) if session else None,
         error=error,
         reason=reason,
@@ -77,8 +82,17 @@ def outcome_message(
     )
 
 
+def _account_of(arn: str | None) -> str | None:
+    """The account of a well-formed ARN; None for anything else (a REJECTED input's text)."""
+    if arn is None or (arn_problem(arn, "session") and arn_problem(arn, "project")):
+        return None
+    return arn_parts(arn).account
+
+
 def message_attributes(message: OutcomeMessage) -> dict[str, str]:
-    """SNS attributes subscribers filter on (filter policies cannot read the body cheaply)."""
+    """SNS attributes subscribers filter on (filter policies cannot read the body cheaply).
+    The account is in the body only: a filter policy with FilterPolicyScope MessageBody reads
+    it, and the attributes stay the published set."""
     return {
         "messageType": message.message_type,
         "outcome": message.outcome.value,

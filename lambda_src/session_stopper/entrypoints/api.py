@@ -89,72 +89,127 @@ def _origin() -> Origin:
     return Origin.of(TriggerKind.API, current_request_id(app))
 
 
+_STOP_RESPONSES: dict[int, Any] = {
+    200: outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
+    400: error_doc("the request is malformed, or Device Farm rejected the ARN"),
+    403: error_doc(
+        "OUT_OF_SCOPE: not a session this caller may stop (another account's, on the caller "
+        "route) or this deployment acts on; or FAILED: Device Farm refused the account "
+        "(ServiceAccountException, an outcome body)"
+    ),
+    404: outcome_doc("NOT_FOUND: Device Farm knows no such session"),
+    409: error_doc("the same session is being stopped right now"),
+    415: error_doc("the body is not application/json"),
+    429: outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
+    502: outcome_doc(
+        "FAILED: Device Farm failed or answered in an unknown shape, or the member account "
+        "could not be reached (ACCOUNT_NOT_REACHED)"
+    ),
+    503: outcome_doc("the outcome could not be published; it was parked in the DLQ"),
+}
+
+
 @app.post(
     "/sessions/stop",
-    summary="Stop a Device Farm remote access session",
-    description="Reads the session, stops it if it is still active, publishes the outcome.",
-    responses={
-        200: outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
-        400: error_doc("the request is malformed, or Device Farm rejected the ARN"),
-        403: error_doc(
-            "OUT_OF_SCOPE: not a session this deployment may stop; or FAILED: Device Farm "
-            "refused the account (ServiceAccountException, an outcome body)"
-        ),
-        404: outcome_doc("NOT_FOUND: Device Farm knows no such session"),
-        409: error_doc("the same session is being stopped right now"),
-        415: error_doc("the body is not application/json"),
-        429: outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
-        502: outcome_doc("FAILED: Device Farm failed or answered in an unknown shape"),
-        503: outcome_doc("the outcome could not be published; it was parked in the DLQ"),
-    },
+    summary="Stop a Device Farm remote access session of the caller's own account",
+    description="Reads the session, stops it if it is still active, publishes the outcome. "
+    "The session must be in the caller's own AWS account.",
+    responses=_STOP_RESPONSES,
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
-    refusal = authority().session_refusal(command.arn)
-    if refusal:
-        raise RefusedError(refusal)
+    _refuse(authority().caller_refusal(_caller_account(), command.arn))
+    return _stop(command)
+
+
+@app.post(
+    "/operator/sessions/stop",
+    summary="Stop a Device Farm remote access session in any account in scope (operators)",
+    description="As POST /sessions/stop, for a session of any account this deployment acts in; "
+    "only the operator policy grants it.",
+    responses=_STOP_RESPONSES,
+)
+def operator_stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
+    _refuse(authority().session_refusal(command.arn))
+    return _stop(command)
+
+
+def _stop(command: StopCommand) -> Response[OutcomeMessage]:
     api_retry_allowance().grant(STOP_RETRY_SECONDS)
     return outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
 
 
-@app.post(
-    "/sessions/extend",
-    summary="Move a session's expiry deadline later",
-    description="Moves the deadline (and its warning) by `minutes`, within Device Farm's "
-    "150-minute limit and the operator's maximum extension; publishes an `extended` message. "
-    "With a `clientToken`, a retry from the same caller gets the first answer again (its "
-    "status and body, 5xx excepted) instead of a second extension.",
-    responses={
-        200: {
-            "description": "the new deadline (the `extended` message that was published)",
-            "content": {content_types.APPLICATION_JSON: {"model": ExtendedMessage}},
-        },
-        400: error_doc(
-            "the request is malformed; CALLER_UNKNOWN: a clientToken without an IAM caller"
-        ),
-        403: error_doc("OUT_OF_SCOPE: not a session this deployment acts on"),
-        404: error_doc("NOT_FOUND: Device Farm knows no such session"),
-        409: error_doc(
-            "SESSION_ENDED, EXEMPT (its project has no deadline), TIMERS_OFF (this deployment "
-            "has no expiry timers), EXTEND_IN_PROGRESS (the first request with this "
-            "clientToken is still being answered) or TIMER_CHANGED (the timer fired or was "
-            "armed meanwhile; nothing changed: send a new request)"
-        ),
-        415: error_doc("the body is not application/json"),
-        422: error_doc(
-            "EXTENSION_LIMIT: past the latest deadline allowed (message says it); "
-            "CLIENT_TOKEN_REUSED: this caller used the clientToken for another arn or minutes"
-        ),
-        502: error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
-        503: error_doc(
-            "SCHEDULER_UNAVAILABLE: the timer could not be moved, or "
-            "IDEMPOTENCY_STORE_UNAVAILABLE: the clientToken could not be checked; nothing changed"
-        ),
-    },
-)
-def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
-    refusal = authority().session_refusal(command.arn)
+def _caller_account() -> str | None:
+    """The signed caller's account (API Gateway's AWS_IAM authorization sets it)."""
+    account: str | None = app.current_event.request_context.identity.account_id
+    return account
+
+
+def _refuse(refusal: Rejection | None) -> None:
     if refusal:
         raise RefusedError(refusal)
+
+
+_EXTEND_RESPONSES: dict[int, Any] = {
+    200: {
+        "description": "the new deadline (the `extended` message that was published)",
+        "content": {content_types.APPLICATION_JSON: {"model": ExtendedMessage}},
+    },
+    400: error_doc("the request is malformed; CALLER_UNKNOWN: a clientToken without an IAM caller"),
+    403: error_doc(
+        "OUT_OF_SCOPE: not a session this caller may extend (another account's, on the caller "
+        "route) or this deployment acts on"
+    ),
+    404: error_doc("NOT_FOUND: Device Farm knows no such session"),
+    409: error_doc(
+        "SESSION_ENDED, EXEMPT (its project has no deadline), TIMERS_OFF (this deployment "
+        "has no expiry timers), EXTEND_IN_PROGRESS (the first request with this "
+        "clientToken is still being answered) or TIMER_CHANGED (the timer fired or was "
+        "armed meanwhile; nothing changed: send a new request)"
+    ),
+    415: error_doc("the body is not application/json"),
+    422: error_doc(
+        "EXTENSION_LIMIT: past the latest deadline allowed (message says it); "
+        "CLIENT_TOKEN_REUSED: this caller used the clientToken for another arn or minutes"
+    ),
+    502: error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
+    503: error_doc(
+        "SCHEDULER_UNAVAILABLE: the timer could not be moved, or "
+        "IDEMPOTENCY_STORE_UNAVAILABLE: the clientToken could not be checked; nothing changed"
+    ),
+}
+_EXTEND_DESCRIPTION = (
+    "Moves the deadline (and its warning) by `minutes`, within Device Farm's 150-minute limit "
+    "and the operator's maximum extension; publishes an `extended` message. With a "
+    "`clientToken`, a retry from the same caller gets the first answer again (its status and "
+    "body, 5xx excepted) instead of a second extension."
+)
+
+
+@app.post(
+    "/sessions/extend",
+    summary="Move the expiry deadline of a session of the caller's own account later",
+    description=_EXTEND_DESCRIPTION + " The session must be in the caller's own AWS account.",
+    responses=_EXTEND_RESPONSES,
+)
+def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
+    _refuse(authority().caller_refusal(_caller_account(), command.arn))
+    return _extend(command)
+
+
+@app.post(
+    "/operator/sessions/extend",
+    summary="Move a session's expiry deadline later, in any account in scope (operators)",
+    description=_EXTEND_DESCRIPTION + " Only the operator policy grants it.",
+    responses=_EXTEND_RESPONSES,
+)
+def operator_extend(
+    command: Annotated[ExtendCommand, Body(embed=False)],
+) -> Response[ExtendedMessage]:
+    _refuse(authority().session_refusal(command.arn))
+    return _extend(command)
+
+
+def _extend(command: ExtendCommand) -> Response[ExtendedMessage]:
     moves = extensions(interactive=True)
     if moves is None:
         raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)

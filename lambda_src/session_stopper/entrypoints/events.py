@@ -108,7 +108,7 @@ def handle_stop_event(event: dict[str, Any], context: LambdaContext) -> dict[str
         stop_event = parse(event=event, model=StopEvent)
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()), _claimed_arn(event.get("detail")))
-    refusal = authority().event_account_refusal(stop_event.account)
+    refusal = authority().sender_refusal(stop_event.account, stop_event.detail.arn)
     if refusal:
         return reject(origin, refusal, stop_event.detail.arn)
     return stop_or_park(stop_event.detail.arn, origin)

@@ -56,7 +56,7 @@ def handle_cloudtrail(event: dict[str, Any], context: LambdaContext) -> dict[str
         record_event = parse(event=event, model=CloudTrailEvent)
     except ValidationError as error:
         return reject(origin, rejection_of(error.errors()))
-    refusal = authority().event_account_refusal(record_event.account)
+    refusal = authority().record_refusal(record_event.account, record_event.detail)
     if refusal:
         return reject(origin, refusal)
     timers = expiry()

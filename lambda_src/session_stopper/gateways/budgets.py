@@ -92,6 +92,8 @@ class Budgets:
     chat: CallBudget
     # Lambda Invoke (asynchronous): a sweep's continuation (domain/sweeps/chain.py).
     invoke: CallBudget
+    # STS AssumeRole into a member account's spoke role (gateways/spoke_access.py).
+    sts: CallBudget
 
 
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
@@ -131,6 +133,8 @@ INTERACTIVE = Budgets(
     # A courtesy, never retried: a broken chat topic must not eat what the outcome may need.
     chat=_api_call(attempts=1, connect_timeout=0.5, read_timeout=0.5),
     invoke=_api_call(attempts=1, connect_timeout=0.5, read_timeout=1.0),
+    # STS answers in tens of milliseconds; a slow attempt is retried from the allowance.
+    sts=_api_call(attempts=5, connect_timeout=0.5, read_timeout=0.5),
 )
 
 
@@ -149,6 +153,7 @@ def batch(devicefarm_attempts: int) -> Budgets:
         scheduler=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
         chat=CallBudget(attempts=2, connect_timeout=2.0, read_timeout=3.0),
         invoke=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
+        sts=CallBudget(attempts=3, connect_timeout=2.0, read_timeout=5.0),
     )
 
 
@@ -161,11 +166,14 @@ def total_seconds(calls: Iterable[CallBudget]) -> float:
 
 
 def stop_seconds(budgets: Budgets) -> float:
-    """One stop at worst. In a row: the idempotency record, Get, Stop. Then side by side
+    """One stop at worst. In a row: the idempotency record, the member account's credentials
+    (AssumeRole, when none are cached), Get, Stop. Then side by side
     (domain/service.py starts them together and waits for all): the record's completion, the
     publish (then the chat notification, then the park when SNS refused), and each of the
     session's two schedule deletes; the longest of them counts."""
-    in_a_row = total_seconds([budgets.dynamodb, budgets.devicefarm, budgets.devicefarm])
+    in_a_row = total_seconds(
+        [budgets.dynamodb, budgets.sts, budgets.devicefarm, budgets.devicefarm]
+    )
     side_by_side = max(
         total_seconds([budgets.dynamodb]),
         total_seconds([budgets.sns, budgets.chat, budgets.sqs]),
@@ -175,13 +183,15 @@ def stop_seconds(budgets: Budgets) -> float:
 
 
 def extend_calls(budgets: Budgets) -> list[CallBudget]:
-    """One extension with a clientToken: its in-progress record, Get the session, its project's
+    """One extension with a clientToken: its in-progress record, the member account's
+    credentials, Get the session, its project's
     tags, its expiry schedule, its recorded extension, write the expiry schedule (one call,
     conditioned on what was read) and the warning one (a create refused as existing becomes an
     update), record the new deadline, publish, the chat notification, park, then the token's
     answer."""
     return [
         budgets.dynamodb,
+        budgets.sts,
         budgets.devicefarm,
         budgets.devicefarm,
         budgets.scheduler,

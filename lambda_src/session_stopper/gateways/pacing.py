@@ -4,9 +4,10 @@ Device Farm throttles by token bucket, per account and API (developer guide, "Li
 and Get* burst 50 and refill 10 per second; every other API, StopRemoteAccessSession included,
 bursts 10 and refills 1 per second. A sweep that ignores them gets LimitExceededException after
 the burst, and botocore's retries then only spread the failures out. So every Device Farm call
-first takes a token here, from one limiter shared by all threads of the process (the sweep's
-workers, a kill switch's, the API's), one bucket per operation with its family's numbers
+first takes a token here, from one limiter per account shared by all threads of the process (the
+sweep's workers, a kill switch's, the API's), one bucket per operation with its family's numbers
 (DEVICE_FARM_STOP_RATE/BURST for the non-read family, DEVICE_FARM_READ_RATE/BURST for reads).
+Each member account has limiters of its own: its quotas are its own.
 
 Headroom: the service's buckets start and refill on its own clock, and calls arrive with
 network jitter, so a client pacing exactly at the quota arrives a few milliseconds early now
@@ -123,6 +124,9 @@ class Pacer:
 
 
 @functools.cache
-def devicefarm_pacer() -> Pacer:
-    """The one pacer of the process; tests call `devicefarm_pacer.cache_clear()`."""
+def devicefarm_pacer(account: str = "") -> Pacer:
+    """The process's pacer for one account (Device Farm's quotas are each account's own; ""
+    is the hub's); tests call `devicefarm_pacer.cache_clear()`."""
+    if account == settings().devicefarm_account_id:
+        return devicefarm_pacer()
     return Pacer(settings().devicefarm_pacing)

@@ -20,6 +20,8 @@ class CloudTrailRecord(BaseModel):
     event_time: AwareDatetime = Field(alias="eventTime")
     event_id: str | None = Field(None, alias="eventID", max_length=128)
     error_code: str | None = Field(None, alias="errorCode", max_length=256)
+    # The account whose API was called: a forwarded record must come from that account.
+    recipient_account_id: str | None = Field(None, alias="recipientAccountId", max_length=12)
     request_parameters: dict[str, Any] | None = Field(None, alias="requestParameters")
     response_elements: dict[str, Any] | None = Field(None, alias="responseElements")
 

@@ -127,6 +127,11 @@ class OutcomeMessage(ContractModel):
     project_arn: SafeText | None = Field(
         None, alias="projectArn", description="set when a sweep could not list a project"
     )
+    account: SafeText | None = Field(
+        None,
+        description="the AWS account of the session (or project, or unreachable account) acted "
+        "on; null when the input named none",
+    )
     session: SessionSummary | None = None
     error: OutcomeError | None = None
     input: InputExcerpt | None = Field(

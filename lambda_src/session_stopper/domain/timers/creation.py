@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from session_stopper.models.arn import arn_problem
+from session_stopper.models.cloudtrail import CloudTrailRecord
 from session_stopper.models.session import RemoteAccessSession
 
 # CloudTrail's eventTime is the call's; Device Farm's `created` is within seconds of it.
@@ -24,6 +25,17 @@ def arn_in_response(response_elements: dict[str, Any] | None) -> str | None:
     if isinstance(arn, str) and arn_problem(arn, "session") is None:
         return arn
     return None
+
+
+def named_arns(record: CloudTrailRecord) -> list[str]:
+    """The session and project ARNs the record names where the timers read them: the created
+    session in the response, the project and the stopped session in the request."""
+    request = record.request_parameters or {}
+    named = [arn_in_response(record.response_elements), requested_project(request)]
+    stopped = request.get("arn")
+    if isinstance(stopped, str) and not arn_problem(stopped, "session"):
+        named.append(stopped)
+    return [arn for arn in named if arn is not None]
 
 
 def requested_project(request_parameters: dict[str, Any] | None) -> str | None:
