@@ -12,7 +12,7 @@ import pytest
 
 from session_stopper.handler import lambda_handler
 from tests.integration.timer_support import cloudtrail_event, enable_timers
-from tests.support.aws import OutcomeSink
+from tests.support.aws import ACCOUNT_ID, OutcomeSink
 from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
@@ -157,7 +157,13 @@ def test_a_sweep_or_view_that_could_list_nothing_says_so_in_its_status(
     answered, answer = call(api_event, path, body)
     assert answered == status, answer
     assert answer["listingFailures"] == [
-        {"operation": "ListProjects", "projectArn": None, "code": code, "message": ANY}
+        {
+            "operation": "ListProjects",
+            "projectArn": None,
+            "account": ACCOUNT_ID,
+            "code": code,
+            "message": ANY,
+        }
     ]
 
 

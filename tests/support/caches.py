@@ -28,7 +28,9 @@ from session_stopper.gateways.invoker import lambda_client
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 from session_stopper.gateways.pacing import devicefarm_pacer
 from session_stopper.gateways.retries import api_retry_allowance
+from session_stopper.gateways.organization import organization_accounts
 from session_stopper.gateways.scheduler import scheduler_client
+from session_stopper.gateways.spoke_access import spoke_access, sts_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
 
 _CACHED = (
@@ -57,6 +59,9 @@ _CACHED = (
     scheduler_client,
     function_invoker,
     lambda_client,
+    sts_client,
+    spoke_access,
+    organization_accounts,
 )
 
 

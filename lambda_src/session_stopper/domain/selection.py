@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from session_stopper.config import AccountRules
 from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
 from session_stopper.models.outcome import SessionSummary
 from session_stopper.models.session import RemoteAccessSession
@@ -53,6 +54,11 @@ class Exemption(BaseModel):
 
     protected: re.Pattern[str] | None = None
     dry_run: bool = False
+
+    @classmethod
+    def of(cls, rules: AccountRules) -> Exemption:
+        """The operator's exemption for a session of an account with these rules."""
+        return cls(protected=rules.protected_name_pattern, dry_run=rules.dry_run)
 
     def reason(self, session: RemoteAccessSession) -> str | None:
         return skip_reason(session, self.protected, self.dry_run)

@@ -278,6 +278,8 @@ class StopService:
         metrics.add_metric(
             name="SweepSessionsLeftUndone", unit=MetricUnit.Count, value=summary.left_undone_count
         )
+        unreached = sum(1 for account in summary.accounts if not account.reached)
+        metrics.add_metric(name="AccountsNotReached", unit=MetricUnit.Count, value=unreached)
         self.publish_notice(summary)
 
     def publish_notice(self, notice: SweepSummary | Notice) -> None:

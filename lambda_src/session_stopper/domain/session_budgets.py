@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from session_stopper import clock
 from session_stopper.config import SESSION_LIMIT_MINUTES, Settings
 from session_stopper.gateways.devicefarm import DeviceFarmGateway
-from session_stopper.models.arn import project_arn_of
+from session_stopper.models.arn import arn_parts, project_arn_of
 from session_stopper.models.timer import BudgetSource
 from session_stopper.observability import logger
 
@@ -49,6 +49,8 @@ class BudgetBounds:
     default_minutes: int
     least_minutes: int
     most_minutes: int
+    # Member accounts whose operator-set budget differs from the hub's default.
+    account_defaults: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, settings: Settings) -> BudgetBounds:
@@ -56,7 +58,18 @@ class BudgetBounds:
             default_minutes=settings.sweep_max_age_minutes,
             least_minutes=settings.sweep_min_age_minutes,
             most_minutes=settings.max_tag_budget_minutes,
+            account_defaults=tuple(
+                (member.id, member.max_session_minutes)
+                for member in settings.accounts.members
+                if member.max_session_minutes is not None
+            ),
         )
+
+    def for_account(self, account: str) -> BudgetBounds:
+        """The bounds of a project of `account`: its own default budget, if the operator set
+        one."""
+        default = dict(self.account_defaults).get(account, self.default_minutes)
+        return replace(self, default_minutes=default)
 
     def clamp(self, minutes: int) -> int:
         return min(max(minutes, self.least_minutes), self.most_minutes)
@@ -122,7 +135,8 @@ class ProjectBudgets:
             cached = self._cache.get(project_arn)
         if cached and now - cached[0] < TAG_CACHE_SECONDS:
             return cached[1]
-        budget = budget_from_tags(self._gateway.tags_of(project_arn), self._bounds)
+        bounds = self._bounds.for_account(arn_parts(project_arn).account)
+        budget = budget_from_tags(self._gateway.tags_of(project_arn), bounds)
         with self._lock:
             self._cache[project_arn] = (now, budget)
         return budget

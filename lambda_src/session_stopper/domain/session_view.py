@@ -16,6 +16,7 @@ from datetime import datetime
 from session_stopper import clock
 from session_stopper.config import Settings
 from session_stopper.domain import selection
+from session_stopper.domain.accounts import AccountScope
 from session_stopper.domain.session_budgets import EXEMPT, ProjectBudgets
 from session_stopper.domain.sweeps.deadline import Deadline
 from session_stopper.domain.sweeps.listing import listing_failure, planned_session
@@ -23,6 +24,7 @@ from session_stopper.domain.timers.expiry import Expiry
 from session_stopper.domain.timers.schedules import SessionTimers, deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.extension_ledger import ExtensionLedger, LedgerReading
+from session_stopper.models.arn import arn_parts
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import ListingFailure
 from session_stopper.models.view import ActiveSession, ExtensionsUnread, SessionsView
@@ -98,11 +100,15 @@ class SessionViewer:
         )
 
     def _all_projects(self, failures: list[ListingFailure]) -> tuple[str, ...]:
-        try:
-            return tuple(project.arn for project in self._gateway.list_projects())
-        except DeviceFarmError as error:
-            failures.append(listing_failure(error, None))
-            return ()
+        """Every project of every account in scope; an account that cannot be listed is a
+        listing failure, and the others are listed."""
+        arns: list[str] = []
+        for account in AccountScope.of(self._settings).for_sweep().accounts:
+            try:
+                arns += [project.arn for project in self._gateway.list_projects(account)]
+            except DeviceFarmError as error:
+                failures.append(listing_failure(error, None, account))
+        return tuple(arns)
 
     def _listed(self, project_arn: str) -> list[RemoteAccessSession]:
         return [s for page in self._gateway.session_pages(project_arn) for s in page]
@@ -169,9 +175,8 @@ class SessionViewer:
             return EXEMPT
         if deadline is None or deadline > now:
             return WITHIN_BUDGET
-        skip = selection.skip_reason(
-            session, self._settings.protected_name_pattern, self._settings.sweep_dry_run
-        )
+        rules = self._settings.rules_for(arn_parts(session.arn).account)
+        skip = selection.skip_reason(session, rules.protected_name_pattern, rules.dry_run)
         return skip or PAST_DEADLINE
 
 

@@ -40,7 +40,7 @@ from session_stopper.models.alarms import (
     AlarmData,
     AlarmStateChangeEvent,
 )
-from session_stopper.models.arn import session_arn_problem
+from session_stopper.models.arn import arn_parts, session_arn_problem
 from session_stopper.models.excerpt import quoted
 from session_stopper.models.outcome import Outcome, OutcomeError, TriggerKind
 from session_stopper.models.rejection import Rejection, rejection_of
@@ -220,10 +220,10 @@ def _stop_named_sessions(
 ) -> list[dict[str, Any]]:
     """Every named session gets its chance; an outcome SNS refused is parked, then raised at
     the end so Lambda retries the alarm (the retry republishes the remembered outcomes)."""
-    exemption = Exemption(protected=current.protected_name_pattern, dry_run=current.sweep_dry_run)
     outcomes: list[dict[str, Any]] = []
     unpublished: list[OutcomeNotPublishedError] = []
     for arn in arns:
+        exemption = Exemption.of(current.rules_for(arn_parts(arn).account))
         try:
             outcomes.append(stop_service().stop(arn, origin, exemption).model_dump(mode="json"))
         except OutcomeNotPublishedError as error:

@@ -33,8 +33,17 @@ def client_with(interactive: bool, credentials: Credentials | None) -> DeviceFar
         region_name=current.devicefarm_region,
         max_pool_connections=max(10, current.sweep_workers * 2),
     )
-    keys = credentials.as_client_arguments() if credentials else {}
-    return budget.guarded(boto3.client("devicefarm", config=config, **keys))
+    if credentials is None:
+        return budget.guarded(boto3.client("devicefarm", config=config))
+    return budget.guarded(
+        boto3.client(
+            "devicefarm",
+            config=config,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+        )
+    )
 
 
 class MemberClients:

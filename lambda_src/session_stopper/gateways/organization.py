@@ -70,8 +70,9 @@ class OrganizationAccounts:
             raise OrganizationUnreadError(str(error)) from error
 
     def _under(self, client: OrganizationsClient, unit: str) -> Iterator[str]:
-        for page in client.get_paginator("list_accounts_for_parent").paginate(ParentId=unit):
-            yield from (a["Id"] for a in page["Accounts"] if a.get("Status") == "ACTIVE")
+        accounts = client.get_paginator("list_accounts_for_parent").paginate(ParentId=unit)
+        for listed in accounts:
+            yield from (a["Id"] for a in listed["Accounts"] if a.get("Status") == "ACTIVE")
         children = client.get_paginator("list_children").paginate(
             ParentId=unit, ChildType="ORGANIZATIONAL_UNIT"
         )

@@ -48,13 +48,6 @@ class Credentials:
     session_token: str
     expires_at: float  # epoch seconds
 
-    def as_client_arguments(self) -> dict[str, str]:
-        return {
-            "aws_access_key_id": self.access_key_id,
-            "aws_secret_access_key": self.secret_access_key,
-            "aws_session_token": self.session_token,
-        }
-
 
 @functools.cache
 def sts_client(interactive: bool = False) -> STSClient:

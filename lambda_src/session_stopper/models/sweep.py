@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from session_stopper import clock
 from session_stopper.models.arn import ProjectArn
 from session_stopper.models.chain import ChainEnd, SweepContinuation
-from session_stopper.models.outcome import ContractModel, Trigger
+from session_stopper.models.outcome import ContractModel, OutcomeError, Trigger
 from session_stopper.models.text import SafeText
 
 # As many as the operator may configure (cdk.json projectArns); keeps a summary publishable.
@@ -69,8 +69,24 @@ class ListingFailure(ContractModel):
     project_arn: SafeText | None = Field(
         None, alias="projectArn", description="null when ListProjects itself failed"
     )
+    account: SafeText | None = Field(None, description="the account whose listing failed")
     code: SafeText
     message: SafeText
+
+
+class AccountSummary(ContractModel):
+    """One account in a sweep's scope: whether it was reached, and what happened there."""
+
+    account: SafeText
+    reached: bool = Field(
+        description="false: its spoke role could not be assumed, or grants less than it must "
+        "(error says why); nothing in it was seen or acted on"
+    )
+    dry_run: bool = Field(alias="dryRun", description="the account's own dry run, or the sweep's")
+    error: OutcomeError | None = None
+    outcomes: dict[str, int] = Field(
+        default_factory=dict, description="count of this account's outcome messages by outcome"
+    )
 
 
 class SweepAction(StrEnum):
@@ -186,6 +202,9 @@ class SweepSummary(ContractModel):
     )
     listing_failures: list[ListingFailure] = Field(
         default_factory=list, alias="listingFailures", description="what could not be listed, why"
+    )
+    accounts: list[AccountSummary] = Field(
+        default_factory=list, description="every account in the sweep's scope, by id"
     )
     continuation: SweepContinuation | None = Field(
         None,

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from session_stopper.config import Settings
 from session_stopper.domain import selection
+from session_stopper.domain.accounts import AccountScope
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.service import StopService
 from session_stopper.domain.session_budgets import Budget, ProjectBudgets
@@ -24,10 +25,13 @@ from session_stopper.domain.sweeps.report import Inventory, Tally
 from session_stopper.domain.timers.expiry import Expiry
 from session_stopper.domain.timers.schedules import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
+from session_stopper.models.arn import arn_parts
 from session_stopper.models.outcome import Outcome, OutcomeError
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import SweepPolicy
 from session_stopper.observability import logger
+
+ORGANIZATION_NOT_READ = "ORGANIZATION_NOT_READ"
 
 
 class InventoryTaker:
@@ -41,8 +45,10 @@ class InventoryTaker:
         *,
         budgets: ProjectBudgets | None = None,
         expiry: Expiry | None = None,
+        accounts: AccountScope | None = None,
     ) -> None:
         self._settings = settings
+        self._accounts = accounts or AccountScope.of(settings)
         self._gateway = gateway
         self._service = service  # publishes a listing failure, as any other outcome
         self._budgets = budgets
@@ -115,17 +121,30 @@ class InventoryTaker:
     def _projects(
         self, policy: SweepPolicy, origin: Origin, inventory: Inventory, tally: Tally
     ) -> Iterator[str]:
+        """The policy's projects, or every project of every account in scope, account by
+        account: one that cannot be reached is reported and the others are listed."""
         if policy.project_arns:
+            inventory.accounts = sorted({arn_parts(arn).account for arn in policy.project_arns})
             yield from policy.project_arns
             return
-        try:
-            arns = [project.arn for project in self._gateway.list_projects()]
-        except PacedOutError:
-            raise
-        except DeviceFarmError as error:
-            self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
-            return
-        yield from arns
+        swept = self._accounts.for_sweep()
+        inventory.accounts = list(swept.accounts)
+        if swept.organization_error:
+            self._report_organization_unread(swept.organization_error, origin, inventory, tally)
+        for account in swept.accounts:
+            try:
+                arns = [project.arn for project in self._gateway.list_projects(account)]
+            except PacedOutError:
+                raise
+            except DeviceFarmError as error:
+                inventory.not_reached[account] = OutcomeError(
+                    code=error.code, message=error.message
+                )
+                self._report_unlisted(
+                    ALL_PROJECTS, error, origin, inventory, tally, account=account
+                )
+                continue
+            yield from arns
 
     def _sessions_in_time(
         self, project_arn: str, deadline: Deadline
@@ -144,7 +163,8 @@ class InventoryTaker:
         """The project's session budget (tags); None (reported) when its tags cannot be read:
         a sweep must not guess an exemption either way."""
         if self._budgets is None:
-            return Budget(self._settings.sweep_max_age_minutes, "default")
+            account = arn_parts(project_arn).account
+            return Budget(self._settings.rules_for(account).max_session_minutes, "default")
         try:
             return self._budgets.of_project(project_arn)
         except PacedOutError:
@@ -160,18 +180,37 @@ class InventoryTaker:
         origin: Origin,
         inventory: Inventory,
         tally: Tally,
+        *,
+        account: str | None = None,
     ) -> None:
-        logger.error("could not list", extra={"project_arn": project_arn, "code": error.code})
+        """A listing that failed (`account`: ListProjects in that account), as a FAILED outcome
+        and in the summary."""
+        logger.error(
+            "could not list",
+            extra={"project_arn": project_arn, "account": account, "code": error.code},
+        )
         inventory.projects_failed.append(project_arn)
         inventory.listing_failures.append(
-            listing_failure(error, None if project_arn == ALL_PROJECTS else project_arn)
+            listing_failure(error, None if project_arn == ALL_PROJECTS else project_arn, account)
         )
         failure = OutcomeError(code=error.code, message=f"{error.operation}: {error.message}")
         message = outcome_message(
-            Outcome.FAILED, origin, arn=None, error=failure, project_arn=project_arn
+            Outcome.FAILED,
+            origin,
+            arn=None,
+            error=failure,
+            project_arn=project_arn,
+            account=account,
         )
         self._service.publish_or_park(message)
         tally.add(message)
+
+    def _report_organization_unread(
+        self, reason: str, origin: Origin, inventory: Inventory, tally: Tally
+    ) -> None:
+        """The organization units could not be read: their accounts were not swept."""
+        error = DeviceFarmError(ORGANIZATION_NOT_READ, reason, "ListAccountsForParent")
+        self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
 
     # -- selection ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from session_stopper.domain.selection import age_minutes
 from session_stopper.gateways.devicefarm import DeviceFarmError
+from session_stopper.models.arn import arn_parts
 from session_stopper.models.enums import BillingMethod
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import ListingFailure, PlannedSession, SweepAction
@@ -37,8 +38,14 @@ def planned_session(
     )
 
 
-def listing_failure(error: DeviceFarmError, project_arn: str | None) -> ListingFailure:
+def listing_failure(
+    error: DeviceFarmError, project_arn: str | None, account: str | None = None
+) -> ListingFailure:
     """A listing Device Farm refused; `project_arn` None when ListProjects itself failed."""
     return ListingFailure(
-        operation=error.operation, project_arn=project_arn, code=error.code, message=error.message
+        operation=error.operation,
+        project_arn=project_arn,
+        account=account or (arn_parts(project_arn).account if project_arn else None),
+        code=error.code,
+        message=error.message,
     )

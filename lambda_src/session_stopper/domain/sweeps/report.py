@@ -15,9 +15,10 @@ from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.sweeps.chain import Progress
 from session_stopper.domain.sweeps.listing import MAX_LISTED_SESSIONS
 from session_stopper.models.chain import SweepContinuation
-from session_stopper.models.outcome import Outcome, OutcomeMessage
+from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import (
+    AccountSummary,
     ListingFailure,
     PlannedSession,
     RunningSweep,
@@ -36,6 +37,7 @@ class Tally:
     now: Callable[[], datetime]
     outcomes: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    by_account: dict[str, Counter[str]] = field(default_factory=dict)
     device_minutes: float = 0.0
     minutes_saved: float = 0.0
 
@@ -44,6 +46,8 @@ class Tally:
             self.outcomes[IN_PROGRESS] += 1
             return
         self.outcomes[message.outcome.value] += 1
+        if message.account:
+            self.by_account.setdefault(message.account, Counter())[message.outcome.value] += 1
         if message.outcome is Outcome.SKIPPED:
             self.skipped[message.reason or "UNKNOWN"] += 1
         if message.outcome is Outcome.STOPPED and message.session:
@@ -64,6 +68,8 @@ class Inventory:
     exempt: set[str] = field(default_factory=set)  # ARNs of sessions in exempt projects
     # Active sessions this sweep leaves running: each must have a timer (the reconciler).
     unselected: list[RemoteAccessSession] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # in scope, by id
+    not_reached: dict[str, OutcomeError] = field(default_factory=dict)  # ListProjects failed
 
     def counts(self) -> SweepCounts:
         return SweepCounts(
@@ -124,8 +130,22 @@ class Report:
             sessions=self.planned[:MAX_LISTED_SESSIONS],
             sessions_not_listed=max(0, len(self.planned) - MAX_LISTED_SESSIONS),
             listing_failures=self.inventory.listing_failures,
+            accounts=self.accounts(settings),
             continuation=self.continuation,
         )
+
+    def accounts(self, settings: Settings) -> list[AccountSummary]:
+        inventory, by_account = self.inventory, self.tally.by_account
+        return [
+            AccountSummary(
+                account=account,
+                reached=account not in inventory.not_reached,
+                dry_run=self.policy.dry_run or settings.rules_for(account).dry_run,
+                error=inventory.not_reached.get(account),
+                outcomes=dict(by_account.get(account, {})),
+            )
+            for account in inventory.accounts
+        ]
 
     def savings_usd(self, settings: Settings) -> float:
         return round(self.tally.minutes_saved * settings.price_per_device_minute, 2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from session_stopper.domain.sweeps.report import Inventory, Report, Tally
 from session_stopper.domain.timers.expiry import Expiry
 from session_stopper.gateways.devicefarm import DeviceFarmGateway, PacedOutError
 from session_stopper.gateways.sweep_lock import SweepLock
+from session_stopper.models.arn import arn_parts
 from session_stopper.models.outcome import Outcome, OutcomeError, OutcomeMessage
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import RunningSweep, SweepPolicy, SweepSummary, TimerCounts
@@ -55,17 +57,20 @@ class _Work:
 
 class _Skips:
     """Why the sweep leaves a selected session alone: its project is exempt or its name
-    protected (unless the policy spares neither: a kill switch, by default), or a dry run."""
+    protected (unless the policy spares neither: a kill switch, by default), or a dry run,
+    the sweep's or its account's. The protected pattern is its account's."""
 
     def __init__(self, settings: Settings, policy: SweepPolicy, inventory: Inventory) -> None:
-        spares = policy.spares_exempt
-        self._exempt = inventory.exempt if spares else set[str]()
-        self._exemption = selection.Exemption(
-            protected=settings.protected_name_pattern if spares else None, dry_run=policy.dry_run
-        )
+        self._settings = settings
+        self._policy = policy
+        self._exempt = inventory.exempt if policy.spares_exempt else set[str]()
 
     def reason(self, session: RemoteAccessSession) -> str | None:
-        return EXEMPT if session.arn in self._exempt else self._exemption.reason(session)
+        if session.arn in self._exempt:
+            return EXEMPT
+        rules = self._settings.rules_for(arn_parts(session.arn).account)
+        protected = rules.protected_name_pattern if self._policy.spares_exempt else None
+        return selection.skip_reason(session, protected, self._policy.dry_run or rules.dry_run)
 
 
 @dataclass(frozen=True)
@@ -199,22 +204,27 @@ class Sweeper:
     def _act_on_all(
         self, work: list[_Work], origin: Origin, deadline: Deadline, tally: Tally
     ) -> set[str]:
-        """Act on every item on a bounded pool; returns the ARNs not acted on: not started in
-        time, or refused by the pacer (after which no new one starts either)."""
-        workers = self._settings.sweep_workers
-        pending: set[Future[_Result]] = set()
+        """Act on every item on a bounded pool, its accounts served side by side (each has its
+        own Device Farm quota); returns the ARNs not acted on: not started in time, or refused
+        by the pacer (after which no new one starts either)."""
+        lanes = _AccountLanes(work, self._settings.sweep_workers)
+        pending: dict[Future[_Result], str] = {}
         deferred: set[str] = set()
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
-            for index, item in enumerate(work):
+        with ThreadPoolExecutor(max_workers=lanes.workers, thread_name_prefix="sweep") as pool:
+            while lanes.waiting:
+                if len(pending) >= lanes.workers or not lanes.ready():
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        lanes.finished(pending.pop(future))
+                    _collect(done, tally, deferred)
+                    continue
                 if deferred or deadline.expired():
                     reason = "paced out" if deferred else "out of time"
-                    logger.warning(f"sweep {reason}", extra={"left": len(work) - index})
+                    logger.warning(f"sweep {reason}", extra={"left": lanes.waiting})
                     _collect(wait(pending).done, tally, deferred)
-                    return deferred | {left.session.arn for left in work[index:]}
-                pending.add(pool.submit(self._act_on, item, origin))
-                if len(pending) >= workers:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    _collect(done, tally, deferred)
+                    return deferred | lanes.left()
+                item = lanes.next_item()
+                pending[pool.submit(self._act_on, item, origin)] = lanes.account_of(item)
             _collect(wait(pending).done, tally, deferred)
         return deferred
 
@@ -246,6 +256,52 @@ class Sweeper:
 
 
 _Result = OutcomeMessage | _Deferred | None
+# Threads a sweep may run at once, whatever the number of accounts (each waits on its pacer).
+MAX_SWEEP_THREADS = 64
+
+
+class _AccountLanes:
+    """The work, one lane per account in the chain's order. The next item comes from the lane
+    with the fewest in flight (the first account by id on a tie), and no lane has more than
+    `per_account` in flight: a sweep over N accounts keeps each account's quota busy instead
+    of queueing every worker behind the first account's bucket. Workers: `per_account` for
+    each account with work, at most MAX_SWEEP_THREADS."""
+
+    def __init__(self, work: list[_Work], per_account: int) -> None:
+        self._lanes: dict[str, deque[_Work]] = {}
+        for item in work:
+            self._lanes.setdefault(self.account_of(item), deque()).append(item)
+        self._per_account = per_account
+        self._in_flight = dict.fromkeys(self._lanes, 0)
+        self.workers = max(1, min(MAX_SWEEP_THREADS, per_account * len(self._lanes)))
+
+    @staticmethod
+    def account_of(item: _Work) -> str:
+        return arn_parts(item.session.arn).account
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(lane) for lane in self._lanes.values())
+
+    def ready(self) -> list[str]:
+        """Accounts with work and room for one more in flight, by id."""
+        return [
+            account
+            for account, lane in sorted(self._lanes.items())
+            if lane and self._in_flight[account] < self._per_account
+        ]
+
+    def next_item(self) -> _Work:
+        """The next item of the ready account with the fewest in flight; call when `ready()`."""
+        account = min(self.ready(), key=lambda name: self._in_flight[name])
+        self._in_flight[account] += 1
+        return self._lanes[account].popleft()
+
+    def finished(self, account: str) -> None:
+        self._in_flight[account] -= 1
+
+    def left(self) -> set[str]:
+        return {item.session.arn for lane in self._lanes.values() for item in lane}
 
 
 def _collect(done: Iterable[Future[_Result]], tally: Tally, deferred: set[str]) -> None:

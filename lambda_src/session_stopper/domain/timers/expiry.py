@@ -32,6 +32,7 @@ from session_stopper.domain.timers.schedules import SessionTimers, deadline_of, 
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.extension_ledger import LedgerError
 from session_stopper.gateways.scheduler import SchedulerError
+from session_stopper.models.arn import arn_parts
 from session_stopper.models.cloudtrail import CloudTrailRecord
 from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
 from session_stopper.models.outcome import (
@@ -269,9 +270,7 @@ class Expiry:
             skipped = skipped.model_copy(update={"timer": facts})
             self._service.publish_or_park(skipped)
             return skipped
-        exemption = Exemption(
-            protected=self._settings.protected_name_pattern, dry_run=self._settings.sweep_dry_run
-        )
+        exemption = Exemption.of(self._settings.rules_for(arn_parts(timer.arn).account))
         return self._service.stop(timer.arn, origin, exemption, timer=facts)
 
     def warn(self, timer: TimerInput, origin: Origin) -> WarningMessage | None:
