@@ -26,23 +26,30 @@ class Request:
     judge: Callable[[Answer, Mapping[str, Any]], str | None]
 
 
-def stop_request(arn: str) -> Request:
-    return Request(
-        "POST", "/sessions/stop", {"arn": arn}, "outcome", render.stop_lines, _judge_stop
-    )
+def _route(path: str, operator: bool) -> str:
+    """The operator routes reach sessions of every account in scope; the caller routes, the
+    caller's own account's."""
+    return f"/operator{path}" if operator else path
 
 
-def extend_request(arn: str, minutes: int, client_token: str) -> Request:
+def stop_request(arn: str, operator: bool = False) -> Request:
+    path = _route("/sessions/stop", operator)
+    return Request("POST", path, {"arn": arn}, "outcome", render.stop_lines, _judge_stop)
+
+
+def extend_request(arn: str, minutes: int, client_token: str, operator: bool = False) -> Request:
     """The token makes a retried extension answer the first result instead of extending twice:
     one token per command, the same on each of its attempts."""
     body = {"arn": arn, "minutes": minutes, "clientToken": client_token}
-    return Request("POST", "/sessions/extend", body, "deadline", render.extend_lines, _judge_extend)
+    path = _route("/sessions/extend", operator)
+    return Request("POST", path, body, "deadline", render.extend_lines, _judge_extend)
 
 
-def legacy_extend_request(arn: str, minutes: int) -> Request:
+def legacy_extend_request(arn: str, minutes: int, operator: bool = False) -> Request:
     """For a deployment that predates the client token (it refuses unknown fields)."""
     body = {"arn": arn, "minutes": minutes}
-    return Request("POST", "/sessions/extend", body, "deadline", render.extend_lines, _judge_extend)
+    path = _route("/sessions/extend", operator)
+    return Request("POST", path, body, "deadline", render.extend_lines, _judge_extend)
 
 
 def sweep_request(dry_run: bool, max_age: float | None, projects: Sequence[str] | None) -> Request:

@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stop = command("stop", "stop a remote access session (POST /sessions/stop)")
     stop.add_argument("session", metavar="SESSION", help=SESSION_HELP)
+    _operator_option(stop, "stop")
     _add_common_options(stop, defaults=False)
 
     extend = command("extend", "move a session's expiry deadline later (POST /sessions/extend)")
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     extend.add_argument(
         "--minutes", type=int, required=True, metavar="N", help="how many minutes later"
     )
+    _operator_option(extend, "extend")
     _add_common_options(extend, defaults=False)
 
     sweep = command("sweep", "stop every session past its deadline, or preview it (POST /sweeps)")
@@ -170,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     shells = command("completion", "print a shell completion script (bash or zsh)")
     shells.add_argument("shell", choices=completion.SHELLS, help='eval "$(dfss completion bash)"')
     return parser
+
+
+def _operator_option(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--operator",
+        action="store_true",
+        help=f"{verb} a session of any account in scope (POST /operator/sessions/{verb}; needs "
+        "the operator policy); without it, only your own account's",
+    )
 
 
 def _minutes(value: str) -> float:

@@ -82,9 +82,11 @@ def run(args: argparse.Namespace, terminal: Terminal) -> Exit:
         return tail_outcomes(caller, where, args, terminal)
     api = Api(caller, locate_api(caller, where.endpoint, where.stack))
     if args.command == "stop":
-        return perform(api, stop_request(session_arn(api, args.session)), terminal)
+        request = stop_request(session_arn(api, args.session), args.operator)
+        return perform(api, request, terminal)
     if args.command == "extend":
-        return extend(api, session_arn(api, args.session), args.minutes, terminal)
+        arn = session_arn(api, args.session)
+        return extend(api, arn, args.minutes, terminal, operator=args.operator)
     if args.command == "sweep":
         return sweep(api, args, terminal)
     if args.command == "status":
@@ -110,15 +112,15 @@ def show_answer(answer: Answer, request: Request, terminal: Terminal) -> Exit:
     return Exit.REFUSED
 
 
-def extend(api: Api, arn: str, minutes: int, terminal: Terminal) -> Exit:
+def extend(api: Api, arn: str, minutes: int, terminal: Terminal, *, operator: bool = False) -> Exit:
     """With a client token, retried on a throttle, a 5xx or no answer: the API answers a repeat
     with the first result. A deployment that predates the token refuses the field (400, nothing
     done): it is asked once more without it, and not retried."""
     token = uuid.uuid4().hex  # one per command: its retries reuse it
-    request = extend_request(arn, minutes, token)
+    request = extend_request(arn, minutes, token, operator)
     answer = api.send(request, retried=True)
     if refuses_the_token(answer):
-        return perform(api, legacy_extend_request(arn, minutes), terminal)
+        return perform(api, legacy_extend_request(arn, minutes, operator), terminal)
     return show_answer(answer, request, terminal)
 
 
