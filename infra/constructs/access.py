@@ -28,6 +28,7 @@ class AccessPolicies(Construct):
         extend_method: apigw.Method | None,
         sweep_method: apigw.Method,
         list_method: apigw.Method,
+        operator_session_methods: list[apigw.Method],
         command_bus: events.IEventBus,
         function: lambda_.IFunction,
     ) -> None:
@@ -57,6 +58,12 @@ class AccessPolicies(Construct):
             statements=[
                 _invoke(sweep_method, "SweepOverHttp"),
                 _invoke(list_method, "ListSessionsOverHttp"),
+                # Hub and spoke: stop or extend a session of any account in scope (callers are
+                # held to their own account's sessions).
+                *(
+                    _invoke(method, f"OperatorSessionsOverHttp{index}")
+                    for index, method in enumerate(operator_session_methods)
+                ),
                 _put_command(command_bus, SWEEP_DETAIL_TYPE, "SendSweepCommands"),
                 # A direct invoke takes any event the function understands, sweeps included.
                 iam.PolicyStatement(
