@@ -146,17 +146,19 @@ class StopperApi(Construct):
         # Proxy integration; no test-invoke permission, the console's test button is not needed.
         integration = apigw.LambdaIntegration(function, allow_test_invoke=False)
         sessions = self.api.root.add_resource("sessions")
+        # Resources, models and methods in the order they always had (a path's resource, then
+        # its model): the deployment's logical id hashes them in order, and a new id would
+        # redeploy the stage for nothing.
+        stop_resource = sessions.add_resource("stop")
         stop_model = self._stop_model()
+        self.stop_method = self._post(stop_resource, integration, validator, stop_model)
         # Moves a session's expiry timer: without timers there is nothing to extend.
-        extend_model = self._extend_model() if config.session_timers else None
-        self.stop_method = self._post(
-            sessions.add_resource("stop"), integration, validator, stop_model
-        )
-        self.extend_method: apigw.Method | None = (
-            self._post(sessions.add_resource("extend"), integration, validator, extend_model)
-            if extend_model is not None
-            else None
-        )
+        self.extend_method: apigw.Method | None = None
+        extend_model: apigw.Model | None = None
+        if config.session_timers:
+            extend_resource = sessions.add_resource("extend")
+            extend_model = self._extend_model()
+            self.extend_method = self._post(extend_resource, integration, validator, extend_model)
         # Hub and spoke: a caller stops or extends sessions of their own account only; these
         # routes take the same bodies for any account in scope, and only the operator policy
         # grants them (infra/constructs/access.py).
