@@ -26,7 +26,8 @@ OU_ID = r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 ROOT_ID = r"r-[0-9a-z]{4,32}"
 ORGANIZATION_ID = r"o-[a-z0-9]{10,32}"
 # sts:AssumeRole's ExternalId: 2-1224 characters of [\w+=,.@:/-] (ASCII \w).
-EXTERNAL_ID = r"[A-Za-z0-9_+=,.@:/-]{2,1224}"
+EXTERNAL_ID_CHARACTERS = r"[A-Za-z0-9_+=,.@:/-]"
+EXTERNAL_ID = rf"{EXTERNAL_ID_CHARACTERS}{{2,1224}}"
 MAX_PATTERN_LENGTH = 512
 MAX_ORGANIZATION_UNITS = 20
 # The whole Lambda environment may hold 4 KB; the rest of the variables take about half. More
