@@ -70,11 +70,8 @@ class SessionStopperStack(Stack):
             extend_method=api.extend_method,
             sweep_method=api.sweep_method,
             list_method=api.list_method,
-            operator_session_methods=[
-                method
-                for method in (api.operator_stop_method, api.operator_extend_method)
-                if method is not None
-            ],
+            operator_stop_method=api.operator_stop_method,
+            operator_extend_method=api.operator_extend_method,
             command_bus=triggers.command_bus,
             function=stopper.target,
         )

@@ -1,5 +1,6 @@
-"""The REST API: POST /sessions/stop, POST /sessions/extend (with timers) and POST /sweeps,
-AWS_IAM on every method, bodies checked."""
+"""The REST API: POST /sessions/stop, POST /sessions/extend (with timers), POST /sweeps and
+GET /sessions, and with member accounts POST /operator/sessions/stop|extend; AWS_IAM on every
+method, bodies checked."""
 
 from __future__ import annotations
 
