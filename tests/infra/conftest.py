@@ -20,7 +20,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
 from app import create_app
-from infra.spoke_template import create_spoke_app
+from infra.spoke_names import spoke_stack_name
+from infra.spoke_template import synthesize_spoke
 
 # A second configuration that exercises every optional branch of the stack. The alarm prefix
 # lives here, not in the default: cdk.json's default gives no alarm authority at all.
@@ -211,8 +212,7 @@ def multi_account_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized
 def spoke_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The spoke as `make spoke-template` builds it (cdk.json's stage), cdk-nag included."""
     outdir = tmp_path_factory.mktemp("cdk-spoke")
-    app, stack = create_spoke_app(outdir=str(outdir))
-    raw: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
+    raw = synthesize_spoke(outdir=str(outdir))
     return Synthesized(
-        template=Template.from_json(raw), raw=raw, outdir=outdir, stack_name=stack.stack_name
+        template=Template.from_json(raw), raw=raw, outdir=outdir, stack_name=spoke_stack_name("dev")
     )
