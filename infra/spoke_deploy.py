@@ -204,11 +204,15 @@ def _deploy_command(stage: str, environ: Mapping[str, str]) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Deploy the spoke or print its StackSet")
     parser.add_argument("command", choices=["deploy", "stackset"])
     parser.add_argument("--stage", default="", help="the hub's stage (default: cdk.json's)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     stage = args.stage or str(read_context_defaults(ROOT / "cdk.json")["stage"])
     try:
         if args.command == "deploy":

@@ -66,11 +66,15 @@ def write_template(template: dict[str, Any], path: Path = TEMPLATE_PATH) -> Path
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Build the spoke's CloudFormation template")
     parser.add_argument("--stage", default="", help="the hub's stage (default: cdk.json's)")
     parser.add_argument("--output", type=Path, default=TEMPLATE_PATH)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="spoke-synth-") as outdir:
         try:
             template = synthesize_spoke(args.stage or None, outdir)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from infra.spoke_deploy import SpokeError, SpokeParameters
 from infra.spoke_names import TEMPLATE_PATH
 from infra.spoke_stack import SPOKE_ACTIONS
 from tests.infra.conftest import Synthesized
+from tests.infra.test_cdk_cli_arguments import KEEP_VENV, ROOT
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 HUB_ROLE = "arn:aws:iam::999988887777:role/session-stopper-dev-function"
@@ -381,3 +384,37 @@ def test_stackset_commands_are_service_managed_with_automatic_deployment() -> No
 def test_stackset_needs_organization_units(units: str) -> None:
     with pytest.raises(SpokeError, match="make stackset needs OU_IDS"):
         spoke_deploy.read_organization_units({"OU_IDS": units})
+
+
+# -- the Makefile's command lines ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "module", "expected"),
+    [
+        ("spoke-template", "infra.spoke_template", {"stage": "prod"}),
+        ("deploy-spoke", "infra.spoke_deploy", {"command": "deploy", "stage": "prod"}),
+        ("stackset", "infra.spoke_deploy", {"command": "stackset", "stage": "prod"}),
+    ],
+)
+def test_every_argument_the_makefile_passes_is_one_the_module_takes(
+    target: str, module: str, expected: dict[str, str]
+) -> None:
+    """`make -n` shows the commands (nothing runs); each module's own parser reads them, as
+    tests/infra/test_cdk_cli_arguments.py does for the CDK CLI. None of them runs the CDK CLI."""
+    shown = subprocess.run(
+        ["make", "--no-print-directory", "-n", *KEEP_VENV, target, "STAGE=prod"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "infra.cdk_cli" not in shown
+    (line,) = [line for line in shown.splitlines() if f"-m {module}" in line]
+    words = shlex.split(line)
+    parser = (
+        spoke_template.parse_args if module == "infra.spoke_template" else spoke_deploy.parse_args
+    )
+    parsed = vars(parser(words[words.index(module) + 1 :]))
+    assert {key: parsed[key] for key in expected} == expected
