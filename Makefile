@@ -18,7 +18,8 @@ export PYTHONPATH := lambda_src:.
 
 help: ## list the targets, one line each
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
+	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy, and the spoke targets;"
+	@echo "  default cdk.json's: dev),"
 	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000),"
 	@echo "  ARGS='...' (local: the local stack's options, e.g. --dry-run --verbose),"
 	@echo "  EVENT=<file> (invoke: an event, e.g. local/events/api-stop.json; - for stdin),"

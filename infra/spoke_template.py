@@ -93,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _shown(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(ROOT))
+        # Not resolved: build/ may be a link to a directory elsewhere.
+        return str(path.absolute().relative_to(ROOT))
     except ValueError:
         return str(path)
 
