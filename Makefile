@@ -13,14 +13,18 @@ CONTEXT ?=
 export PYTHONPATH := lambda_src:.
 
 .PHONY: help venv lambda-deps lint format typecheck test test-fast test-py313 fuzz demo local \
-	invoke synth openapi bench e2e bootstrap diff deploy destroy constraints clean
+	invoke synth openapi bench e2e bootstrap diff deploy destroy constraints clean \
+	spoke-template deploy-spoke stackset
 
 help: ## list the targets, one line each
-	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy; default cdk.json's: dev),"
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9][a-z0-9-]*:.*## / { printf "make %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo "Variables: STAGE=<stage> (synth, bootstrap, diff, deploy, destroy, and the spoke targets;"
+	@echo "  default cdk.json's: dev),"
 	@echo "  CONTEXT='-c key=value ...' (more for the CDK CLI), PORT=<port> (local; default 3000),"
 	@echo "  ARGS='...' (local: the local stack's options, e.g. --dry-run --verbose),"
-	@echo "  EVENT=<file> (invoke: an event, e.g. local/events/api-stop.json; - for stdin)"
+	@echo "  EVENT=<file> (invoke: an event, e.g. local/events/api-stop.json; - for stdin),"
+	@echo "  HUB_ROLE_ARN=, HUB_BUS_ARN=, EXTERNAL_ID= (deploy-spoke, the hub's; SPOKE_ROLE_NAME= too),"
+	@echo "  OU_IDS=ou-...,ou-... (stackset; docs/multi-account.md)"
 	@echo "[aws]: needs AWS credentials and the network. [net]: downloads (PyPI). Each target's first"
 	@echo "  run also installs what it needs into .venv from PyPI (the demo's part: about 20 s)."
 
@@ -168,6 +172,20 @@ deploy: $(STAMP_CDK) ## [aws] deploy every stack of the stage (cdk deploy --all;
 
 destroy: $(STAMP_CDK) ## [aws] delete the stage's stacks (cdk destroy --all; log groups are kept; about 5 min)
 	@$(PY) -m infra.cdk_cli destroy --stage "$(STAGE)" -- $(CONTEXT)
+
+# Hub and spoke (docs/multi-account.md). The spoke is a plain CloudFormation template, built
+# offline like the hub's synth (cdk-nag must be clean) and deployed without the CDK CLI or a
+# bootstrap in the member account (infra/spoke_deploy.py says why). The hub's values reach
+# deploy-spoke through the environment, so the external id stays out of the process list.
+export HUB_ROLE_ARN HUB_BUS_ARN EXTERNAL_ID SPOKE_ROLE_NAME OU_IDS
+spoke-template: $(STAMP_CDK) ## the spoke template for member accounts, offline, into build/spoke/ (STAGE=; about 10 s)
+	@$(PY) -m infra.spoke_template --stage "$(STAGE)"
+
+deploy-spoke: spoke-template ## [aws] deploy the spoke into this shell's account, us-west-2 (HUB_ROLE_ARN=, HUB_BUS_ARN=, EXTERNAL_ID=; about 1 min)
+	@$(PY) -m infra.spoke_deploy deploy --stage "$(STAGE)"
+
+stackset: spoke-template ## print the aws CLI commands that roll the spoke out to OUs as a StackSet (OU_IDS=)
+	@$(PY) -m infra.spoke_deploy stackset --stage "$(STAGE)"
 
 # The real-AWS suite refuses to start without its settings (tests/e2e/conftest.py says which).
 # DFSS_E2E_FUNCTION_NAME, DFSS_E2E_API_URL and AWS_REGION come from the shell, else from the

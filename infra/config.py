@@ -39,6 +39,7 @@ from infra.context_values import (
     read_regex,
     read_str,
 )
+from infra.member_accounts import AccountScope, read_account_scope
 
 # The key-specific checks and the values they allow are in infra/config_checks.py; these are
 # importable from here as before.
@@ -111,6 +112,8 @@ class StackConfig:
     slack_channels: tuple[SlackChannel, ...]
     teams_channels: tuple[TeamsChannel, ...]
     chat_outcomes: tuple[str, ...]
+    # Member accounts (hub and spoke, docs/multi-account.md); the default is this account only.
+    account_scope: AccountScope
 
     @property
     def name_prefix(self) -> str:
@@ -131,6 +134,22 @@ class StackConfig:
     def timer_group_name(self) -> str:
         """The EventBridge Scheduler group that holds the per-session timers."""
         return f"{self.name_prefix}-timers"
+
+    @property
+    def is_multi_account(self) -> bool:
+        """True when the hub acts in member accounts too (through their spoke roles)."""
+        return self.account_scope.is_multi_account
+
+    @property
+    def function_role_name(self) -> str:
+        """The function role's name in multi-account mode: the spokes trust its ARN
+        (aws:PrincipalArn), which must survive a replacement of the role."""
+        return f"{self.name_prefix}-function"
+
+    @property
+    def spoke_role_name(self) -> str:
+        """The role every spoke creates for the hub function to assume (SPOKE_ROLE_NAME)."""
+        return f"{self.name_prefix}-spoke"
 
     @property
     def project_ids(self) -> tuple[str, ...]:
@@ -249,6 +268,13 @@ def load_config(lookup: ContextLookup) -> StackConfig:
         slack_channels=tuple(read_slack_channels(get("slackChannels"))),
         teams_channels=tuple(read_teams_channels(get("teamsChannels"))),
         chat_outcomes=tuple(read_outcome_list("chatOutcomes", get("chatOutcomes"))),
+        account_scope=read_account_scope(
+            get("memberAccounts"),
+            get("organizationUnitIds"),
+            get("organizationId"),
+            get("hubAccountInScope"),
+            get("spokeExternalId"),
+        ),
     )
     check_alarm_scope_excludes_own_alarms(config)
     check_lane_leaves_capacity(config)

@@ -68,19 +68,30 @@ class DeviceFarmCallForwarderStack(Stack):
         )
 
     def _forwarding_role(self, config: StackConfig, rule_name: str) -> iam.Role:
-        """The role EventBridge assumes to put into another region's bus. CDK would create one
-        itself; this one also carries the confused-deputy conditions AWS recommends (for a rule
-        target, the source ARN is the rule's), spelled from the rule's name because the rule
-        references the role."""
-        rule_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{rule_name}"
-        return iam.Role(
+        return forwarding_role(
             self,
             "ForwardRole",
-            assumed_by=iam.ServicePrincipal(
-                EVENTS_SERVICE,
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID, "aws:SourceArn": rule_arn}
-                },
-            ),
+            rule_name=rule_name,
             description=f"{config.name_prefix}: forwards Device Farm calls to the command bus",
         )
+
+
+def forwarding_role(
+    scope: Construct, construct_id: str, *, rule_name: str, description: str
+) -> iam.Role:
+    """The role EventBridge assumes to put into another region's or account's bus. CDK would
+    create one itself; this one also carries the confused-deputy conditions AWS recommends (for
+    a rule target, the source ARN is the rule's), spelled from the rule's name because the rule
+    references the role. The target adds its one grant: events:PutEvents on that bus."""
+    rule_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{rule_name}"
+    return iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal(
+            EVENTS_SERVICE,
+            conditions={
+                "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID, "aws:SourceArn": rule_arn}
+            },
+        ),
+        description=description,
+    )

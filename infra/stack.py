@@ -70,6 +70,8 @@ class SessionStopperStack(Stack):
             extend_method=api.extend_method,
             sweep_method=api.sweep_method,
             list_method=api.list_method,
+            operator_stop_method=api.operator_stop_method,
+            operator_extend_method=api.operator_extend_method,
             command_bus=triggers.command_bus,
             function=stopper.target,
         )
@@ -127,6 +129,8 @@ class SessionStopperStack(Stack):
                 "The session stopper function (with its alias when SnapStart is on)",
             ),
             "FunctionArn": (stopper.target.function_arn, "Use as a CloudWatch alarm action"),
+            # What every spoke trusts (HubFunctionRoleArn, docs/multi-account.md).
+            "FunctionRoleArn": (stopper.role.role_arn, "The function's role"),
             "OutcomeTopicArn": (notifications.outcome_topic.topic_arn, "Subscribe to outcomes"),
             "OutcomeDeadLetterQueueUrl": (notifications.outcome_dlq.queue_url, "Unpublished"),
             "OpsTopicArn": (notifications.ops_topic.topic_arn, "Ops alarm notifications"),

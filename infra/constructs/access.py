@@ -2,7 +2,10 @@
 
 Callers stop one session (and, with timers, extend one); operators start sweeps, which can stop
 every active session. Both policies name exact resources, and the API and the command bus refuse
-other accounts outright.
+other accounts outright. Hub and spoke (docs/multi-account.md): a caller acts only on sessions of
+their own account, an operator on any account in scope (POST /operator/sessions/stop|extend),
+and the member accounts reach only the caller routes and stop commands, through the API's and
+the bus's resource policies.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class AccessPolicies(Construct):
         extend_method: apigw.Method | None,
         sweep_method: apigw.Method,
         list_method: apigw.Method,
+        operator_stop_method: apigw.Method | None = None,
+        operator_extend_method: apigw.Method | None = None,
         command_bus: events.IEventBus,
         function: lambda_.IFunction,
     ) -> None:
@@ -57,6 +62,18 @@ class AccessPolicies(Construct):
             statements=[
                 _invoke(sweep_method, "SweepOverHttp"),
                 _invoke(list_method, "ListSessionsOverHttp"),
+                # Hub and spoke: stop or extend a session of any account in scope (callers are
+                # held to their own account's sessions).
+                *(
+                    [_invoke(operator_stop_method, "StopAnySessionOverHttp")]
+                    if operator_stop_method
+                    else []
+                ),
+                *(
+                    [_invoke(operator_extend_method, "ExtendAnySessionOverHttp")]
+                    if operator_extend_method
+                    else []
+                ),
                 _put_command(command_bus, SWEEP_DETAIL_TYPE, "SendSweepCommands"),
                 # A direct invoke takes any event the function understands, sweeps included.
                 iam.PolicyStatement(

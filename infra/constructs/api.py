@@ -1,12 +1,13 @@
-"""The REST API: POST /sessions/stop, POST /sessions/extend (with timers) and POST /sweeps,
-AWS_IAM on every method, bodies checked."""
+"""The REST API: POST /sessions/stop, POST /sessions/extend (with timers), POST /sweeps and
+GET /sessions, and with member accounts POST /operator/sessions/stop|extend; AWS_IAM on every
+method, bodies checked."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -16,7 +17,11 @@ from constructs import Construct
 from infra.checkov_skips import skip_check
 from infra.config import SESSION_HARD_LIMIT_MINUTES, StackConfig
 from infra.constructs.log_groups import retained_log_group
-from infra.constructs.permissions import OTHER_ACCOUNTS, deny_everyone
+from infra.constructs.permissions import (
+    deny_everyone,
+    member_principals,
+    scoped_accounts_condition,
+)
 from infra.nag import acknowledge
 
 # The gateway only bounds the body's size and shape; the function validates the values and
@@ -75,6 +80,50 @@ def nullable(json_type: apigw.JsonSchemaType, **bounds: Any) -> apigw.JsonSchema
     return apigw.JsonSchema(type=[json_type, apigw.JsonSchemaType.NULL], **bounds)
 
 
+# The routes member accounts' principals may call: their own account's sessions only (the
+# function checks the session ARN's account against the caller's).
+MEMBER_ROUTES = ("POST/sessions/stop", "POST/sessions/extend")
+
+
+def resource_policy(config: StackConfig) -> iam.PolicyDocument:
+    """Principals of accounts out of scope are refused even if an identity policy there allows
+    them; principals in scope still need execute-api:Invoke (the caller and operator policies,
+    or an identity policy in a member account). One account: that account only. Hub and
+    spoke: member accounts also reach the caller routes, and nothing else."""
+    deny_others = deny_everyone(
+        "DenyOtherAccounts",
+        "execute-api:Invoke",
+        "execute-api:/*",
+        scoped_accounts_condition(config),
+    )
+    if not config.is_multi_account:
+        return iam.PolicyDocument(statements=[deny_others])
+    routes = [f"execute-api:/*/{route}" for route in MEMBER_ROUTES]
+    if not config.session_timers:
+        routes = routes[:1]
+    principals, principal_condition = member_principals(config)
+    return iam.PolicyDocument(
+        statements=[
+            deny_others,
+            iam.PolicyStatement(
+                sid="MemberAccountsOnlyCallerRoutes",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["execute-api:Invoke"],
+                not_resources=routes,
+                conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+            ),
+            iam.PolicyStatement(
+                sid="MemberAccountsStopAndExtend",
+                principals=principals,
+                actions=["execute-api:Invoke"],
+                resources=routes,
+                conditions=principal_condition or None,
+            ),
+        ]
+    )
+
+
 class StopperApi(Construct):
     def __init__(
         self,
@@ -86,7 +135,7 @@ class StopperApi(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = retained_log_group(self, "AccessLogs", config=config)
-        self._resource_policy = self._this_account_only()
+        self._resource_policy = resource_policy(config)
         self.api = self._rest_api(config)
         validator = self.api.add_request_validator(
             "BodyValidator",
@@ -98,17 +147,33 @@ class StopperApi(Construct):
         # Proxy integration; no test-invoke permission, the console's test button is not needed.
         integration = apigw.LambdaIntegration(function, allow_test_invoke=False)
         sessions = self.api.root.add_resource("sessions")
-        self.stop_method = self._post(
-            sessions.add_resource("stop"), integration, validator, self._stop_model()
-        )
+        # Resources, models and methods in the order they always had (a path's resource, then
+        # its model): the deployment's logical id hashes them in order, and a new id would
+        # redeploy the stage for nothing.
+        stop_resource = sessions.add_resource("stop")
+        stop_model = self._stop_model()
+        self.stop_method = self._post(stop_resource, integration, validator, stop_model)
         # Moves a session's expiry timer: without timers there is nothing to extend.
-        self.extend_method: apigw.Method | None = (
-            self._post(
-                sessions.add_resource("extend"), integration, validator, self._extend_model()
+        self.extend_method: apigw.Method | None = None
+        extend_model: apigw.Model | None = None
+        if config.session_timers:
+            extend_resource = sessions.add_resource("extend")
+            extend_model = self._extend_model()
+            self.extend_method = self._post(extend_resource, integration, validator, extend_model)
+        # Hub and spoke: a caller stops or extends sessions of their own account only; these
+        # routes take the same bodies for any account in scope, and only the operator policy
+        # grants them (infra/constructs/access.py).
+        self.operator_stop_method: apigw.Method | None = None
+        self.operator_extend_method: apigw.Method | None = None
+        if config.is_multi_account:
+            operator = self.api.root.add_resource("operator").add_resource("sessions")
+            self.operator_stop_method = self._post(
+                operator.add_resource("stop"), integration, validator, stop_model
             )
-            if config.session_timers
-            else None
-        )
+            if extend_model is not None:
+                self.operator_extend_method = self._post(
+                    operator.add_resource("extend"), integration, validator, extend_model
+                )
         self.sweep_method = self._post(
             self.api.root.add_resource("sweeps"), integration, validator, self._sweep_model()
         )
@@ -129,19 +194,6 @@ class StopperApi(Construct):
             "Every POST stops sessions or moves a deadline, and GET /sessions must show them as "
             "they are now: an answer from a cache would skip the action or show a stale state, "
             "and a cache cluster is billed by the hour.",
-        )
-
-    @staticmethod
-    def _this_account_only() -> iam.PolicyDocument:
-        """Principals of other accounts are refused even if an identity policy there allows
-        them; principals of this account still need execute-api:Invoke (the caller and
-        operator policies)."""
-        return iam.PolicyDocument(
-            statements=[
-                deny_everyone(
-                    "DenyOtherAccounts", "execute-api:Invoke", "execute-api:/*", OTHER_ACCOUNTS
-                )
-            ]
         )
 
     def _redeploy_when_the_policy_changes(self) -> None:

@@ -14,7 +14,13 @@ from constructs import Construct
 from infra.call_route import CallRoute, device_farm_call_route, unresolved_region_warning
 from infra.config import StackConfig
 from infra.constructs.command_lane import CommandLane
-from infra.constructs.permissions import OTHER_ACCOUNTS, alarm_arns, deny_everyone
+from infra.constructs.permissions import (
+    OTHER_ACCOUNTS,
+    alarm_arns,
+    deny_everyone,
+    member_principals,
+    scoped_accounts_condition,
+)
 from infra.constructs.queues import dead_letter_queue
 
 COMMAND_SOURCE = "devicefarm.session-stopper"
@@ -60,6 +66,10 @@ class Triggers(Construct):
         }
         if config.session_timers:
             self.rules["device-farm-calls-rule"] = self._device_farm_call_rule()
+        if config.is_multi_account:
+            self.rules["member-command-rule"] = self._member_command_rule()
+            if config.session_timers:
+                self.rules["member-device-farm-calls-rule"] = self._member_device_farm_call_rule()
         alarm_rule = self._alarm_rule()
         if alarm_rule is not None:
             self.rules["alarm-rule"] = alarm_rule
@@ -90,9 +100,7 @@ class Triggers(Construct):
         # itself (AWS::Events::EventBus Policy), so the bus never exists without it.
         # Spelled out: the bus's own Arn attribute would reference itself.
         arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/{name}"
-        policy = iam.PolicyDocument(
-            statements=[deny_everyone("ThisAccountOnly", "events:PutEvents", arn, OTHER_ACCOUNTS)]
-        )
+        policy = iam.PolicyDocument(statements=command_bus_statements(self._config, arn))
         cfn_bus = bus.node.default_child
         assert isinstance(cfn_bus, events.CfnEventBus)
         cfn_bus.policy = policy.to_json()
@@ -123,6 +131,47 @@ class Triggers(Construct):
                 },
             ),
             targets=[self._command_lane_target()],
+        )
+
+    def _member_command_rule(self) -> events.Rule:
+        """Member accounts' stop commands (the bus policy admits no other command from them).
+        The function acts only in the event's own account: the ARN's account must match it."""
+        config = self._config
+        return events.Rule(
+            self,
+            "MemberCommandRule",
+            rule_name=f"{config.name_prefix}-member-commands",
+            description="Stop commands sent by member accounts to the stack's command bus",
+            event_bus=self.command_bus,
+            event_pattern=events.EventPattern(
+                account=member_accounts_match(config),
+                source=[COMMAND_SOURCE],
+                detail_type=[STOP_DETAIL_TYPE],
+                detail={"arn": member_session_arn_match(config)},
+            ),
+            targets=[self._command_lane_target()],
+        )
+
+    def _member_device_farm_call_rule(self) -> events.Rule:
+        """Member accounts' session creations and stops, forwarded by their spokes' rules
+        (infra/spoke_stack.py) to the command bus, whose policy admits only these and stops."""
+        config = self._config
+        pattern = device_farm_call_pattern(config)
+        return events.Rule(
+            self,
+            "MemberDeviceFarmCallRule",
+            rule_name=f"{config.name_prefix}-member-device-farm-calls",
+            description="Member accounts' Device Farm sessions created or stopped: arm or disarm "
+            "timers",
+            event_bus=self.command_bus,
+            event_pattern=events.EventPattern(
+                account=member_accounts_match(config),
+                region=pattern.region,
+                source=pattern.source,
+                detail_type=pattern.detail_type,
+                detail=pattern.detail,
+            ),
+            targets=[self._target()],
         )
 
     def _command_lane_target(self) -> events.IRuleTarget:
@@ -231,3 +280,57 @@ def device_farm_call_pattern(config: StackConfig) -> events.EventPattern:
             "eventName": list(DEVICE_FARM_CALLS),
         },
     )
+
+
+def member_accounts_match(config: StackConfig) -> list[str]:
+    """An event pattern's `account` for the member accounts: the listed ones, or, when an
+    organization's OUs are in scope (their accounts are known only at run time), any account
+    but the hub's, which its own rules already match; the bus policy admits no other."""
+    scope = config.account_scope
+    if scope.organization_unit_ids:
+        return events.Match.anything_but(Aws.ACCOUNT_ID)
+    return list(scope.member_ids)
+
+
+def member_session_arn_match(config: StackConfig) -> list[str]:
+    """A member's stop command names a session of a member account (the listed ones, else any
+    account of the Device Farm region); the function then requires the event's own account."""
+    base = f"arn:aws:devicefarm:{config.device_farm_region}:"
+    scope = config.account_scope
+    if scope.organization_unit_ids:
+        return events.Match.prefix(base)
+    return events.Match.any_of(
+        *(events.Match.prefix(f"{base}{account}:session:") for account in scope.member_ids)
+    )
+
+
+def command_bus_statements(config: StackConfig, bus_arn: str) -> list[iam.PolicyStatement]:
+    """The command bus's policy. One account: every other account is denied. Hub and spoke:
+    accounts out of scope are denied, and the member accounts may put exactly two kinds of
+    event: a caller's stop command, and the CloudTrail records of Device Farm calls their
+    spoke's rule forwards. EventBridge evaluates events:source and events:detail-type for
+    PutEvents, from a caller or from another account's rule target alike."""
+    if not config.is_multi_account:
+        return [deny_everyone("ThisAccountOnly", "events:PutEvents", bus_arn, OTHER_ACCOUNTS)]
+    principals, principal_condition = member_principals(config)
+
+    def allow(sid: str, source: str, detail_type: str) -> iam.PolicyStatement:
+        conditions = dict(principal_condition.get("StringEquals", {}))
+        conditions.update({"events:source": source, "events:detail-type": detail_type})
+        return iam.PolicyStatement(
+            sid=sid,
+            principals=principals,
+            actions=["events:PutEvents"],
+            resources=[bus_arn],
+            conditions={"StringEquals": conditions},
+        )
+
+    return [
+        deny_everyone(
+            "ScopedAccountsOnly", "events:PutEvents", bus_arn, scoped_accounts_condition(config)
+        ),
+        allow("MemberAccountsSendStopCommands", COMMAND_SOURCE, STOP_DETAIL_TYPE),
+        allow(
+            "MemberAccountsForwardDeviceFarmCalls", DEVICE_FARM_CALL_SOURCE, CLOUDTRAIL_DETAIL_TYPE
+        ),
+    ]

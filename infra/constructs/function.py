@@ -29,6 +29,7 @@ from infra.constructs.permissions import (
 from infra.constructs.queues import dead_letter_queue
 from infra.constructs.timers import ExpiryTimers
 from infra.lambda_deps import BuiltDependencies
+from infra.member_accounts import member_accounts_json
 from infra.nag import acknowledge
 
 HANDLER = "session_stopper.handler.lambda_handler"
@@ -79,6 +80,23 @@ def ship_dependencies(
     return layer
 
 
+def member_account_environment(config: StackConfig) -> dict[str, str]:
+    """The hub's scope (docs/multi-account.md); none of these in single-account mode, where
+    the function acts in its own account only, as before."""
+    scope = config.account_scope
+    if not scope.is_multi_account:
+        return {}
+    return {
+        "MEMBER_ACCOUNTS": member_accounts_json(scope.members),
+        "ORGANIZATION_UNIT_IDS": ",".join(scope.organization_unit_ids),
+        "HUB_ACCOUNT_IN_SCOPE": "true" if scope.hub_account_in_scope else "false",
+        "SPOKE_ROLE_NAME": config.spoke_role_name,
+        # Not a secret (AWS: the external id guards against a confused deputy, it is no
+        # password); every spoke's trust policy requires it.
+        "SPOKE_EXTERNAL_ID": scope.external_id,
+    }
+
+
 class StopperFunction(Construct):
     def __init__(
         self,
@@ -103,6 +121,9 @@ class StopperFunction(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{config.name_prefix} function: stops Device Farm sessions",
+            # The spokes trust this role by its ARN (aws:PrincipalArn): a fixed name keeps the
+            # ARN when the role is replaced. Single-account stacks keep the generated name.
+            role_name=config.function_role_name if config.is_multi_account else None,
         )
         self.function = lambda_.Function(
             self,
@@ -202,6 +223,7 @@ class StopperFunction(Construct):
             # What a sweep's continuation invokes: the alias (or function) every trigger does.
             "CONTINUATION_TARGET_ARN": invoke_target_arn(config),
             **timers,
+            **member_account_environment(config),
         }
 
     def _grant(self, config: StackConfig, deps: FunctionDependencies) -> None:
@@ -316,6 +338,7 @@ class StopperFunction(Construct):
                 "one warning schedule per session at run time (from a hash of the session ARN), "
                 "and may create, move, delete or read nothing outside that group.",
             )
+        self._acknowledge_member_account_findings(config)
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
@@ -328,3 +351,27 @@ class StopperFunction(Construct):
             "docs/contracts.md fixes Python 3.13: the dependencies layer (cp313 wheels) and the "
             "tests (make test-py313) target it. Moving to 3.14 is one deliberate upgrade of both.",
         )
+
+    def _acknowledge_member_account_findings(self, config: StackConfig) -> None:
+        scope = config.account_scope
+        if not scope.is_multi_account:
+            return
+        # spoke_roles_arn() and organization_arns() as cdk-nag prints them.
+        acknowledge(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/{config.spoke_role_name}]",
+            "sts:AssumeRole on the spoke role's one name in any account, limited by the "
+            "statement's conditions to the member accounts (aws:ResourceAccount) or to the "
+            "configured OUs of the organization (aws:ResourceOrgID and aws:ResourceOrgPaths).",
+        )
+        if scope.organization_unit_ids:
+            for kind in ("ou", "root"):
+                arn = f"arn:<AWS::Partition>:organizations::*:{kind}/{scope.organization_id}/*"
+                acknowledge(
+                    self.role,
+                    f"AwsSolutions-IAM5[Resource::{arn}]",
+                    "ListChildren and ListAccountsForParent on the OUs and roots of the one "
+                    "organization: the function walks down from organizationUnitIds to child OUs "
+                    "whose ids are known only at run time, and the management account in the ARN "
+                    "is not known to the hub.",
+                )

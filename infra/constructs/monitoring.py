@@ -70,6 +70,8 @@ class Monitoring(Construct):
                 "EventBridge Scheduler dropped an expiry or warning timer of this stack",
                 watched.timer_group.metric_dropped(period=PERIOD, statistic=cloudwatch.Stats.SUM),
             )
+        if config.is_multi_account:
+            self._accounts_not_reached_alarm()
         self.dashboard = self._dashboard(watched)
 
     def metric(self, name: str, statistic: str = cloudwatch.Stats.SUM) -> cloudwatch.Metric:
@@ -92,6 +94,25 @@ class Monitoring(Construct):
             metric=metric,
             threshold=0,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._ops_action)
+        alarm.add_ok_action(self._ops_action)
+        self.alarms.append(alarm)
+
+    def _accounts_not_reached_alarm(self) -> None:
+        """Every sweep publishes AccountsNotReached (0 when it reached every account): a member
+        whose spoke role cannot be assumed, or grants too little, is never skipped unseen."""
+        alarm = cloudwatch.Alarm(
+            self,
+            "Alarm-accounts-not-reached",
+            alarm_name=f"{self._config.name_prefix}-accounts-not-reached",
+            alarm_description="A sweep could not reach a member account (its summary says which "
+            "and why)",
+            metric=self.metric("AccountsNotReached", statistic=cloudwatch.Stats.MAXIMUM),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )

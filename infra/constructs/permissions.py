@@ -237,8 +237,98 @@ def function_statements(config: StackConfig, targets: GrantTargets) -> list[iam.
         continuation_statement(config),
         *alarm_statements,
         *timers,
+        *member_account_statements(config),
     ]
 
 
 def _statement(sid: str, actions: list[str], resources: list[str]) -> iam.PolicyStatement:
     return iam.PolicyStatement(sid=sid, actions=actions, resources=resources)
+
+
+# -- hub and spoke (docs/multi-account.md) -----------------------------------------------------
+
+# What the function reads of AWS Organizations to find the accounts of organizationUnitIds.
+ORGANIZATION_READ_ACTIONS = ("organizations:ListChildren", "organizations:ListAccountsForParent")
+
+
+def spoke_roles_arn(config: StackConfig) -> str:
+    """The spoke role in every account: which accounts, the statement's conditions say."""
+    return f"arn:{Aws.PARTITION}:iam::*:role/{config.spoke_role_name}"
+
+
+def organization_path(organization_id: str, unit_id: str) -> str:
+    """aws:ResourceOrgPaths of every account under `unit_id`: paths read
+    `o-.../r-.../ou-.../ou-.../`, so a root is the second segment and an OU any later one."""
+    if unit_id.startswith("r-"):
+        return f"{organization_id}/{unit_id}/*"
+    return f"{organization_id}/*/{unit_id}/*"
+
+
+def organization_arns(organization_id: str) -> list[str]:
+    """The OUs and roots of the organization (the management account, in the ARNs, is any):
+    ListChildren walks down from the configured units to OUs whose ids only AWS knows."""
+    return [
+        f"arn:{Aws.PARTITION}:organizations::*:ou/{organization_id}/*",
+        f"arn:{Aws.PARTITION}:organizations::*:root/{organization_id}/*",
+    ]
+
+
+def member_account_statements(config: StackConfig) -> list[iam.PolicyStatement]:
+    """Assume the spoke role in the accounts in scope, and nowhere else; and, for OUs, read
+    which accounts they hold. Nothing in single-account mode."""
+    scope = config.account_scope
+    statements = []
+    if scope.members:
+        statements.append(
+            iam.PolicyStatement(
+                sid="AssumeListedSpokeRoles",
+                actions=["sts:AssumeRole"],
+                resources=[spoke_roles_arn(config)],
+                conditions={"StringEquals": {"aws:ResourceAccount": list(scope.member_ids)}},
+            )
+        )
+    if scope.organization_unit_ids:
+        organization = scope.organization_id
+        paths = [organization_path(organization, unit) for unit in scope.organization_unit_ids]
+        statements += [
+            iam.PolicyStatement(
+                sid="AssumeOrganizationSpokeRoles",
+                actions=["sts:AssumeRole"],
+                resources=[spoke_roles_arn(config)],
+                conditions={
+                    "StringEquals": {"aws:ResourceOrgID": organization},
+                    "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": paths},
+                },
+            ),
+            _statement(
+                "ReadOrganizationUnits",
+                list(ORGANIZATION_READ_ACTIONS),
+                organization_arns(organization),
+            ),
+        ]
+    return statements
+
+
+def scoped_accounts_condition(config: StackConfig) -> dict[str, Any]:
+    """A resource-policy Deny condition that holds for every principal outside the scope: the
+    hub's account, and the member accounts (their organization when it is known)."""
+    scope = config.account_scope
+    if not scope.is_multi_account:
+        return OTHER_ACCOUNTS
+    if scope.organization_id:
+        return {
+            "StringNotEquals": {
+                "aws:PrincipalAccount": Aws.ACCOUNT_ID,
+                "aws:PrincipalOrgID": scope.organization_id,
+            }
+        }
+    return {"StringNotEquals": {"aws:PrincipalAccount": [Aws.ACCOUNT_ID, *scope.member_ids]}}
+
+
+def member_principals(config: StackConfig) -> tuple[list[iam.IPrincipal], dict[str, Any]]:
+    """Who a resource policy's Allow names for the member accounts, and its condition: the
+    organization (any principal whose aws:PrincipalOrgID is it) or each listed account."""
+    scope = config.account_scope
+    if scope.organization_id:
+        return [iam.AnyPrincipal()], {"StringEquals": {"aws:PrincipalOrgID": scope.organization_id}}
+    return [iam.AccountPrincipal(account) for account in scope.member_ids], {}

@@ -2,8 +2,9 @@
 
 A synth takes about 10 s (jsii + cdk-nag), so every synth-dependent test reads one of the
 session fixtures below instead of building its own app: the default and the narrow stack, both
-region-agnostic like an offline `python app.py`, and one app deployed outside the Device Farm
-region, whose main stack gets a companion forwarder stack.
+region-agnostic like an offline `python app.py`, one app deployed outside the Device Farm
+region, whose main stack gets a companion forwarder stack, and for hub and spoke one hub with
+member accounts and one spoke.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
 from app import create_app
+from infra.spoke_names import spoke_stack_name
+from infra.spoke_template import synthesize_spoke
 
 # A second configuration that exercises every optional branch of the stack. The alarm prefix
 # lives here, not in the default: cdk.json's default gives no alarm authority at all.
@@ -62,6 +65,22 @@ FORWARDED_CONTEXT: dict[str, Any] = {
     # No SnapStart (regions or accounts without it): no version or alias, every trigger and
     # the timers on the unqualified function.
     "snapStart": False,
+}
+
+# Hub and spoke: two listed accounts (one live, one with its own protected pattern) and, in
+# organization mode, an OU and a root of the organization. One synth covers both scopes.
+MEMBER_LIVE = "111122223333"
+MEMBER_DRY = "444455556666"
+ORGANIZATION_ID = "o-a1b2c3d4e5"
+MULTI_ACCOUNT_CONTEXT: dict[str, Any] = {
+    "stage": "hub",
+    "memberAccounts": [
+        {"id": MEMBER_LIVE, "dryRun": False, "maxSessionMinutes": 90},
+        {"id": MEMBER_DRY, "protectedNamePattern": "keep-.*"},
+    ],
+    "organizationUnitIds": ["ou-ab12-11111111", "r-ab12"],
+    "organizationId": ORGANIZATION_ID,
+    "spokeExternalId": "session-stopper-hub-7f3a",
 }
 
 
@@ -181,3 +200,19 @@ def forwarded_main_stack(forwarded_app: ForwardedApp) -> Synthesized:
 @pytest.fixture(scope="session")
 def forwarder_stack(forwarded_app: ForwardedApp) -> Synthesized:
     return forwarded_app.forwarder
+
+
+@pytest.fixture(scope="session")
+def multi_account_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The hub with MULTI_ACCOUNT_CONTEXT: members listed and OUs of an organization."""
+    return synthesize(tmp_path_factory.mktemp("cdk-hub"), MULTI_ACCOUNT_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def spoke_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The spoke as `make spoke-template` builds it (cdk.json's stage), cdk-nag included."""
+    outdir = tmp_path_factory.mktemp("cdk-spoke")
+    raw = synthesize_spoke(outdir=str(outdir))
+    return Synthesized(
+        template=Template.from_json(raw), raw=raw, outdir=outdir, stack_name=spoke_stack_name("dev")
+    )

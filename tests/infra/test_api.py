@@ -12,6 +12,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
+from infra.constructs import api as api_module
 from infra.constructs.api import GATEWAY_ERROR_TEMPLATE, INVALID_BODY_TEMPLATE, StopperApi
 from tests.infra.conftest import Synthesized, placeholder_function
 from tests.infra.test_config import load
@@ -275,7 +276,7 @@ def test_a_policy_change_makes_a_new_deployment(monkeypatch: pytest.MonkeyPatch)
             ]
         )
 
-    monkeypatch.setattr(StopperApi, "_this_account_only", staticmethod(other_policy))
+    monkeypatch.setattr(api_module, "resource_policy", lambda _config: other_policy())
     assert deployment_id() != before
 
 

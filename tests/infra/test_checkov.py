@@ -112,7 +112,14 @@ def metadata_skips(stack: Synthesized) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-TEMPLATES = ["default_stack", "narrow_stack", "forwarded_main_stack", "forwarder_stack"]
+TEMPLATES = [
+    "default_stack",
+    "narrow_stack",
+    "forwarded_main_stack",
+    "forwarder_stack",
+    "multi_account_stack",
+    "spoke_stack",
+]
 
 
 @pytest.mark.parametrize("which", TEMPLATES)

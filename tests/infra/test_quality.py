@@ -29,7 +29,15 @@ ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 
 @pytest.mark.synth
 @pytest.mark.parametrize(
-    "which", ["default_stack", "narrow_stack", "forwarded_main_stack", "forwarder_stack"]
+    "which",
+    [
+        "default_stack",
+        "narrow_stack",
+        "forwarded_main_stack",
+        "forwarder_stack",
+        "multi_account_stack",
+        "spoke_stack",
+    ],
 )
 def test_cfn_lint_finds_nothing(which: str, request: pytest.FixtureRequest) -> None:
     """Zero errors, and no warning beyond the one CDK itself emits for every function given an
@@ -109,6 +117,8 @@ def test_resource_inventory(
         ("default_stack", "SessionStopper-dev"),
         ("narrow_stack", "SessionStopper-prod"),
         ("forwarder_stack", "SessionStopper-qa-DeviceFarmCalls"),
+        ("multi_account_stack", "SessionStopper-hub"),
+        ("spoke_stack", "SessionStopper-dev-Spoke"),
     ],
 )
 def test_every_acknowledgment_gives_a_specific_reason(

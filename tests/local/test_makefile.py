@@ -246,7 +246,7 @@ def help_lines() -> dict[str, str]:
 
 def test_make_help_marks_what_needs_aws_and_says_how_long_the_long_targets_take() -> None:
     described = help_lines()
-    needs_aws = {"bootstrap", "diff", "deploy", "destroy", "e2e"}
+    needs_aws = {"bootstrap", "diff", "deploy", "destroy", "e2e", "deploy-spoke"}
     assert {target for target, text in described.items() if text.startswith("[aws] ")} == (
         needs_aws
     )
