@@ -203,11 +203,15 @@ def _why_selected(summary: SweepSummary) -> str:
     }.get(summary.selection, "older than the sweep's age")
 
 
+def _every_project(failure: ListingFailure) -> str:
+    return f"(every project of account {failure.account})" if failure.account else "(every project)"
+
+
 def _failures_listing(failures: Iterable[ListingFailure]) -> Listing:
     items = [
         Step(
             clean(f"{failure.operation} failed: {failure.code}: {failure.message}"),
-            clean(failure.project_arn) if failure.project_arn else "(every project)",
+            clean(failure.project_arn) if failure.project_arn else _every_project(failure),
         )
         for failure in failures
     ]
