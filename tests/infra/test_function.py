@@ -236,10 +236,24 @@ def test_async_invoke_retries_then_parks_in_an_encrypted_queue(default_stack: Sy
     )
 
 
-def test_stack_sets_exactly_the_variables_the_function_reads(default_stack: Synthesized) -> None:
-    """The stack and session_stopper/config.py agree on every setting's name."""
-    variables = default_stack.only("AWS::Lambda::Function")["Properties"]["Environment"][
-        "Variables"
-    ]
-    powertools = {name for name in variables if name.startswith("POWERTOOLS_")}
-    assert set(variables) - powertools == set(SETTING_VARIABLES)
+MULTI_ACCOUNT_VARIABLES = {
+    "MEMBER_ACCOUNTS",
+    "ORGANIZATION_UNIT_IDS",
+    "HUB_ACCOUNT_IN_SCOPE",
+    "SPOKE_ROLE_NAME",
+    "SPOKE_EXTERNAL_ID",
+}
+
+
+def _variables(stack: Synthesized) -> set[str]:
+    variables = stack.only("AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
+    return {name for name in variables if not name.startswith("POWERTOOLS_")}
+
+
+def test_stack_sets_exactly_the_variables_the_function_reads(
+    default_stack: Synthesized, multi_account_stack: Synthesized
+) -> None:
+    """The stack and session_stopper/config.py agree on every setting's name: the hub's own
+    settings always, the member accounts' in multi-account mode only."""
+    assert _variables(default_stack) == set(SETTING_VARIABLES) - MULTI_ACCOUNT_VARIABLES
+    assert _variables(multi_account_stack) == set(SETTING_VARIABLES)
