@@ -11,6 +11,7 @@ from local.devicefarm_emulator.accounts import (
     CredentialsRegistry,
     Principal,
     function_role_arn,
+    function_session_arn,
 )
 from local.devicefarm_emulator.clock import Clock, ManualClock, WallClock
 from local.devicefarm_emulator.cloudtrail import CloudTrailFeed, TrailSettings
@@ -59,5 +60,6 @@ __all__ = [
     "UnrecognizedClientError",
     "WallClock",
     "function_role_arn",
+    "function_session_arn",
     "running_emulator",
 ]

@@ -21,9 +21,11 @@ HUB_ACCOUNT_ID = "123456789012"
 # The keys local callers sign with and that act as the hub: the local stack's function, the
 # tests and the CLI ("testing"), the benches ("bench").
 BASE_ACCESS_KEYS = ("testing", "bench")
-# The local stack's function role (local/aws_resources.py PREFIX + "-function"): the principal
-# the base keys stand for, the one a spoke role's trust policy names.
+# The local stack's function role (local/aws_resources.py PREFIX + "-function"): the role a
+# spoke role's trust policy names. The base keys stand for its Lambda session, which Lambda
+# names after the function (local/lambda_runtime.py FUNCTION_NAME).
 HUB_FUNCTION_ROLE_NAME = "session-stopper-local-function"
+HUB_FUNCTION_NAME = "session-stopper-local"
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # Request members that name a project or session the call acts on.
 _RESOURCE_MEMBERS = ("arn", "projectArn", "ResourceARN")
@@ -31,6 +33,11 @@ _RESOURCE_MEMBERS = ("arn", "projectArn", "ResourceARN")
 
 def function_role_arn(account_id: str = HUB_ACCOUNT_ID) -> str:
     return f"arn:aws:iam::{account_id}:role/{HUB_FUNCTION_ROLE_NAME}"
+
+
+def function_session_arn(account_id: str = HUB_ACCOUNT_ID) -> str:
+    """Who the function is when it calls: its role's session, as STS and IAM name it."""
+    return f"arn:aws:sts::{account_id}:assumed-role/{HUB_FUNCTION_ROLE_NAME}/{HUB_FUNCTION_NAME}"
 
 
 def require_account_id(account_id: str) -> str:
@@ -59,7 +66,7 @@ class CredentialsRegistry:
     ) -> None:
         self.hub = Principal(
             require_account_id(hub_account_id),
-            base_principal_arn or function_role_arn(hub_account_id),
+            base_principal_arn or function_session_arn(hub_account_id),
         )
         self._lock = threading.Lock()
         self._principals = dict.fromkeys(base_keys, self.hub)

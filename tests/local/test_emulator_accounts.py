@@ -12,7 +12,7 @@ from local.devicefarm_emulator import (
     DeviceFarmEmulator,
     ManualClock,
     RateLimitSettings,
-    function_role_arn,
+    function_session_arn,
 )
 from local.devicefarm_emulator.testing import make_devicefarm_client
 from local.world import BackdatedWallClock, SessionSeed, seed_world
@@ -107,7 +107,7 @@ def test_the_hubs_key_is_refused_a_members_session_too(
     response = _error(devicefarm_client.stop_remote_access_session, arn=member_session)
 
     assert response["Error"]["Code"] == "AccessDeniedException"
-    assert response["Error"]["Message"].startswith(f"User: {function_role_arn(HUB)} is not")
+    assert response["Error"]["Message"].startswith(f"User: {function_session_arn(HUB)} is not")
     assert devicefarm_emulator.account(MEMBER).get_session(member_session)["status"] == "PENDING"
 
 
