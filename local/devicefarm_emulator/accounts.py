@@ -19,8 +19,9 @@ from local.devicefarm_emulator.errors import AccessDeniedError
 
 HUB_ACCOUNT_ID = "123456789012"
 # The keys local callers sign with and that act as the hub: the local stack's function, the
-# tests and the CLI ("testing"), the benches ("bench").
-BASE_ACCESS_KEYS = ("testing", "bench")
+# tests and the CLI ("testing"), the benches ("bench"), and code under moto's mock_aws, which
+# replaces the credentials with its own fake key while it is active ("FOOBARKEY").
+BASE_ACCESS_KEYS = ("testing", "bench", "FOOBARKEY")
 # The local stack's function role (local/aws_resources.py PREFIX + "-function"): the role a
 # spoke role's trust policy names. The base keys stand for its Lambda session, which Lambda
 # names after the function (local/lambda_runtime.py FUNCTION_NAME).
