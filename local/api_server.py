@@ -39,7 +39,7 @@ from local.apigw_events import (
     proxy_response,
 )
 from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
-from local.devicefarm_emulator.accounts import CredentialsRegistry, Principal
+from local.devicefarm_emulator.accounts import CredentialsRegistry, Principal, signing_key_id
 from local.lambda_runtime import LambdaInvoker
 
 # The stack's routes (infra/constructs/api.py); extend exists with timers, always on locally.
@@ -53,7 +53,6 @@ ROUTES = frozenset(
         ("POST", "/operator/sessions/extend"),
     }
 )
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _ASSUMED_ROLE_SESSION = re.compile(r"arn:aws:sts::[0-9]{12}:assumed-role/[^/]+/(.+)")
 INVOKE_ALIAS = "/_local/invoke"
 COMMANDS_PATH = "/_local/commands"
@@ -72,13 +71,13 @@ def _json(status: int, body: Any, **headers: str) -> Answer:
 
 def api_caller(authorization: str, credentials: CredentialsRegistry | None) -> ApiCaller:
     """The identity AWS_IAM auth would put in the event for this Authorization header."""
-    found = _CREDENTIAL.search(authorization)
-    if found is None or credentials is None:
+    key = signing_key_id(authorization)
+    if not key or credentials is None:
         return LOCAL_DEVELOPER
-    principal = credentials.principal_of(found.group(1))
+    principal = credentials.principal_of(key)
     if principal is None or principal == credentials.hub:
         return LOCAL_DEVELOPER
-    return ApiCaller(principal.account_id, principal.arn, _caller_id(principal), found.group(1))
+    return ApiCaller(principal.account_id, principal.arn, _caller_id(principal), key)
 
 
 def _caller_id(principal: Principal) -> str:

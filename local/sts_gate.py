@@ -31,10 +31,9 @@ from botocore.exceptions import ClientError
 
 from local.aws_resources import aws_client_in
 from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
-from local.devicefarm_emulator.accounts import CredentialsRegistry, Principal
+from local.devicefarm_emulator.accounts import CredentialsRegistry, Principal, signing_key_id
 from local.trust_policy import AssumeRequest, allows
 
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})")
 _STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 # Request headers that describe this hop, not the call: urllib sets its own.
@@ -160,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         gate: StsGate = self.server.owner
         params = {key: values[-1] for key, values in urllib.parse.parse_qs(body.decode()).items()}
         if params.get("Action") == "AssumeRole":
-            refusal = gate.refusal(self._access_key_id(), params)
+            refusal = gate.refusal(signing_key_id(self.headers.get("Authorization", "")), params)
             if refusal is not None:
                 self._send(refusal.status, refusal.xml())
                 return
@@ -171,10 +170,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - " + format, self.address_string(), *args)
-
-    def _access_key_id(self) -> str:
-        credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
-        return credential.group(1) if credential else ""
 
     def _forward(self, moto_url: str, body: bytes) -> tuple[int, bytes]:
         request = urllib.request.Request(moto_url + self.path, data=body, method="POST")  # noqa: S310

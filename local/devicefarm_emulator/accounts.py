@@ -28,8 +28,17 @@ BASE_ACCESS_KEYS = ("testing", "bench", "FOOBARKEY")
 HUB_FUNCTION_ROLE_NAME = "session-stopper-local-function"
 HUB_FUNCTION_NAME = "session-stopper-local"
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# SigV4: `Authorization: AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/...`
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 # Request members that name a project or session the call acts on.
 _RESOURCE_MEMBERS = ("arn", "projectArn", "ResourceARN")
+
+
+def signing_key_id(authorization: str) -> str:
+    """The access key id a SigV4 Authorization header names ("" for an unsigned request).
+    Signatures are not checked locally: the key id alone says who calls."""
+    found = _CREDENTIAL.search(authorization)
+    return found.group(1) if found else ""
 
 
 def function_role_arn(account_id: str = HUB_ACCOUNT_ID) -> str:
