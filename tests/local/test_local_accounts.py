@@ -17,9 +17,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from local.api_server import api_caller
+from local.apigw_events import LOCAL_DEVELOPER, ApiCaller
 from local.aws_resources import aws_client, aws_client_in
+from local.cloudtrail_delivery import CloudTrailDelivery
 from local.demo_http import post_json
-from local.devicefarm_emulator import DeviceFarmEmulator, ManualClock
+from local.devicefarm_emulator import Caller, CredentialsRegistry, DeviceFarmEmulator, ManualClock
 from local.devicefarm_emulator.catalogue import default_device_arn
 from local.devicefarm_emulator.testing import make_devicefarm_client
 from local.lambda_runtime import LambdaInvoker
@@ -196,3 +199,38 @@ def test_organization_mode_puts_the_members_in_an_ou(fake: RecordingFunction) ->
             {"id": live.account_id, "dryRun": False}
         ]
         assert assume(dry.account_id)["AccessKeyId"]
+
+
+def test_delivery_takes_every_accounts_feed_in_the_order_of_the_calls() -> None:
+    hub = DeviceFarmEmulator(clock=ManualClock())
+    member = hub.account(MEMBER)
+    hub.cloudtrail.settings.delivery_lag_seconds = 30
+    caller = Caller(access_key_id="testing")
+    member.cloudtrail.record("StopRemoteAccessSession", {"arn": "m1"}, caller, answer={})
+    hub.cloudtrail.record("StopRemoteAccessSession", {"arn": "h1"}, caller, answer={})
+    hub.clock.advance(seconds=5)
+    member.cloudtrail.record("StopRemoteAccessSession", {"arn": "m2"}, caller, answer={})
+    received: list[Any] = []
+    delivery = CloudTrailDelivery(hub.cloudtrail, received.append, member_feeds=[member.cloudtrail])
+
+    assert delivery.next_delivery_time() == member.cloudtrail.next_delivery_time()
+    assert [d.event["detail"]["requestParameters"]["arn"] for d in delivery.deliver()] == [
+        "m1",
+        "m2",
+    ]
+    hub.clock.advance(seconds=30)
+    assert [d.event["account"] for d in delivery.deliver()] == [HUB]
+    assert [event["account"] for event in received] == [MEMBER, MEMBER, HUB]
+
+
+def test_a_role_session_caller_is_named_as_api_gateway_names_it() -> None:
+    registry = CredentialsRegistry()
+    session = f"arn:aws:sts::{MEMBER}:assumed-role/qa-runner/build-42"
+    registry.register("ASIAQA", MEMBER, session)
+    header = "AWS4-HMAC-SHA256 Credential=ASIAQA/20260101/eu-west-1/execute-api/aws4_request"
+
+    caller = api_caller(header, registry)
+
+    assert caller == ApiCaller(MEMBER, session, f"AROALOCAL{MEMBER}:build-42", "ASIAQA")
+    unknown = header.replace("ASIAQA", "ASIANOBODY")
+    assert api_caller(unknown, registry) == api_caller("", registry) == LOCAL_DEVELOPER
