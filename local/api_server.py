@@ -1,9 +1,14 @@
 """The function's HTTP API on loopback: each request becomes an API Gateway REST proxy event.
 
 What `sam local start-api` does, without Docker: the routes are the stack's (POST /sessions/stop,
-POST /sessions/extend, POST /sweeps), anything else gets API Gateway's own 403. Signatures are
-not checked (AWS_IAM auth is API Gateway's job), nor are bodies checked against the gateway's
-request models.
+POST /sessions/extend, POST /sweeps, the operator's POST /operator/sessions/stop and extend,
+GET /sessions), anything else gets API Gateway's own 403. Signatures are not checked (AWS_IAM
+auth is API Gateway's job), nor are bodies checked against the gateway's request models.
+
+The caller's identity (requestContext.identity) follows the access key of the request's SigV4
+Authorization header: a key the credentials registry knows as another account's principal (a
+member-account caller) is that principal; the base keys, unsigned requests and keys nobody
+registered are the hub account's local developer, as every caller was before member accounts.
 
 Other triggers go through the Lambda Invoke API's path (so `aws lambda invoke --endpoint-url`
 works) or its short alias POST /_local/invoke: the body is the raw event. An Event invoke (header
@@ -25,8 +30,16 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from local.apigw_events import Headers, HttpRequest, api_gateway_event, proxy_response
+from local.apigw_events import (
+    LOCAL_DEVELOPER,
+    ApiCaller,
+    Headers,
+    HttpRequest,
+    api_gateway_event,
+    proxy_response,
+)
 from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
+from local.devicefarm_emulator.accounts import CredentialsRegistry, Principal, signing_key_id
 from local.lambda_runtime import LambdaInvoker
 
 # The stack's routes (infra/constructs/api.py); extend exists with timers, always on locally.
@@ -36,8 +49,11 @@ ROUTES = frozenset(
         ("POST", "/sessions/extend"),
         ("POST", "/sweeps"),
         ("GET", "/sessions"),
+        ("POST", "/operator/sessions/stop"),
+        ("POST", "/operator/sessions/extend"),
     }
 )
+_ASSUMED_ROLE_SESSION = re.compile(r"arn:aws:sts::[0-9]{12}:assumed-role/[^/]+/(.+)")
 INVOKE_ALIAS = "/_local/invoke"
 COMMANDS_PATH = "/_local/commands"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/[^/]+/invocations$")
@@ -53,7 +69,28 @@ def _json(status: int, body: Any, **headers: str) -> Answer:
     return status, pairs, json.dumps(body).encode()
 
 
-def answer_api(invoker: LambdaInvoker, request: HttpRequest) -> Answer:
+def api_caller(authorization: str, credentials: CredentialsRegistry | None) -> ApiCaller:
+    """The identity AWS_IAM auth would put in the event for this Authorization header."""
+    key = signing_key_id(authorization)
+    if not key or credentials is None:
+        return LOCAL_DEVELOPER
+    principal = credentials.principal_of(key)
+    if principal is None or principal == credentials.hub:
+        return LOCAL_DEVELOPER
+    return ApiCaller(principal.account_id, principal.arn, _caller_id(principal), key)
+
+
+def _caller_id(principal: Principal) -> str:
+    """API Gateway's `caller`: a role session is `<role id>:<session name>`, a user its id."""
+    session = _ASSUMED_ROLE_SESSION.fullmatch(principal.arn)
+    if session is not None:
+        return f"AROALOCAL{principal.account_id}:{session.group(1)}"
+    return f"AIDALOCAL{principal.account_id}"
+
+
+def answer_api(
+    invoker: LambdaInvoker, request: HttpRequest, caller: ApiCaller = LOCAL_DEVELOPER
+) -> Answer:
     """API Gateway's part: route, build the event, call the function, map its answer."""
     if (request.method, request.path) not in ROUTES:
         return _json(
@@ -61,7 +98,7 @@ def answer_api(invoker: LambdaInvoker, request: HttpRequest) -> Answer:
             {"message": "Missing Authentication Token"},
             **{"x-amzn-ErrorType": "MissingAuthenticationTokenException"},
         )
-    event = api_gateway_event(request)
+    event = api_gateway_event(request, caller=caller)
     try:
         result = invoker.invoke(event)
     except Exception:
@@ -124,8 +161,17 @@ def answer_command(send_command: Callable[[dict[str, Any]], str], body: bytes) -
 class LocalApiServer(BackgroundHTTPServer):
     """Serves the API on a background thread; port 0 picks a free one."""
 
-    def __init__(self, invoker: LambdaInvoker, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        invoker: LambdaInvoker,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        credentials: CredentialsRegistry | None = None,
+    ) -> None:
+        """`credentials`: who the access keys are (the emulator's registry); None: every
+        caller is the hub's local developer."""
         self.invoker = invoker
+        self.credentials = credentials
         # Set by the stack once the command lane exists: queues one command, returns its id.
         self.send_command: Callable[[dict[str, Any]], str] | None = None
         super().__init__(_Handler, host, port)
@@ -173,7 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
                 body=body,
                 source_ip=self.client_address[0],
             )
-            status, headers, payload = answer_api(invoker, request)
+            caller = api_caller(
+                self.headers.get("Authorization", ""), self.server.owner.credentials
+            )
+            status, headers, payload = answer_api(invoker, request, caller)
         try:
             self._send(status, headers, payload)
         except (BrokenPipeError, ConnectionResetError):

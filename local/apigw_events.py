@@ -35,7 +35,24 @@ class HttpRequest:
         return urlsplit(self.target).path or "/"
 
 
-def api_gateway_event(request: HttpRequest, request_id: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ApiCaller:
+    """Who signed the request, as AWS_IAM auth puts it in requestContext.identity. The default
+    is the local developer of the hub account, every caller's identity unless the stack knows
+    the request's access key as another account's."""
+
+    account_id: str = ACCOUNT_ID
+    user_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer"
+    caller: str = "AIDALOCALDEVELOPER"
+    access_key: str = "testing"
+
+
+LOCAL_DEVELOPER = ApiCaller()
+
+
+def api_gateway_event(
+    request: HttpRequest, request_id: str | None = None, caller: ApiCaller = LOCAL_DEVELOPER
+) -> dict[str, Any]:
     body, is_base64 = _body(request.body)
     query = parse_qsl(urlsplit(request.target).query, keep_blank_values=True)
     headers, multi_headers = _single_and_multi(request.headers)
@@ -50,7 +67,9 @@ def api_gateway_event(request: HttpRequest, request_id: str | None = None) -> di
         "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": None,
         "stageVariables": None,
-        "requestContext": _request_context(request, request_id or str(uuid.uuid4()), headers),
+        "requestContext": _request_context(
+            request, request_id or str(uuid.uuid4()), headers, caller
+        ),
         "body": body,
         "isBase64Encoded": is_base64,
     }
@@ -75,7 +94,7 @@ def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dic
 
 
 def _request_context(
-    request: HttpRequest, request_id: str, headers: dict[str, str]
+    request: HttpRequest, request_id: str, headers: dict[str, str], caller: ApiCaller
 ) -> dict[str, Any]:
     now = time.time()
     user_agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), None)
@@ -92,27 +111,27 @@ def _request_context(
         "domainPrefix": API_ID,
         "requestTimeEpoch": int(now * 1000),
         "requestId": request_id,
-        "identity": _identity(request.source_ip, user_agent),
+        "identity": _identity(request.source_ip, user_agent, caller),
         "domainName": next((v for k, v in headers.items() if k.lower() == "host"), "localhost"),
         "apiId": API_ID,
     }
 
 
-def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
-    """AWS_IAM auth fills in the signer; locally every caller is the same local user."""
+def _identity(source_ip: str, user_agent: str | None, caller: ApiCaller) -> dict[str, Any]:
+    """AWS_IAM auth fills in the signer."""
     return {
         "cognitoIdentityPoolId": None,
-        "accountId": ACCOUNT_ID,
+        "accountId": caller.account_id,
         "cognitoIdentityId": None,
-        "caller": "AIDALOCALDEVELOPER",
+        "caller": caller.caller,
         "sourceIp": source_ip,
         "principalOrgId": None,
-        "accessKey": "testing",
+        "accessKey": caller.access_key,
         "cognitoAuthenticationType": None,
         "cognitoAuthenticationProvider": None,
-        "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer",
+        "userArn": caller.user_arn,
         "userAgent": user_agent,
-        "user": "AIDALOCALDEVELOPER",
+        "user": caller.caller,
     }
 
 

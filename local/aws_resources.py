@@ -22,7 +22,11 @@ TABLE_NAME = f"{PREFIX}-idempotency"
 TIMER_GROUP = f"{PREFIX}-timers"
 # Named for the contract only: moto's Scheduler assumes no role, so none is created.
 TIMER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/{PREFIX}-timers"
-Service = Literal["sns", "sqs", "dynamodb", "cloudwatch", "scheduler"]
+Service = Literal[
+    "sns", "sqs", "dynamodb", "cloudwatch", "scheduler", "iam", "sts", "organizations"
+]
+# moto's header for acting in another account than the credentials' (moto's server mode).
+MOTO_ACCOUNT_HEADER = "x-moto-account-id"
 
 
 class MotoServer:
@@ -66,6 +70,18 @@ def aws_client(service: Service, endpoint_url: str, region: str) -> Any:
         region_name=region,
     )
     return session.client(service, endpoint_url=endpoint_url)
+
+
+def aws_client_in(service: Service, endpoint_url: str, region: str, account_id: str) -> Any:
+    """A client on moto that acts in `account_id`, as an administrator of that account would
+    (the local stack's way to arrange member accounts)."""
+    client = aws_client(service, endpoint_url, region)
+
+    def in_account(request: Any, **_: Any) -> None:
+        request.headers[MOTO_ACCOUNT_HEADER] = account_id
+
+    client.meta.events.register("before-sign", in_account)
+    return client
 
 
 def create_resources(endpoint_url: str, region: str) -> Resources:

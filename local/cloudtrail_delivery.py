@@ -4,12 +4,16 @@ to the function.
 In AWS a rule on the default bus in us-west-2 matches Device Farm's CloudTrail events and
 invokes the function (asynchronously: its error is not the caller's). Locally the events come
 from the emulator's feed and go through the same pattern before reaching the invoker.
+
+Member accounts' records reach the hub through their spoke's forwarding rule, which keeps the
+event as it is: `account` and the record's `recipientAccountId` are the member's. Locally each
+member account's feed is drained alongside the hub's, its events unchanged.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,20 +66,24 @@ class CloudTrailDelivery:
         feed: CloudTrailFeed,
         invoke: Invoke,
         pattern: dict[str, Any] | None = None,
+        member_feeds: Sequence[CloudTrailFeed] = (),
     ) -> None:
-        self._feed = feed
+        self._feeds = (feed, *member_feeds)
         self._invoke = invoke
         self._pattern = pattern if pattern is not None else TIMER_RULE_PATTERN
         self._ticker = Ticker(self.deliver, "cloudtrail-delivery")
 
     def next_delivery_time(self) -> float | None:
-        return self._feed.next_delivery_time()
+        moments = [feed.next_delivery_time() for feed in self._feeds]
+        return min((moment for moment in moments if moment is not None), default=None)
 
     def deliver(self) -> list[Delivery]:
-        """Hand every due event the rule matches to the function, in the order of the calls.
-        Events no rule matches are dropped, as EventBridge drops them."""
+        """Hand every due event the rule matches to the function, in the order of the calls
+        (by their time, across accounts; each account's in its own order). Events no rule
+        matches are dropped, as EventBridge drops them."""
+        due = [event for feed in self._feeds for event in feed.drain()]
         deliveries = []
-        for event in self._feed.drain():
+        for event in sorted(due, key=lambda event: str(event.get("time", ""))):
             if matches(self._pattern, event):
                 deliveries.append(self._deliver(event))
         return deliveries

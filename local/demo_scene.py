@@ -90,7 +90,7 @@ def devicefarm_client(endpoint_url: str) -> Any:
     shows as it is)."""
     session = boto3.session.Session(
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 (the emulator ignores credentials)
+        aws_secret_access_key="testing",  # noqa: S106 (the emulator reads only the key id)
         region_name=DEVICE_FARM_REGION,
     )
     config = Config(retries={"mode": "standard", "total_max_attempts": 1})

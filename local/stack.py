@@ -17,6 +17,17 @@ The function's clock is the emulator's while the stack runs. Its timers work as 
 emulator's CloudTrail events reach it through the timer rule's pattern, and the scheduler
 runner fires the schedules it leaves in moto. Both run in the background under `make local`;
 tests and the demo drive them with `deliver_cloudtrail`, `fire_due_schedules` and `advance`.
+
+Member accounts (`members`, optionally in an organization): each gets its spoke role in moto's
+IAM and its account in the emulator; the function assumes the roles through the local STS gate
+(AWS_ENDPOINT_URL_STS), which refuses what IAM would. Seed a member's sessions with
+`stack.emulator.account(member_id)`; call the API as a member-account caller by signing with
+`stack.caller_key(member_id)`:
+
+    config = LocalStackConfig(members=(LocalMember("111111111111", dry_run=False),
+                                       LocalMember("222222222222", spoke_role=False)))
+    with LocalStack(config, emulator) as stack:
+        post_json(f"{stack.api_url}/sessions/stop", body, access_key_id=stack.caller_key(...))
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from local.aws_resources import MotoServer, aws_client, create_alarm, create_res
 from local.cloudtrail_delivery import CloudTrailDelivery, Delivery
 from local.command_lane import MAX_CONCURRENCY, CommandLane, create_lane_queues
 from local.devicefarm_emulator import DeviceFarmEmulator, EmulatorServer
+from local.devicefarm_emulator.accounts import require_account_id
 from local.environment import (
     CREDENTIAL_VARIABLES,
     INHERITED_VARIABLES,
@@ -47,7 +59,9 @@ from local.lambda_runtime import (
     reset_function_caches,
     unbind_function_clock,
 )
+from local.member_accounts import LocalMember, MemberScope, arrange_members, member_environment
 from local.scheduler_runner import Fired, SchedulerRunner
+from local.sts_gate import StsGate
 from local.timer_driver import Advanced, TimerDriver
 
 Running = TypeVar("Running")
@@ -71,6 +85,11 @@ class LocalStackConfig:
     timer_interval_seconds: float = 1.0
     reserved_concurrency: int = RESERVED_CONCURRENCY
     lane_max_concurrency: int = MAX_CONCURRENCY
+    # Member accounts the hub reaches through their spoke roles; none: one account, as before.
+    members: tuple[LocalMember, ...] = ()
+    # The members as accounts of an OU in moto's Organizations (the function then gets
+    # ORGANIZATION_UNIT_IDS; moto chooses the account ids: see `LocalStack.members`).
+    organization: bool = False
 
 
 class LocalStack:
@@ -85,6 +104,8 @@ class LocalStack:
         self._api: LocalApiServer | None = None
         self._timers: TimerDriver | None = None
         self._commands: CommandLane | None = None
+        self._sts: StsGate | None = None
+        self.scope = MemberScope(())
         self.resources: Resources | None = None
         self.invoker = LambdaInvoker(
             region=config.region,
@@ -115,9 +136,12 @@ class LocalStack:
         self._devicefarm = EmulatorServer(self.emulator, config.host, config.emulator_port).start()
         self._exit.callback(self._devicefarm.stop)
         self.resources = create_resources(self._moto.url, config.region)
+        self._arrange_members()
         # First, so the function's Lambda client (a sweep's continuation) can be pointed at it;
         # it invokes nothing before the environment is set.
-        self._api = LocalApiServer(self.invoker, config.host, config.api_port).start()
+        self._api = LocalApiServer(
+            self.invoker, config.host, config.api_port, credentials=self.emulator.credentials
+        ).start()
         self._exit.callback(self._api.stop)
         self._apply_function_environment(self._devicefarm.url, self._moto.url, self.resources)
         bind_function_clock(self.emulator.clock.now)
@@ -139,6 +163,19 @@ class LocalStack:
         require_running(self._api).send_command = self._commands.send
         self._exit.callback(self._commands.stop)  # before the invoker closes
 
+    def _arrange_members(self) -> None:
+        """Spoke roles (and the organization), the members' emulated accounts, the STS gate."""
+        config = self.config
+        if not config.members:
+            return
+        self.scope = arrange_members(
+            self.moto_url, config.region, config.members, config.organization
+        )
+        for member in self.scope.members:
+            self.emulator.account(member.account_id)  # its CloudTrail feed exists from now on
+        self._sts = StsGate(self.moto_url, self.emulator.credentials, config.host).start()
+        self._exit.callback(self._sts.stop)
+
     def _timer_driver(self, resources: Resources) -> TimerDriver:
         """Every delivery and every fired schedule goes through the one invoker, one event at a
         time, like everything else the function receives here."""
@@ -146,19 +183,27 @@ class LocalStack:
         runner = SchedulerRunner(
             scheduler, resources.timer_group, self.emulator.clock.now, self.invoker.invoke
         )
-        delivery = CloudTrailDelivery(self.emulator.cloudtrail, self.invoker.invoke)
+        member_feeds = [
+            self.emulator.account(member.account_id).cloudtrail for member in self.scope.members
+        ]
+        delivery = CloudTrailDelivery(
+            self.emulator.cloudtrail, self.invoker.invoke, member_feeds=member_feeds
+        )
         return TimerDriver(self.emulator.clock, delivery, runner)
 
     def _apply_function_environment(
         self, devicefarm_url: str, moto_url: str, resources: Resources
     ) -> None:
         config = self.config
+        members = (
+            member_environment(self.scope, self.sts_url, moto_url) if self._sts is not None else {}
+        )
         environment = function_environment(
             Endpoints(devicefarm=devicefarm_url, moto=moto_url, lambda_=self.api_url),
             resources,
             region=config.region,
             verbose=config.verbose,
-            extra=config.function_env,
+            extra={**members, **config.function_env},
         )
         removed = (*CREDENTIAL_VARIABLES, *INHERITED_VARIABLES)
         self._exit.enter_context(applied_environment(environment, removed))
@@ -182,6 +227,28 @@ class LocalStack:
     @property
     def moto_url(self) -> str:
         return require_running(self._moto).url
+
+    @property
+    def sts_url(self) -> str:
+        """The local STS gate (only with members)."""
+        return require_running(self._sts).url
+
+    @property
+    def members(self) -> tuple[LocalMember, ...]:
+        """The member accounts as arranged, with their real ids (moto's in organization mode)."""
+        return self.scope.members
+
+    @property
+    def organization_unit_id(self) -> str | None:
+        return self.scope.organization_unit_id
+
+    def caller_key(self, account_id: str, arn: str | None = None) -> str:
+        """An access key that calls as a principal of `account_id` (default: its local
+        developer user): sign an API request with it to be a member-account caller."""
+        key = f"AKIALOCALCALLER{require_account_id(account_id)}"
+        principal = arn or f"arn:aws:iam::{account_id}:user/local-developer"
+        self.emulator.credentials.register(key, account_id, principal)
+        return key
 
     def sqs(self) -> Any:
         return aws_client("sqs", self.moto_url, self.config.region)

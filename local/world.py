@@ -67,12 +67,14 @@ class SessionSeed:
     age_minutes: float
     ended_minutes_ago: float | None = None
     billing_method: str = "METERED"
+    # The account the session lives in; None: the emulator's own (the hub).
+    account_id: str | None = None
 
 
 @dataclass
 class SeededWorld:
-    emulator: DeviceFarmEmulator
-    projects: dict[str, str]  # project name -> ARN
+    emulator: DeviceFarmEmulator  # the hub; `emulator.account(id)` reaches the others
+    projects: dict[str, str]  # project name -> ARN (a name is one project, in one account)
     sessions: dict[str, str]  # session name -> ARN
 
     def arn(self, name: str) -> str:
@@ -93,17 +95,23 @@ def new_emulator(
 
 
 def seed_world(
-    emulator: DeviceFarmEmulator, clock: BackdatedWallClock, seeds: list[SessionSeed]
+    emulator: DeviceFarmEmulator,
+    clock: BackdatedWallClock,
+    seeds: list[SessionSeed],
+    account_id: str | None = None,
 ) -> SeededWorld:
-    """Create projects and sessions in the order they happened, then catch up with now."""
+    """Create projects and sessions in the order they happened, then catch up with now.
+
+    `account_id`: the account of the seeds that name none (None: the hub)."""
     present = time.time()
     world = SeededWorld(emulator, {}, {})
     for moment, action, seed in sorted(_timeline(seeds, present), key=lambda item: item[0]):
         clock.advance_to(moment)
+        account = emulator.account(seed.account_id or account_id or emulator.account_id)
         if action == "create":
-            world.sessions[seed.name] = _create(world, seed)["arn"]
+            world.sessions[seed.name] = _create(world, account, seed)["arn"]
         else:
-            emulator.stop_session(world.sessions[seed.name])
+            account.stop_session(world.sessions[seed.name])
     clock.catch_up()
     return world
 
@@ -118,9 +126,11 @@ def _timeline(seeds: list[SessionSeed], present: float) -> list[tuple[float, str
     return events
 
 
-def _create(world: SeededWorld, seed: SessionSeed) -> dict[str, Any]:
+def _create(world: SeededWorld, account: DeviceFarmEmulator, seed: SessionSeed) -> dict[str, Any]:
     if seed.project not in world.projects:
-        world.projects[seed.project] = world.emulator.create_project(seed.project)["arn"]
-    return world.emulator.create_session(
+        world.projects[seed.project] = account.create_project(seed.project)["arn"]
+    elif world.emulator.owner_of(world.projects[seed.project]) is not account:
+        raise ValueError(f"project {seed.project!r} is already another account's")
+    return account.create_session(
         world.projects[seed.project], name=seed.name, billing_method=seed.billing_method
     )

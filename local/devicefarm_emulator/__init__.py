@@ -5,16 +5,26 @@ with running_emulator(emu) as server:
     boto3.client("devicefarm", region_name="us-west-2", endpoint_url=server.url)
 """
 
+from local.devicefarm_emulator.accounts import (
+    BASE_ACCESS_KEYS,
+    HUB_ACCOUNT_ID,
+    CredentialsRegistry,
+    Principal,
+    function_role_arn,
+    function_session_arn,
+)
 from local.devicefarm_emulator.clock import Clock, ManualClock, WallClock
 from local.devicefarm_emulator.cloudtrail import CloudTrailFeed, TrailSettings
 from local.devicefarm_emulator.emulator import DEFAULT_ACCOUNT_ID, DeviceFarmEmulator
 from local.devicefarm_emulator.errors import (
+    AccessDeniedError,
     ArgumentError,
     DeviceFarmError,
     InternalFailureError,
     LimitExceededError,
     NotFoundError,
     TooManyTagsError,
+    UnrecognizedClientError,
 )
 from local.devicefarm_emulator.faults import Faults
 from local.devicefarm_emulator.lifecycle import Timings
@@ -24,12 +34,16 @@ from local.devicefarm_emulator.server import EmulatorServer, running_emulator
 from local.devicefarm_emulator.trail_record import Caller
 
 __all__ = [
+    "BASE_ACCESS_KEYS",
     "DEFAULT_ACCOUNT_ID",
+    "HUB_ACCOUNT_ID",
     "SUPPORTED_OPERATIONS",
+    "AccessDeniedError",
     "ArgumentError",
     "Caller",
     "Clock",
     "CloudTrailFeed",
+    "CredentialsRegistry",
     "DeviceFarmEmulator",
     "DeviceFarmError",
     "EmulatorServer",
@@ -38,10 +52,14 @@ __all__ = [
     "LimitExceededError",
     "ManualClock",
     "NotFoundError",
+    "Principal",
     "RateLimitSettings",
     "Timings",
     "TooManyTagsError",
     "TrailSettings",
+    "UnrecognizedClientError",
     "WallClock",
+    "function_role_arn",
+    "function_session_arn",
     "running_emulator",
 ]

@@ -1,5 +1,8 @@
 """The admin API (`/_emulator/...`): faults, rate limits, clock, reset, call counts and
-CloudTrail of a running server.
+CloudTrail of a running server, and the accounts it serves.
+
+Settings (faults, rate limits, CloudTrail) apply to every account; counts and CloudTrail events
+are the hub's, and `/_emulator/accounts` has every account's counts.
 
 The prefix cannot collide with the protocol, which only ever uses `POST /`.
 """
@@ -49,8 +52,10 @@ def _get_rate_limits(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
 def _set_rate_limits(emulator: DeviceFarmEmulator, body: Body) -> Answer:
     """Partial update (enabled, readBurst, readRate, otherBurst, otherRate, timeScale); the
     buckets start full under the new settings."""
-    emulator.rate_limiter.settings.update_from_json(body)
-    emulator.rate_limiter.refill()
+    emulator.rate_limiter.settings.update_from_json(body)  # raises before any account changes
+    for account in emulator.accounts().values():
+        account.rate_limiter.settings = emulator.rate_limiter.settings.copy()
+        account.rate_limiter.refill()
     return 200, emulator.rate_limiter.settings.to_json()
 
 
@@ -99,8 +104,38 @@ def _get_cloudtrail(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
 
 
 def _set_cloudtrail(emulator: DeviceFarmEmulator, body: Body) -> Answer:
-    emulator.cloudtrail.settings.update_from_json(body)
+    emulator.cloudtrail.settings.update_from_json(body)  # raises before any account changes
+    for account in emulator.accounts().values():
+        account.cloudtrail.settings = emulator.cloudtrail.settings.copy()
     return 200, emulator.cloudtrail.settings.to_json()
+
+
+def _get_accounts(emulator: DeviceFarmEmulator, _body: Body) -> Answer:
+    """Each account served: its projects, sessions and calls; and which keys act where."""
+    accounts = {
+        account_id: {
+            "projects": len(account.list_projects()),
+            "sessions": account.session_count(),
+            "calls": dict(account.call_counts),
+            "throttled": dict(account.throttled_counts),
+        }
+        for account_id, account in emulator.accounts().items()
+    }
+    keys = {key: principal.account_id for key, principal in emulator.credentials.known().items()}
+    return 200, {"hub": emulator.account_id, "accounts": accounts, "accessKeys": keys}
+
+
+def _register_credentials(emulator: DeviceFarmEmulator, body: Body) -> Answer:
+    """`{"accessKeyId", "accountId", "arn"}`: make a key act in an account (what the local STS
+    does for the roles it lets be assumed)."""
+    unknown = set(body) - {"accessKeyId", "accountId", "arn"}
+    if unknown:
+        raise ValueError(f"unknown members: {', '.join(sorted(unknown))}")
+    if not all(isinstance(body.get(name), str) for name in ("accessKeyId", "accountId", "arn")):
+        raise ValueError("accessKeyId, accountId and arn are strings")
+    principal = emulator.credentials.register(body["accessKeyId"], body["accountId"], body["arn"])
+    emulator.account(principal.account_id)
+    return 200, {"accessKeyId": body["accessKeyId"], "accountId": principal.account_id}
 
 
 _ROUTES: dict[tuple[str, str], Route] = {
@@ -116,4 +151,6 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/_emulator/calls"): _clear_calls,
     ("GET", "/_emulator/cloudtrail"): _get_cloudtrail,
     ("POST", "/_emulator/cloudtrail"): _set_cloudtrail,
+    ("GET", "/_emulator/accounts"): _get_accounts,
+    ("POST", "/_emulator/credentials"): _register_credentials,
 }

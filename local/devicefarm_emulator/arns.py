@@ -30,3 +30,10 @@ def resource_type(arn: str) -> str | None:
     """The resource type an ARN names (`project`, `session`, ...), None when it is no ARN."""
     match = _ARN.fullmatch(arn)
     return match.group(3) if match else None
+
+
+def account_of(arn: str) -> str | None:
+    """The account an ARN's resource lives in; None for no ARN or an account-less one (a
+    public device)."""
+    match = _ARN.fullmatch(arn)
+    return match.group(2) if match else None

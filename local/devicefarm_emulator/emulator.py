@@ -1,8 +1,14 @@
-"""The emulated Device Farm account: projects, sessions, tags, call accounting and faults.
+"""The emulated Device Farm accounts: projects, sessions, tags, call accounting and faults.
+
+One `DeviceFarmEmulator` is one account; the one the server holds is the hub, and
+`account(id)` reaches (creating on first use) the other accounts it serves, each with its own
+projects, sessions, tags, rate-limit buckets, metered slots, call counts and CloudTrail feed.
+They share the clock, the faults and the credentials registry.
 
 The Python methods are for arranging tests and demos (no faults, not counted, no CloudTrail);
-`handle` is the protocol entry point the HTTP server calls, and that is what counts calls,
-injects faults and records the Create/Stop calls in `cloudtrail`.
+`handle` is the protocol entry point the HTTP server calls, and that is what decides the account
+from the caller's access key, counts calls, injects faults and records the Create/Stop calls in
+that account's `cloudtrail`.
 """
 
 from __future__ import annotations
@@ -16,14 +22,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from local.devicefarm_emulator import catalogue
-from local.devicefarm_emulator.arns import project_arn, session_arn
+from local.devicefarm_emulator.accounts import (
+    HUB_ACCOUNT_ID,
+    CredentialsRegistry,
+    Principal,
+    require_account_id,
+    require_own_resources,
+)
+from local.devicefarm_emulator.arns import account_of, project_arn, session_arn
 from local.devicefarm_emulator.clock import Clock, ManualClock
 from local.devicefarm_emulator.cloudtrail import CloudTrailFeed, TrailSettings
 from local.devicefarm_emulator.errors import (
     DeviceFarmError,
     InternalFailureError,
     LimitExceededError,
+    MissingAuthenticationTokenError,
     NotFoundError,
+    UnrecognizedClientError,
 )
 from local.devicefarm_emulator.faults import Faults
 from local.devicefarm_emulator.lifecycle import (
@@ -37,13 +52,14 @@ from local.devicefarm_emulator.operations import dispatch
 from local.devicefarm_emulator.rate_limits import RateLimiter, RateLimitSettings
 from local.devicefarm_emulator.render import render_session
 from local.devicefarm_emulator.tagging import TagStore, taggable_type
-from local.devicefarm_emulator.trail_record import Caller
+from local.devicefarm_emulator.trail_record import USER_NAME, Caller
 
-DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_ACCOUNT_ID = HUB_ACCOUNT_ID
 
 
 class DeviceFarmEmulator:
-    """State of one emulated account. Timestamps in answers are epoch seconds (floats)."""
+    """State of one emulated account, and the way to the others it serves (`account`).
+    Timestamps in answers are epoch seconds (floats)."""
 
     def __init__(
         self,
@@ -56,13 +72,18 @@ class DeviceFarmEmulator:
         timings: Timings | None = None,
         cloudtrail: TrailSettings | None = None,
         rate_limits: RateLimitSettings | None = None,
+        credentials: CredentialsRegistry | None = None,
     ) -> None:
         """`rate_limits`: Device Farm's API rate limits (rate_limits.py); None leaves them off,
-        as unit-level tests want; the local stack and demo turn them on."""
+        as unit-level tests want; the local stack and demo turn them on. `credentials`: who
+        the access keys are; by default the local base keys are this account's."""
         if metered_concurrency < 1 or page_size < 1:
             raise ValueError("metered_concurrency and page_size must be at least 1")
         self.clock: Clock = clock if clock is not None else ManualClock()
-        self.account_id = account_id
+        self.account_id = require_account_id(account_id)
+        self.credentials = (
+            credentials if credentials is not None else CredentialsRegistry(account_id)
+        )
         self.metered_concurrency = metered_concurrency
         self.faults = faults if faults is not None else Faults()
         self.page_size = page_size
@@ -81,6 +102,8 @@ class DeviceFarmEmulator:
         self._sessions: dict[str, SessionRecord] = {}
         self._seq = itertools.count()
         self._tags = TagStore()
+        # Every account this emulator serves, itself included; shared with the other accounts.
+        self._accounts: dict[str, DeviceFarmEmulator] = {account_id: self}
 
     # -- protocol entry point -------------------------------------------------------------
 
@@ -89,13 +112,35 @@ class DeviceFarmEmulator:
     ) -> dict[str, Any]:
         """Answer one protocol call, or raise the DeviceFarmError the service would answer.
 
-        `caller` is what the HTTP request told about its sender, for CloudTrail."""
-        caller = caller if caller is not None else Caller()
+        `caller` is what the HTTP request told about its sender: its access key decides the
+        account that answers, the rest goes to CloudTrail. None: a call made from Python,
+        as this account's local developer."""
+        if caller is None:
+            local_developer = f"arn:aws:iam::{self.account_id}:user/{USER_NAME}"
+            return self._answer(
+                operation, body, Caller(), Principal(self.account_id, local_developer)
+            )
+        principal = self._principal_of(caller)
+        return self.account(principal.account_id)._answer(operation, body, caller, principal)
+
+    def _principal_of(self, caller: Caller) -> Principal:
+        if not caller.access_key_id:
+            raise MissingAuthenticationTokenError()
+        principal = self.credentials.principal_of(caller.access_key_id)
+        if principal is None:
+            raise UnrecognizedClientError()
+        return principal
+
+    def _answer(
+        self, operation: str, body: dict[str, Any], caller: Caller, principal: Principal
+    ) -> dict[str, Any]:
+        """This account answers the call of `principal` (a principal of this account)."""
         with self._lock:
             self.call_counts[operation] += 1
         try:
             self._limit_rate(operation)
             self._inject_faults()
+            require_own_resources(principal, operation, body)
             answer = dispatch(self, operation, body)
         except DeviceFarmError as error:
             # CloudTrail records refused calls too (errorCode, errorMessage), throttling included.
@@ -123,6 +168,50 @@ class DeviceFarmEmulator:
         if fault == "InternalFailure":
             raise InternalFailureError("An internal error occurred (injected by the emulator).")
         raise LimitExceededError("Rate exceeded (throttling injected by the emulator).")
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def account(self, account_id: str) -> DeviceFarmEmulator:
+        """The emulated account `account_id`, created empty on first use (a Device Farm
+        account holds nothing until it is used), with this one's settings."""
+        require_account_id(account_id)
+        with self._lock:
+            found = self._accounts.get(account_id)
+            if found is None:
+                found = self._new_account(account_id)
+                self._accounts[account_id] = found
+            return found
+
+    def accounts(self) -> dict[str, DeviceFarmEmulator]:
+        """Every account served so far, by id, sorted."""
+        with self._lock:
+            return dict(sorted(self._accounts.items()))
+
+    def owner_of(self, arn: str) -> DeviceFarmEmulator:
+        """The account a project's or session's ARN lives in (arranging code's shortcut)."""
+        owner = account_of(arn)
+        if owner is None:
+            raise ValueError(f"not a Device Farm resource ARN of an account: {arn!r}")
+        return self.account(owner)
+
+    def _new_account(self, account_id: str) -> DeviceFarmEmulator:
+        other = DeviceFarmEmulator(
+            self.clock,
+            account_id=account_id,
+            metered_concurrency=self.metered_concurrency,
+            faults=self.faults,
+            page_size=self.page_size,
+            timings=self.timings,
+            cloudtrail=self._initial_trail.copy(),
+            rate_limits=self._initial_rate_limits.copy(),
+            credentials=self.credentials,
+        )
+        # The current settings, not only the initial ones (reset goes back to the initial).
+        other.cloudtrail.settings = self.cloudtrail.settings.copy()
+        other.rate_limiter.settings = self.rate_limiter.settings.copy()
+        other._accounts = self._accounts
+        other._lock = self._lock
+        return other
 
     # -- projects --------------------------------------------------------------------------
 
@@ -213,6 +302,10 @@ class DeviceFarmEmulator:
                 if record.project_arn == project_arn
             ]
 
+    def session_count(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
     # -- tags ------------------------------------------------------------------------------
 
     def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
@@ -243,8 +336,16 @@ class DeviceFarmEmulator:
     # -- administration --------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all projects, sessions, tags, counts and CloudTrail events; faults, rate
-        limits and CloudTrail settings go back to their initial values (buckets full)."""
+        """Forget all projects, sessions, tags, counts and CloudTrail events of every account;
+        faults, rate limits and CloudTrail settings go back to their initial values (buckets
+        full). The accounts and the credentials stay (subscriptions to their feeds too)."""
+        with self._lock:
+            for other in self._accounts.values():
+                if other is not self:
+                    other._reset_own()
+            self._reset_own()
+
+    def _reset_own(self) -> None:
         with self._lock:
             self._projects.clear()
             self._sessions.clear()

@@ -57,3 +57,29 @@ class SerializationError(DeviceFarmError):
     """A body that is not a JSON object; AWS answers this code for unparsable JSON 1.1 bodies."""
 
     code = "SerializationException"
+
+
+class AccessDeniedError(DeviceFarmError):
+    """IAM refused the call (no policy grants it); answered before the service looks."""
+
+    code = "AccessDeniedException"
+
+
+class UnrecognizedClientError(DeviceFarmError):
+    """The access key belongs to no known principal."""
+
+    code = "UnrecognizedClientException"
+
+    def __init__(
+        self, message: str = "The security token included in the request is invalid."
+    ) -> None:
+        super().__init__(message)
+
+
+class MissingAuthenticationTokenError(DeviceFarmError):
+    """An unsigned request."""
+
+    code = "MissingAuthenticationTokenException"
+
+    def __init__(self, message: str = "Missing Authentication Token") -> None:
+        super().__init__(message)

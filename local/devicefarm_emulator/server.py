@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
+from local.devicefarm_emulator.accounts import signing_key_id
 from local.devicefarm_emulator.admin import ADMIN_PREFIX, handle_admin
 from local.devicefarm_emulator.emulator import DeviceFarmEmulator
 from local.devicefarm_emulator.errors import (
@@ -24,8 +24,6 @@ from local.devicefarm_emulator.trail_record import Caller
 
 TARGET_PREFIX = "DeviceFarm_20150623."
 JSON_11 = "application/x-amz-json-1.1"
-# SigV4: `Authorization: AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/...`
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +87,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, failure, request_id=caller.request_id)
 
     def _caller(self) -> Caller:
-        credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
         return Caller(
             request_id=str(uuid.uuid4()),
             source_ip=self.client_address[0],
             user_agent=self.headers.get("User-Agent", ""),
-            access_key_id=credential.group(1) if credential else "",
+            access_key_id=signing_key_id(self.headers.get("Authorization", "")),
         )
 
     def _operation(self) -> str:

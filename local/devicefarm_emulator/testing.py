@@ -25,8 +25,17 @@ __all__ = [
 ]
 
 
-def make_devicefarm_client(endpoint_url: str, max_attempts: int = 1, **config: Any) -> Any:
-    """A boto3 Device Farm client for the emulator, with dummy credentials (auth is ignored).
+def make_devicefarm_client(
+    endpoint_url: str,
+    max_attempts: int = 1,
+    *,
+    access_key_id: str = "testing",
+    session_token: str | None = None,
+    **config: Any,
+) -> Any:
+    """A boto3 Device Farm client for the emulator, signed with `access_key_id` (the local
+    base key by default: the hub's). Only the key id matters: the emulator's credentials
+    registry maps it to an account; the signature is not checked.
 
     `max_attempts` counts every attempt, the first included. It is passed as botocore's
     `total_max_attempts`: botocore's own `max_attempts` key counts retries only.
@@ -35,8 +44,9 @@ def make_devicefarm_client(endpoint_url: str, max_attempts: int = 1, **config: A
         "devicefarm",
         region_name="us-west-2",
         endpoint_url=endpoint_url,
-        aws_access_key_id="testing",
+        aws_access_key_id=access_key_id,
         aws_secret_access_key="testing",  # noqa: S106 (not a secret: the emulator ignores it)
+        aws_session_token=session_token,
         config=Config(retries={"mode": "standard", "total_max_attempts": max_attempts}, **config),
     )
 

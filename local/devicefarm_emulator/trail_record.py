@@ -21,7 +21,8 @@ EVENT_VERSION = "1.11"
 DETAIL_TYPE = "AWS API Call via CloudTrail"
 SOURCE = "aws.devicefarm"
 EVENT_SOURCE = "devicefarm.amazonaws.com"
-# The emulator ignores credentials, so every call is attributed to one IAM user of the account.
+# The emulator reads only the access key id (it decides the account), so every call is
+# attributed to one IAM user of that account.
 USER_NAME = "local-developer"
 PRINCIPAL_ID = "AIDALOCALDEVELOPER00"
 

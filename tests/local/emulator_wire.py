@@ -87,11 +87,23 @@ def _range_problems(size: int, shape: Shape, path: str) -> list[str]:
     return []
 
 
-def raw_call(url: str, operation: str, body: Any, target: str | None = None) -> tuple[int, Any]:
-    """POST one protocol request without botocore, so its client-side checks cannot interfere."""
+def raw_call(
+    url: str,
+    operation: str,
+    body: Any,
+    target: str | None = None,
+    access_key_id: str | None = "testing",
+) -> tuple[int, Any]:
+    """POST one protocol request without botocore, so its client-side checks cannot interfere.
+
+    The emulator reads only the access key id of the SigV4 Authorization header (None: an
+    unsigned request)."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     request = urllib.request.Request(url + "/", data=data, method="POST")
     request.add_header("Content-Type", "application/x-amz-json-1.1")
+    if access_key_id is not None:
+        credential = f"Credential={access_key_id}/20260101/us-west-2/devicefarm/aws4_request"
+        request.add_header("Authorization", f"AWS4-HMAC-SHA256 {credential}, Signature=0")
     request.add_header("X-Amz-Target", target if target is not None else TARGET_PREFIX + operation)
     return _open(request)
 

@@ -25,6 +25,7 @@ class SessionSpec:
     name: str | None = None
     stopped: bool = False
     billing_method: str = "METERED"
+    account_id: str | None = None  # None: the emulator's own account (the hub)
 
 
 @dataclass
@@ -40,9 +41,14 @@ class DeviceFarmWorld:
         emulator = DeviceFarmEmulator(clock=clock, metered_concurrency=100_000, page_size=page_size)
         return cls(emulator, present)
 
-    def project(self, name: str) -> str:
+    def project(self, name: str, account_id: str | None = None) -> str:
+        """The project `name` (created on first use) in `account_id` (None: the hub); a name
+        is one project, in one account."""
+        account = self.emulator.account(account_id or self.emulator.account_id)
         if name not in self.projects:
-            self.projects[name] = self.emulator.create_project(name)["arn"]
+            self.projects[name] = account.create_project(name)["arn"]
+        elif self.emulator.owner_of(self.projects[name]) is not account:
+            raise ValueError(f"project {name!r} is already another account's")
         return self.projects[name]
 
     def populate(self, specs: list[SessionSpec]) -> list[dict[str, Any]]:
@@ -54,13 +60,16 @@ class DeviceFarmWorld:
         for index in order:
             spec = specs[index]
             self._advance_to(self.present - (spec.age_minutes + START_DELAY_MINUTES) * 60)
-            created[index] = self.emulator.create_session(
-                self.project(spec.project), name=spec.name, billing_method=spec.billing_method
+            account = self.emulator.account(spec.account_id or self.emulator.account_id)
+            created[index] = account.create_session(
+                self.project(spec.project, spec.account_id),
+                name=spec.name,
+                billing_method=spec.billing_method,
             )
         self._advance_to(self.present)
         for index, spec in enumerate(specs):
             if spec.stopped:
-                self.emulator.stop_session(created[index]["arn"])
+                self.emulator.owner_of(created[index]["arn"]).stop_session(created[index]["arn"])
         return [created[index] for index in range(len(specs))]
 
     def _advance_to(self, moment: float) -> None:
@@ -69,4 +78,4 @@ class DeviceFarmWorld:
             self.emulator.clock.advance(seconds=step)
 
     def status(self, arn: str) -> str:
-        return str(self.emulator.get_session(arn)["status"])
+        return str(self.emulator.owner_of(arn).get_session(arn)["status"])
