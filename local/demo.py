@@ -20,6 +20,14 @@ from types import FrameType
 from typing import Any
 
 from local.api_server import INVOKE_ALIAS
+from local.demo_accounts import (
+    NO_SPOKE,
+    TEAM_A,
+    TEAM_B,
+    AccountsScene,
+    accounts_table,
+    run_accounts_scene,
+)
 from local.demo_http import post_json
 from local.demo_report import (
     StepResult,
@@ -63,6 +71,7 @@ class DemoResult:
     problems: list[str]
     seconds: float
     scene: SceneRun | None = None  # the timer scene, after the steps
+    accounts: AccountsScene | None = None  # the accounts scene, on a stack of its own
 
     @property
     def ok(self) -> bool:
@@ -124,9 +133,11 @@ def run_demo(write: Write = print) -> DemoResult:
             results.append(result)
         _scene_intro(write)
         scene = run_scene(stack, world, lambda done: _scene_step_line(write, done))
+    _accounts_intro(write)
+    accounts = run_accounts_scene(write)
     problems = [problem for result in results for problem in mismatches(result)]
-    problems += scene_mismatches(scene)
-    return DemoResult(results, problems, time.monotonic() - started, scene)
+    problems += scene_mismatches(scene) + accounts.problems
+    return DemoResult(results, problems, time.monotonic() - started, scene, accounts)
 
 
 def _step_line(write: Write, number: str, title: str, request: str, answer: str) -> None:
@@ -160,6 +171,15 @@ def _scene_intro(write: Write) -> None:
     write("The local stack plays CloudTrail and Scheduler; the clock is the emulator's, moved on:")
 
 
+def _accounts_intro(write: Write) -> None:
+    write("")
+    write(
+        f"Accounts scene (issue 18): a hub, members {TEAM_A} and {TEAM_B} (spoke roles "
+        f"deployed, out of dry run) and {NO_SPOKE} (no spoke role)."
+    )
+    write("Its own local stack; the function reaches each member through its spoke role only:")
+
+
 def report(result: DemoResult, write: Write = print) -> None:
     scene_rows = scene_outcome_rows(result.scene) if result.scene else []
     write("")
@@ -175,14 +195,20 @@ def report(result: DemoResult, write: Write = print) -> None:
         write("")
         write(f"Timer scene: every message about {TIMER_SESSION}, in order (times UTC):")
         write(scene_table(result.scene))
+    if result.accounts:
+        write("")
+        write("Accounts scene: the sweep summary's line for each account in scope:")
+        write(accounts_table(result.accounts))
     write("")
     if result.ok:
         count = sum(len(step.rows) for step in result.steps) + len(scene_rows)
         scene = (
-            f" and the timer scene's {scene_message_count(result.scene)} messages"
+            f", the timer scene's {scene_message_count(result.scene)} messages"
             if result.scene
             else ""
         )
+        if result.accounts:
+            scene += f" and the accounts scene's {len(result.accounts.steps)} steps"
         write(f"OK: all {count} outcomes{scene} as expected ({result.seconds:.1f} s).")
         return
     write("MISMATCH: the demo did not go as expected:")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from local import demo
+from local import demo, demo_accounts
 from local.demo_report import Row, StepResult, mismatches
 from local.demo_scenario import MAX_LOCAL_OVERSHOOT_SECONDS, STEPS, TIMER_SESSION, Send
 from local.demo_scene import SceneRun
@@ -172,7 +172,7 @@ def test_the_report_shows_every_scene_message_and_the_overshoot(demo_run: DemoRu
         "warning",
         "extended",
     ]
-    assert lines[-1].startswith("OK: all 15 outcomes and the timer scene's 5 messages")
+    assert lines[-1].startswith("OK: all 15 outcomes, the timer scene's 5 messages and the accounts")
 
 
 def _minutes(message: Delivered, scene: SceneRun) -> int:
@@ -283,3 +283,34 @@ def test_main_exits_0_only_when_everything_matched(
     monkeypatch.setattr(demo, "run_demo", lambda: demo.DemoResult([], problems, 0.1))
     monkeypatch.setattr(demo.signal, "signal", lambda *_args: None)
     assert demo.main() == status
+
+
+def test_the_accounts_scene_stops_in_both_members_and_holds_each_caller_to_its_account(
+    demo_run: DemoRun,
+) -> None:
+    accounts = demo_run.result.accounts
+    assert accounts is not None
+    assert [(s.number, s.status) for s in accounts.steps] == [
+        ("A1", 207),
+        ("A2", 200),
+        ("A3", 403),
+        ("A4", 200),
+    ]
+    assert accounts.problems == []
+    lines = {line["account"]: line for line in accounts.accounts}
+    assert {a: (x["reached"], x["outcomes"]) for a, x in lines.items()} == {
+        demo_accounts.HUB: (True, {}),
+        demo_accounts.TEAM_A: (True, {"STOPPED": 2}),
+        demo_accounts.TEAM_B: (True, {"STOPPED": 1}),
+        demo_accounts.NO_SPOKE: (False, {"FAILED": 1}),
+    }
+    assert lines[demo_accounts.NO_SPOKE]["error"]["code"] == "ACCOUNT_NOT_REACHED"
+    written: list[str] = []
+    demo.report(demo_run.result, written.append)
+    assert "accounts scene's 4 steps as expected" in written[-1]
+
+
+def test_an_accounts_scene_answer_other_than_expected_is_a_mismatch() -> None:
+    step = demo_accounts.AccountsStep("A1", "sweep", "POST /sweeps", 207, 207, [], {"accounts": []})
+    demo_accounts._check_sweep(step, {"a-fresh": "arn"})
+    assert len(step.problems) == 2, step.problems  # no outcome at all, no account line

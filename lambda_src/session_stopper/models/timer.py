@@ -6,14 +6,21 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from session_stopper import clock
 from session_stopper.config import SESSION_LIMIT_MINUTES
-from session_stopper.models.arn import SessionArn
+from session_stopper.models.arn import SessionArn, arn_parts, session_arn_problem
 from session_stopper.models.outcome import ContractModel, OutcomeError, SessionSummary, Trigger
 from session_stopper.models.text import SafeText
 
@@ -106,7 +113,20 @@ class _Notice(ContractModel):
     correlation_id: SafeText = Field(alias="correlationId")
     trigger: Trigger
     session_arn: SafeText | None = Field(None, alias="sessionArn")
+    account: SafeText | None = Field(
+        None, description="the session's AWS account (from sessionArn); null without one"
+    )
     occurred_at: datetime = Field(default_factory=clock.now, alias="occurredAt")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _account_of_the_session(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("account") is not None:
+            return data
+        arn = data.get("sessionArn", data.get("session_arn"))
+        if isinstance(arn, str) and not session_arn_problem(arn):
+            return {**data, "account": arn_parts(arn).account}
+        return data
 
 
 class TimerMessage(_Notice):
