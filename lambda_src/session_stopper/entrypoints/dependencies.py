@@ -51,7 +51,8 @@ def project_budgets(interactive: bool = False) -> ProjectBudgets:
     from session_stopper.domain.session_budgets import BudgetBounds, ProjectBudgets
     from session_stopper.gateways.devicefarm import DeviceFarmGateway
 
-    return ProjectBudgets(DeviceFarmGateway(interactive=interactive), BudgetBounds.of(settings()))
+    gateway = DeviceFarmGateway(interactive=interactive, purpose="budget")
+    return ProjectBudgets(gateway, BudgetBounds.of(settings()))
 
 
 @functools.cache
@@ -69,7 +70,7 @@ def sweeper(interactive: bool = False) -> Sweeper:
 
     return Sweeper(
         settings(),
-        DeviceFarmGateway(interactive=interactive),
+        DeviceFarmGateway(interactive=interactive, purpose="sweep"),
         stop_service(interactive),
         SweepLock(interactive=interactive),
         budgets=project_budgets(interactive),
@@ -97,7 +98,7 @@ def extensions(interactive: bool = False) -> Extensions | None:
     if timers is None:
         return None
     return Extensions(
-        devicefarm=DeviceFarmGateway(interactive=interactive),
+        devicefarm=DeviceFarmGateway(interactive=interactive, purpose="extend"),
         timers=timers,
         budgets=project_budgets(interactive),
         service=stop_service(interactive),
@@ -126,7 +127,7 @@ def expiry(interactive: bool = False) -> Expiry | None:
     return Expiry(
         settings=settings(),
         authority=authority(),
-        devicefarm=DeviceFarmGateway(interactive=interactive),
+        devicefarm=DeviceFarmGateway(interactive=interactive, purpose="timer"),
         timers=timers,
         budgets=project_budgets(interactive),
         service=stop_service(interactive),
@@ -144,7 +145,7 @@ def session_viewer() -> SessionViewer:
     timers = session_timers(interactive=True)
     return SessionViewer(
         settings(),
-        DeviceFarmGateway(interactive=True),
+        DeviceFarmGateway(interactive=True, purpose="view"),
         project_budgets(interactive=True),
         expiry(interactive=True),
         timers=timers,
