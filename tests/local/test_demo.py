@@ -172,7 +172,7 @@ def test_the_report_shows_every_scene_message_and_the_overshoot(demo_run: DemoRu
         "warning",
         "extended",
     ]
-    assert lines[-1].startswith("OK: all 15 outcomes, the timer scene's 5 messages and the accounts")
+    assert lines[-1].startswith("OK: all 15 outcomes, the timer scene's 5 messages and the")
 
 
 def _minutes(message: Delivered, scene: SceneRun) -> int:

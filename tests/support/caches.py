@@ -25,10 +25,10 @@ from session_stopper.entrypoints.dependencies import (
 from session_stopper.gateways.alarms import cloudwatch_client
 from session_stopper.gateways.devicefarm import devicefarm_client
 from session_stopper.gateways.invoker import lambda_client
+from session_stopper.gateways.organization import organization_accounts
 from session_stopper.gateways.outcomes import sns_client, sqs_client
 from session_stopper.gateways.pacing import devicefarm_pacer
 from session_stopper.gateways.retries import api_retry_allowance
-from session_stopper.gateways.organization import organization_accounts
 from session_stopper.gateways.scheduler import scheduler_client
 from session_stopper.gateways.spoke_access import spoke_access, sts_client
 from session_stopper.gateways.sweep_lock import dynamodb_client
