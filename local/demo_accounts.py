@@ -113,9 +113,11 @@ class _Scene:
         key = self.stack.caller_key(TEAM_B)
         devicefarm = make_devicefarm_client(self.stack.emulator_url, access_key_id=key)
         project = devicefarm.list_projects()["projects"][0]["arn"]
-        created = devicefarm.create_remote_access_session(
-            projectArn=project, deviceArn=default_device_arn(), name=NEW_SESSION
-        )["remoteAccessSession"]["arn"]
+        created = str(
+            devicefarm.create_remote_access_session(
+                projectArn=project, deviceArn=default_device_arn(), name=NEW_SESSION
+            )["remoteAccessSession"]["arn"]
+        )
         # With it come the sweep's own StopRemoteAccessSession records, from both members.
         delivered = self.stack.deliver_cloudtrail()
         step = self._record(

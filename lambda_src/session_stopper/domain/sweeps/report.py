@@ -29,6 +29,9 @@ from session_stopper.models.sweep import (
 )
 
 IN_PROGRESS = "IN_PROGRESS"
+# What Device Farm answers a role that lacks a permission: the account's spoke role grants less
+# than it must, which is reported like an account that could not be reached at all.
+ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 MAX_LISTED_LEFT_UNDONE = 200  # keeps the summary far below SNS's 256 KiB
 
 
@@ -38,6 +41,7 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     by_account: dict[str, Counter[str]] = field(default_factory=dict)
+    denied: dict[str, OutcomeError] = field(default_factory=dict)  # first refusal, by account
     device_minutes: float = 0.0
     minutes_saved: float = 0.0
 
@@ -48,6 +52,8 @@ class Tally:
         self.outcomes[message.outcome.value] += 1
         if message.account:
             self.by_account.setdefault(message.account, Counter())[message.outcome.value] += 1
+            if message.error and message.error.code in ACCESS_DENIED_CODES:
+                self.denied.setdefault(message.account, message.error)
         if message.outcome is Outcome.SKIPPED:
             self.skipped[message.reason or "UNKNOWN"] += 1
         if message.outcome is Outcome.STOPPED and message.session:
@@ -135,17 +141,22 @@ class Report:
         )
 
     def accounts(self, settings: Settings) -> list[AccountSummary]:
-        inventory, by_account = self.inventory, self.tally.by_account
-        return [
-            AccountSummary(
-                account=account,
-                reached=account not in inventory.not_reached,
-                dry_run=self.policy.dry_run or settings.rules_for(account).dry_run,
-                error=inventory.not_reached.get(account),
-                outcomes=dict(by_account.get(account, {})),
+        """One line per account in scope: not reached when its projects could not be listed,
+        or when its role was refused something it must be allowed."""
+        inventory, tally = self.inventory, self.tally
+        lines = []
+        for account in inventory.accounts:
+            error = inventory.not_reached.get(account) or tally.denied.get(account)
+            lines.append(
+                AccountSummary(
+                    account=account,
+                    reached=error is None,
+                    dry_run=self.policy.dry_run or settings.rules_for(account).dry_run,
+                    error=error,
+                    outcomes=dict(tally.by_account.get(account, {})),
+                )
             )
-            for account in inventory.accounts
-        ]
+        return lines
 
     def savings_usd(self, settings: Settings) -> float:
         return round(self.tally.minutes_saved * settings.price_per_device_minute, 2)

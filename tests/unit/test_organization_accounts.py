@@ -1,0 +1,75 @@
+"""Organization mode: the ACTIVE accounts under the operator's OUs, nested units included, read
+with moto's Organizations, kept a while, and an unreadable organization said as such."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from session_stopper.gateways.organization import (
+    ORGANIZATION_CACHE_SECONDS,
+    OrganizationAccounts,
+    OrganizationUnreadError,
+)
+
+
+@pytest.fixture
+def organizations() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("organizations", region_name="us-east-1")
+        client.create_organization(FeatureSet="ALL")
+        yield client
+
+
+def account_in(client: Any, parent: str, name: str) -> str:
+    created = client.create_account(Email=f"{name}@example.com", AccountName=name)
+    account = created["CreateAccountStatus"]["AccountId"]
+    root = client.list_roots()["Roots"][0]["Id"]
+    client.move_account(AccountId=account, SourceParentId=root, DestinationParentId=parent)
+    return str(account)
+
+
+def unit(client: Any, parent: str, name: str) -> str:
+    return str(
+        client.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
+    )
+
+
+def test_accounts_under_a_unit_and_its_children_are_members(organizations: Any) -> None:
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = unit(organizations, root, "workloads")
+    nested = unit(organizations, workloads, "mobile")
+    elsewhere = unit(organizations, root, "sandbox")
+    direct = account_in(organizations, workloads, "direct")
+    deep = account_in(organizations, nested, "deep")
+    account_in(organizations, elsewhere, "other")
+
+    found = OrganizationAccounts((workloads,), client=organizations).accounts()
+
+    assert found == {direct, deep}
+
+
+def test_the_organization_is_read_again_only_after_the_cache_expires(organizations: Any) -> None:
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = unit(organizations, root, "workloads")
+    first = account_in(organizations, workloads, "first")
+    clock = [0.0]
+    reader = OrganizationAccounts((workloads,), client=organizations, monotonic=lambda: clock[0])
+    assert reader.accounts() == {first}
+
+    later = account_in(organizations, workloads, "later")
+    clock[0] = ORGANIZATION_CACHE_SECONDS - 1
+    assert reader.accounts() == {first}
+    clock[0] = ORGANIZATION_CACHE_SECONDS + 1
+    assert reader.accounts() == {first, later}
+
+
+def test_an_organization_that_cannot_be_read_is_an_error_not_an_empty_scope() -> None:
+    with mock_aws():
+        client = boto3.client("organizations", region_name="us-east-1")  # no organization
+        with pytest.raises(OrganizationUnreadError):
+            OrganizationAccounts(("ou-ab12-cdef3456",), client=client).accounts()
