@@ -18,6 +18,7 @@ from local.devicefarm_emulator.catalogue import default_device_arn
 from local.devicefarm_emulator.testing import make_devicefarm_client
 from local.member_accounts import LocalMember
 from local.outcomes import Delivered, drain
+from local.sample_events import scheduled_event
 from local.stack import LocalStack, LocalStackConfig
 from local.world import SessionSeed, new_emulator, seed_world
 
@@ -100,11 +101,11 @@ class _Scene:
         return step
 
     def sweep(self) -> AccountsStep:
-        """The operator's sweep (hub credentials): every account in scope, the unreachable one
-        reported, not skipped in silence; its listing failure makes the answer 207."""
-        sent = post_json(f"{self.stack.api_url}/sweeps", {}, "testing")
+        """The scheduled sweep (the rule's event, with a schedule's patient budgets): every
+        account in scope, the unreachable one reported, not skipped in silence."""
+        sent = post_json(f"{self.stack.api_url}/_local/invoke", scheduled_event(), "testing")
         return self._record(
-            "A1", "operator sweeps hub + 3 member accounts", "POST /sweeps", sent, 207
+            "A1", "scheduled sweep: hub + 3 member accounts", "POST /_local/invoke", sent, 200
         )
 
     def member_creates_a_session(self) -> str:

@@ -291,7 +291,7 @@ def test_the_accounts_scene_stops_in_both_members_and_holds_each_caller_to_its_a
     accounts = demo_run.result.accounts
     assert accounts is not None
     assert [(s.number, s.status) for s in accounts.steps] == [
-        ("A1", 207),
+        ("A1", 200),
         ("A2", 200),
         ("A3", 403),
         ("A4", 200),
@@ -311,6 +311,6 @@ def test_the_accounts_scene_stops_in_both_members_and_holds_each_caller_to_its_a
 
 
 def test_an_accounts_scene_answer_other_than_expected_is_a_mismatch() -> None:
-    step = demo_accounts.AccountsStep("A1", "sweep", "POST /sweeps", 207, 207, [], {"accounts": []})
+    step = demo_accounts.AccountsStep("A1", "sweep", "invoke", 200, 200, [], {"accounts": []})
     demo_accounts._check_sweep(step, {"a-fresh": "arn"})
     assert len(step.problems) == 2, step.problems  # no outcome at all, no account line

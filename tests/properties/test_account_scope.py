@@ -92,7 +92,7 @@ class Spokes(SpokeAccess):
 
 
 class Unit(organization.OrganizationAccounts):
-    def accounts(self) -> frozenset[str]:
+    def accounts(self, admit: object = None) -> frozenset[str]:
         return frozenset({IN_UNIT, UNREACHABLE})
 
 

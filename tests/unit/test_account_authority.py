@@ -31,7 +31,7 @@ class Units(OrganizationAccounts):
         super().__init__(("ou-ab12-cdef3456",))
         self.found = accounts
 
-    def accounts(self) -> frozenset[str]:
+    def accounts(self, admit: object = None) -> frozenset[str]:
         if self.found is None:
             raise OrganizationUnreadError("AccessDeniedException: not the management account")
         return self.found

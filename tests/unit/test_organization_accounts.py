@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from session_stopper.gateways.organization import (
     ORGANIZATION_CACHE_SECONDS,
+    QUICK_CALL,
     OrganizationAccounts,
     OrganizationUnreadError,
 )
@@ -73,3 +74,27 @@ def test_an_organization_that_cannot_be_read_is_an_error_not_an_empty_scope() ->
         client = boto3.client("organizations", region_name="us-east-1")  # no organization
         with pytest.raises(OrganizationUnreadError):
             OrganizationAccounts(("ou-ab12-cdef3456",), client=client).accounts()
+
+
+def test_within_an_api_request_each_call_must_fit_what_the_request_has_left(
+    organizations: Any,
+) -> None:
+    """A cold cache read inside an API request: every call is admitted against the request's
+    allowance first (one attempt, 1.5 s at worst each), and one that does not fit ends the
+    read as unread instead of running past API Gateway's 29 s."""
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = unit(organizations, root, "workloads")
+    member = account_in(organizations, workloads, "member")
+    asked: list[float] = []
+
+    def one_call_left(seconds: float) -> bool:
+        asked.append(seconds)
+        return len(asked) <= 1
+
+    with pytest.raises(OrganizationUnreadError, match="no time left"):
+        OrganizationAccounts((workloads,), client=organizations).accounts(one_call_left)
+    assert asked == [QUICK_CALL.worst_case_seconds()] * 2
+
+    plenty = OrganizationAccounts((workloads,), client=organizations)
+    assert plenty.accounts(lambda _seconds: True) == {member}
+    assert QUICK_CALL.worst_case_seconds() == 1.5

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from session_stopper.config import Settings
 from session_stopper.domain.accounts import AccountScope
 from session_stopper.domain.timers import creation
+from session_stopper.gateways.organization import Admit
 from session_stopper.models.arn import ResourceType, arn_parts
 from session_stopper.models.cloudtrail import CloudTrailRecord
 from session_stopper.models.continuation import ChainPolicy
@@ -49,9 +50,11 @@ class Authority:
     scope: AccountScope | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, settings: Settings) -> Authority:
+    def of(cls, settings: Settings, admit: Admit | None = None) -> Authority:
+        """`admit`: an API request's retry allowance, for reading the organization's accounts
+        when they are not known yet (gateways/organization.py)."""
         return cls(
-            scope=AccountScope.of(settings),
+            scope=AccountScope.of(settings, admit),
             region=settings.devicefarm_region,
             account_id=settings.devicefarm_account_id,
             projects=settings.sweep_project_arns,

@@ -72,7 +72,7 @@ class SessionViewer:
         listed only before `deadline` expires, a ledger call made only before
         `ledger_deadline` does."""
         failures: list[ListingFailure] = []
-        arns = projects or self._all_projects(failures)
+        arns = projects or self._all_projects(failures, deadline)
         seen: list[_Seen] = []
         listed, not_reached = 0, []
         for index, project_arn in enumerate(arns):
@@ -99,11 +99,15 @@ class SessionViewer:
             extensions_unread=_unread(reading),
         )
 
-    def _all_projects(self, failures: list[ListingFailure]) -> tuple[str, ...]:
+    def _all_projects(self, failures: list[ListingFailure], deadline: Deadline) -> tuple[str, ...]:
         """Every project of every account in scope; an account that cannot be listed is a
         listing failure, and the others are listed."""
         arns: list[str] = []
-        for account in AccountScope.of(self._settings).for_sweep().accounts:
+        swept = AccountScope.of(self._settings).for_sweep(deadline.admits)
+        unread = swept.organization_failure()
+        if unread:
+            failures.append(listing_failure(unread, None))
+        for account in swept.accounts:
             try:
                 arns += [project.arn for project in self._gateway.list_projects(account)]
             except DeviceFarmError as error:

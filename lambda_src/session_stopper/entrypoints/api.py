@@ -117,7 +117,8 @@ _STOP_RESPONSES: dict[int, Any] = {
     responses=_STOP_RESPONSES,
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
-    _refuse(authority().caller_refusal(_caller_account(), command.arn))
+    api_retry_allowance().grant(STOP_RETRY_SECONDS)
+    _refuse(authority(interactive=True).caller_refusal(_caller_account(), command.arn))
     return _stop(command)
 
 
@@ -129,12 +130,13 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     responses=_STOP_RESPONSES,
 )
 def operator_stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
-    _refuse(authority().session_refusal(command.arn))
+    api_retry_allowance().grant(STOP_RETRY_SECONDS)
+    _refuse(authority(interactive=True).session_refusal(command.arn))
     return _stop(command)
 
 
 def _stop(command: StopCommand) -> Response[OutcomeMessage]:
-    api_retry_allowance().grant(STOP_RETRY_SECONDS)
+    """The request's allowance is granted: an organization read may have drawn on it."""
     return outcome_response(stop_service(interactive=True).stop(command.arn, _origin()))
 
 
@@ -192,7 +194,8 @@ _EXTEND_DESCRIPTION = (
     responses=_EXTEND_RESPONSES,
 )
 def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
-    _refuse(authority().caller_refusal(_caller_account(), command.arn))
+    api_retry_allowance().grant(EXTEND_RETRY_SECONDS)
+    _refuse(authority(interactive=True).caller_refusal(_caller_account(), command.arn))
     return _extend(command)
 
 
@@ -205,15 +208,16 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
 def operator_extend(
     command: Annotated[ExtendCommand, Body(embed=False)],
 ) -> Response[ExtendedMessage]:
-    _refuse(authority().session_refusal(command.arn))
+    api_retry_allowance().grant(EXTEND_RETRY_SECONDS)
+    _refuse(authority(interactive=True).session_refusal(command.arn))
     return _extend(command)
 
 
 def _extend(command: ExtendCommand) -> Response[ExtendedMessage]:
+    """The request's allowance is granted: an organization read may have drawn on it."""
     moves = extensions(interactive=True)
     if moves is None:
         raise RefusedError(TIMERS_OFF_REJECTION, HTTPStatus.CONFLICT)
-    api_retry_allowance().grant(EXTEND_RETRY_SECONDS)
     try:
         if command.client_token is not None:
             return _extend_once(command, command.client_token)

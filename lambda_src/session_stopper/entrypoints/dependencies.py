@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 
 
 @functools.cache
-def authority() -> Authority:
+def authority(interactive: bool = False) -> Authority:
+    """`interactive`: an API request's, whose organization reads draw on its retry allowance."""
     from session_stopper.domain.authority import Authority
+    from session_stopper.gateways.retries import api_retry_allowance
 
-    return Authority.of(settings())
+    return Authority.of(settings(), api_retry_allowance().reserve if interactive else None)
 
 
 @functools.cache
@@ -76,7 +78,7 @@ def sweeper(interactive: bool = False) -> Sweeper:
         budgets=project_budgets(interactive),
         expiry=expiry(interactive),
         interactive=interactive,
-    )
+    )  # an API sweep reads the organization within its deadline
 
 
 @functools.cache

@@ -8,18 +8,25 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from session_stopper.gateways.budgets import budgets_for
+from session_stopper.gateways.budgets import CallBudget, budgets_for
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations import OrganizationsClient
 
 ORGANIZATION_CACHE_SECONDS = 900.0
+Page = TypeVar("Page")
+# Read within an API request: one attempt per call, each admitted only if its worst case fits
+# what the request has left (its retry allowance, or its sweep's deadline), so a cold cache
+# never takes an answer past API Gateway's 29 s. Events and sweeps read patiently.
+QUICK_CALL = CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0)
+# Whether a call taking this many seconds at worst may start now.
+Admit = Callable[[float], bool]
 
 
 class OrganizationUnreadError(Exception):
@@ -42,24 +49,24 @@ class OrganizationAccounts:
         self._known: frozenset[str] | None = None
         self._read_at = 0.0
 
-    def accounts(self) -> frozenset[str]:
-        """Raises OrganizationUnreadError when the organization cannot be read and nothing
-        read before is still fresh."""
+    def accounts(self, admit: Admit | None = None) -> frozenset[str]:
+        """`admit`: within an API request, what may start (None: an event or a sweep, which
+        reads patiently). Raises OrganizationUnreadError when the organization cannot be read
+        and nothing read before is still fresh."""
         with self._lock:
             fresh = self._monotonic() - self._read_at < ORGANIZATION_CACHE_SECONDS
             if self._known is None or not fresh:
-                self._known = self._read()
+                self._known = self._read(admit)
                 self._read_at = self._monotonic()
             return self._known
 
-    def _read(self) -> frozenset[str]:
-        # As patient as STS: both are read before an account can be reached at all.
-        client = self._client or boto3.client(
-            "organizations", config=budgets_for(False).sts.config()
-        )
+    def _read(self, admit: Admit | None) -> frozenset[str]:
+        client = self._client or _client(quick=admit is not None)
         try:
             return frozenset(
-                account for unit in self._unit_ids for account in self._under(client, unit)
+                account
+                for unit in self._unit_ids
+                for account in self._under(client, unit, admit or _always)
             )
         except ClientError as error:
             details = error.response.get("Error", {})
@@ -69,16 +76,37 @@ class OrganizationAccounts:
         except BotoCoreError as error:
             raise OrganizationUnreadError(str(error)) from error
 
-    def _under(self, client: OrganizationsClient, unit: str) -> Iterator[str]:
+    def _under(self, client: OrganizationsClient, unit: str, admit: Admit) -> Iterator[str]:
         accounts = client.get_paginator("list_accounts_for_parent").paginate(ParentId=unit)
-        for listed in accounts:
+        for listed in _admitted(accounts, admit):
             yield from (a["Id"] for a in listed["Accounts"] if a.get("Status") == "ACTIVE")
         children = client.get_paginator("list_children").paginate(
             ParentId=unit, ChildType="ORGANIZATIONAL_UNIT"
         )
-        for page in children:
+        for page in _admitted(children, admit):
             for child in page["Children"]:
-                yield from self._under(client, child["Id"])
+                yield from self._under(client, child["Id"], admit)
+
+
+def _admitted(pages: Iterable[Page], admit: Admit) -> Iterator[Page]:
+    """Each page's call starts only when `admit` lets its worst case start."""
+    iterator = iter(pages)
+    while admit(QUICK_CALL.worst_case_seconds()):
+        page = next(iterator, None)
+        if page is None:
+            return
+        yield page
+    raise OrganizationUnreadError("no time left in this request to read the organization")
+
+
+def _always(_seconds: float) -> bool:
+    return True
+
+
+def _client(*, quick: bool) -> OrganizationsClient:
+    # A patient reader is as patient as STS: both come before an account can be reached.
+    budget = QUICK_CALL if quick else budgets_for(False).sts
+    return boto3.client("organizations", config=budget.config())
 
 
 @functools.cache

@@ -16,3 +16,7 @@ class Deadline:
 
     def expired(self) -> bool:
         return self.remaining_seconds() <= self.reserve_seconds
+
+    def admits(self, seconds: float) -> bool:
+        """Whether a call taking `seconds` at worst still ends before the reserve."""
+        return self.remaining_seconds() - seconds > self.reserve_seconds

@@ -31,8 +31,6 @@ from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import SweepPolicy
 from session_stopper.observability import logger
 
-ORGANIZATION_NOT_READ = "ORGANIZATION_NOT_READ"
-
 
 class InventoryTaker:
     """Lists what a sweep is in scope of and selects what it acts on; it stops nothing."""
@@ -46,8 +44,10 @@ class InventoryTaker:
         budgets: ProjectBudgets | None = None,
         expiry: Expiry | None = None,
         accounts: AccountScope | None = None,
+        interactive: bool = False,
     ) -> None:
         self._settings = settings
+        self._interactive = interactive  # an API sweep: it reads the organization in its time
         self._accounts = accounts or AccountScope.of(settings)
         self._gateway = gateway
         self._service = service  # publishes a listing failure, as any other outcome
@@ -68,7 +68,7 @@ class InventoryTaker:
         `now` is the chain's: what is selected does not change from link to link."""
         inventory = Inventory()
         try:
-            listed = list(self._projects(policy, origin, inventory, tally))
+            listed = list(self._projects(policy, origin, inventory, tally, deadline))
         except PacedOutError:
             inventory.projects_not_reached = [ALL_PROJECTS]
             return inventory
@@ -119,7 +119,12 @@ class InventoryTaker:
     # -- listing -----------------------------------------------------------------------------
 
     def _projects(
-        self, policy: SweepPolicy, origin: Origin, inventory: Inventory, tally: Tally
+        self,
+        policy: SweepPolicy,
+        origin: Origin,
+        inventory: Inventory,
+        tally: Tally,
+        deadline: Deadline,
     ) -> Iterator[str]:
         """The policy's projects, or every project of every account in scope, account by
         account: one that cannot be reached is reported and the others are listed."""
@@ -127,10 +132,11 @@ class InventoryTaker:
             inventory.accounts = sorted({arn_parts(arn).account for arn in policy.project_arns})
             yield from policy.project_arns
             return
-        swept = self._accounts.for_sweep()
+        swept = self._accounts.for_sweep(deadline.admits if self._interactive else None)
         inventory.accounts = list(swept.accounts)
-        if swept.organization_error:
-            self._report_organization_unread(swept.organization_error, origin, inventory, tally)
+        unread = swept.organization_failure()
+        if unread:
+            self._report_unlisted(ALL_PROJECTS, unread, origin, inventory, tally)
         for account in swept.accounts:
             try:
                 arns = [project.arn for project in self._gateway.list_projects(account)]
@@ -204,13 +210,6 @@ class InventoryTaker:
         )
         self._service.publish_or_park(message)
         tally.add(message)
-
-    def _report_organization_unread(
-        self, reason: str, origin: Origin, inventory: Inventory, tally: Tally
-    ) -> None:
-        """The organization units could not be read: their accounts were not swept."""
-        error = DeviceFarmError(ORGANIZATION_NOT_READ, reason, "ListAccountsForParent")
-        self._report_unlisted(ALL_PROJECTS, error, origin, inventory, tally)
 
     # -- selection ---------------------------------------------------------------------------
 

@@ -99,7 +99,9 @@ class Sweeper:
         self._lock = lock
         self._now = now
         self._expiry = expiry
-        self._inventory = InventoryTaker(settings, gateway, service, budgets=budgets, expiry=expiry)
+        self._inventory = InventoryTaker(
+            settings, gateway, service, budgets=budgets, expiry=expiry, interactive=interactive
+        )
 
     def run(
         self,
