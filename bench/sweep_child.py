@@ -8,13 +8,13 @@ left undone, whether the sweep continued in a chain, and the accounts it could n
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from typing import Any
 
 import boto3
 
+from bench.process_memory import peak_rss_kib
 from local.lambda_runtime import LocalLambdaContext
 
 
@@ -51,8 +51,7 @@ def main(mode: str) -> None:
     started = time.perf_counter()
     result = _function() if mode == "function" else {"outcomes": {"STOPPED": _baseline()}}
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    measured = {"wall_s": wall, "peak_rss_mib": peak_kib / 1024}
+    measured = {"wall_s": wall, "peak_rss_mib": peak_rss_kib() / 1024}
     print(json.dumps({**measured, "stopped": result["outcomes"].get("STOPPED", 0), **result}))
 
 
