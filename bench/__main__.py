@@ -14,7 +14,16 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from bench import cold_start, command_flood, paced_sweep, single_stop, snapstart, sweep, timers
+from bench import (
+    account_sweep,
+    cold_start,
+    command_flood,
+    paced_sweep,
+    single_stop,
+    snapstart,
+    sweep,
+    timers,
+)
 from bench.table import Row, render
 
 BENCHMARKS: tuple[tuple[str, ModuleType], ...] = (
@@ -24,6 +33,7 @@ BENCHMARKS: tuple[tuple[str, ModuleType], ...] = (
     ("sweep of 1,000 sessions", sweep),
     ("expiry timers against sweeps alone: 100 forgotten sessions", timers),
     ("sweeps at Device Farm's pace: the service's API rate limits on", paced_sweep),
+    ("sweeps over N accounts, each at its own Device Farm quota: N = 1, 5 and 20", account_sweep),
     ("a kill switch under a flood of 1,000 caller commands (the command lane)", command_flood),
 )
 

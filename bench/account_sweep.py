@@ -88,12 +88,17 @@ def _scope(members: Sequence[str], sts_url: str, moto_url: str) -> dict[str, str
 
 
 def _run(
-    accounts: int, scale: float, environment: dict[str, str], members: Sequence[str]
+    accounts: int,
+    scale: float,
+    environment: dict[str, str],
+    members: Sequence[str],
+    sessions: int = SESSIONS_PER_ACCOUNT,
 ) -> dict[str, Any]:
-    """The hub and `accounts` - 1 of `members` (their spoke roles made by `spoke_roles`)."""
+    """The hub and `accounts` - 1 of `members` (their spoke roles made by `spoke_roles`),
+    `sessions` in each."""
     in_scope = tuple(members[: accounts - 1])
     moto_url = environment["AWS_ENDPOINT_URL_SNS"]
-    emulator = aged_world(projects=1, sessions_per_project=SESSIONS_PER_ACCOUNT, members=in_scope)
+    emulator = aged_world(projects=1, sessions_per_project=sessions, members=in_scope)
     rate_limited(emulator, scale)
     served = emulator.accounts()
     admitted = {account: record_stops(each) for account, each in served.items()}
@@ -109,7 +114,7 @@ def _run(
         measured = _child("function", env)
     throttled = sum(sum(each.throttled_counts.values()) for each in served.values())
     observed = _Observed(started, scale, admitted, throttled)
-    return _report(accounts, measured, observed)
+    return _report(accounts, sessions, measured, observed)
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,9 @@ class _Observed:
         }
 
 
-def _report(accounts: int, measured: dict[str, Any], observed: _Observed) -> dict[str, Any]:
+def _report(
+    accounts: int, sessions: int, measured: dict[str, Any], observed: _Observed
+) -> dict[str, Any]:
     admitted, scale = observed.admitted, observed.scale
     paced = {account: after_burst(times) for account, times in admitted.items()}
     aggregate = paced_rate(list(paced.values()), scale)
@@ -162,12 +169,13 @@ def _report(accounts: int, measured: dict[str, Any], observed: _Observed) -> dic
         account: round(paced_rate([times], scale), 3) for account, times in paced.items()
     }
     quota = accounts * STOP_RATE
-    ideal_s = (SESSIONS_PER_ACCOUNT - STOP_BURST) / STOP_RATE
+    ideal_s = (sessions - STOP_BURST) / STOP_RATE
     wall_service_s = measured["wall_s"] * scale
     return {
         "accounts": accounts,
         "in_scope": "the hub's account" + (f" + {accounts - 1} members" if accounts > 1 else ""),
-        "sessions": accounts * SESSIONS_PER_ACCOUNT,
+        "sessions_per_account": sessions,
+        "sessions": accounts * sessions,
         "quota_per_account": QUOTA,
         "time_scale": scale,
         "stops_per_s_after_burst": round(aggregate, 3),
@@ -212,6 +220,11 @@ def run() -> dict[str, Any]:
     }
 
 
+def _title(run: dict[str, Any]) -> str:
+    count = run["accounts"]
+    return f"sweep over {count} account{'s' if count > 1 else ''} x {run['sessions_per_account']}"
+
+
 def _chain(run: dict[str, Any]) -> str:
     if run["continued_in_a_chain"]:
         return "a continuation chain"
@@ -226,8 +239,7 @@ def rows(result: dict[str, Any]) -> list[Row]:
     one = next((run for run in runs if run["accounts"] == 1), runs[0])
     table = []
     for run in runs:
-        count = run["accounts"]
-        name = f"sweep over {count} account{'s' if count > 1 else ''} x {SESSIONS_PER_ACCOUNT}"
+        name, count = _title(run), run["accounts"]
         tally = f"{run['throttling_answers']} throttled, {run['failed']} FAILED"
         table += [
             Row(
