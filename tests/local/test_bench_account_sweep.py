@@ -25,7 +25,7 @@ def test_a_small_run_stops_every_account_s_sessions_at_each_account_s_pace() -> 
     assert (measured["left_undone"], measured["continued_in_a_chain"]) == (0, False)
     assert measured["ideal_stops_per_s"] == 3.0
     # 20 Stops after each burst at 95 % of the scaled quota, three accounts side by side: one
-    # account served after another would show as a third of the aggregate. Over a second of
+    # account served after another would show as a third of the aggregate. Over seconds of
     # real time a late start of the measured window shows as a little more than the quota.
     assert 0.8 <= measured["throughput_ratio"] <= 1.2
     assert measured["peak_rss_mib"] > 0
