@@ -216,9 +216,9 @@ def run() -> dict[str, Any]:
             "the accounts are swept side by side, so the service time a sweep needs is about "
             f"({SESSIONS_PER_ACCOUNT} - {STOP_BURST}) s whatever N: one invocation (900 s) "
             "holds it, and a continuation chain (tests/integration/test_sweep_chain.py) is "
-            "needed only past about 850 sessions per account; wall_s_in_service_time scales "
-            "the listing, the role assumptions and the publishing by the time scale too, so "
-            "it overstates them"
+            "needed only past about 800 sessions per account (9 at once, then 0.95/s for the "
+            "840 s an invocation may sweep); wall_s_in_service_time scales the listing, the "
+            "role assumptions and the publishing by the time scale too, so it overstates them"
         ),
     }
 
