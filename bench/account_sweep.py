@@ -236,8 +236,9 @@ def _chain(run: dict[str, Any]) -> str:
 
 def rows(result: dict[str, Any]) -> list[Row]:
     """Per N: aggregate throughput after the burst against N x the quota (throttling answers
-    and FAILED outcomes in the figure: both must be 0), the slowest account's, the wall time
-    against the quota's ideal, and peak RSS against the one-account run's."""
+    and FAILED outcomes in the figure: both must be 0) and counted from the first Stop (its
+    best is 0.94x: no credit for a burst the machine was slow to send), the slowest account's,
+    the wall time against the quota's ideal, and peak RSS against the one-account run's."""
     runs = result["runs"]
     one = next((run for run in runs if run["accounts"] == 1), runs[0])
     table = []
@@ -252,6 +253,13 @@ def rows(result: dict[str, Any]) -> list[Row]:
                 f"{count} x quota {STOP_RATE:g}/s",
                 run["throughput_ratio"],
                 at_least=TARGET,
+            ),
+            Row(
+                name,
+                "aggregate Stops/s from the first Stop, less the bursts",
+                f"{run['stops_per_s_from_first_stop']:.2f}/s",
+                f"{count} x quota {STOP_RATE:g}/s",
+                run["stops_per_s_from_first_stop"] / (count * STOP_RATE),
             ),
             Row(
                 name,
