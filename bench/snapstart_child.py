@@ -9,12 +9,12 @@ import contextlib
 import io
 import json
 import os
-import resource
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.process_memory import peak_rss_kib
 from local.lambda_runtime import LocalLambdaContext
 
 
@@ -44,16 +44,6 @@ def _function_init() -> Callable[[str], Any]:
     return invoke
 
 
-def _peak_rss_kib() -> int:
-    """VmHWM: this process's peak RSS. getrusage's ru_maxrss would do, but Linux keeps it
-    across execve, so a child of a large parent reports the parent's peak."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def main(kind: str, first_arn: str, warm_arn: str) -> dict[str, float]:
     started = time.perf_counter()
     invoke = _bare_init() if kind == "bare" else _function_init()
@@ -66,7 +56,7 @@ def main(kind: str, first_arn: str, warm_arn: str) -> dict[str, float]:
         "init_s": initialised - started,
         "first_s": first_done - initialised,
         "warm_s": warm_done - first_done,
-        "rss_mib": _peak_rss_kib() / 1024,
+        "rss_mib": peak_rss_kib() / 1024,
     }
 
 

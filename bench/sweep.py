@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from typing import Any
 
@@ -47,15 +47,19 @@ def _free_port() -> int:
 
 
 def aged_world(
-    projects: int = PROJECTS, sessions_per_project: int = SESSIONS_PER_PROJECT
+    projects: int = PROJECTS,
+    sessions_per_project: int = SESSIONS_PER_PROJECT,
+    members: Sequence[str] = (),
 ) -> DeviceFarmEmulator:
-    """Sessions that have been running for two hours (so any sweep selects them)."""
+    """Sessions that have been running for two hours (so any sweep selects them), as many in
+    the hub's account (the emulator returned) as in each member account of `members`."""
     clock = ManualClock(start=time.time() - 2 * 3600)
     emulator = DeviceFarmEmulator(clock=clock, metered_concurrency=10_000)
-    for number in range(projects):
-        project = emulator.create_project(f"bench-{number}")["arn"]
-        for index in range(sessions_per_project):
-            emulator.create_session(project, name=f"bench-{number}-{index}")
+    for account in (emulator, *(emulator.account(member) for member in members)):
+        for number in range(projects):
+            project = account.create_project(f"bench-{number}")["arn"]
+            for index in range(sessions_per_project):
+                account.create_session(project, name=f"bench-{number}-{index}")
     clock.advance(seconds=time.time() - clock.now())
     return emulator
 

@@ -1,19 +1,20 @@
 """One measured sweep in a fresh process: `python -m bench.sweep_child function|baseline`.
 
 Prints one JSON line: wall seconds, peak RSS, how many sessions were stopped and every
-outcome's count.
+outcome's count; for the function also what its summary says was left for later: sessions
+left undone, whether the sweep continued in a chain, and the accounts it could not reach.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from typing import Any
 
 import boto3
 
+from bench.process_memory import peak_rss_kib
 from local.lambda_runtime import LocalLambdaContext
 
 
@@ -30,22 +31,28 @@ def _baseline() -> int:
     return stopped
 
 
-def _function() -> dict[str, int]:
+def _function() -> dict[str, Any]:
     from session_stopper.handler import lambda_handler
 
     summary: dict[str, Any] = lambda_handler(
         {"action": "sweep"}, LocalLambdaContext(timeout_seconds=900)
     )
-    return {name: int(count) for name, count in summary["outcomes"].items()}
+    return {
+        "outcomes": {name: int(count) for name, count in summary["outcomes"].items()},
+        "left_undone": int(summary["leftUndoneCount"]),
+        "continued": summary["continuation"] is not None,
+        "accounts_not_reached": [
+            account["account"] for account in summary["accounts"] if not account["reached"]
+        ],
+    }
 
 
 def main(mode: str) -> None:
     started = time.perf_counter()
-    outcomes = _function() if mode == "function" else {"STOPPED": _baseline()}
+    result = _function() if mode == "function" else {"outcomes": {"STOPPED": _baseline()}}
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    measured = {"wall_s": wall, "peak_rss_mib": peak_kib / 1024}
-    print(json.dumps({**measured, "stopped": outcomes.get("STOPPED", 0), "outcomes": outcomes}))
+    measured = {"wall_s": wall, "peak_rss_mib": peak_rss_kib() / 1024}
+    print(json.dumps({**measured, "stopped": result["outcomes"].get("STOPPED", 0), **result}))
 
 
 if __name__ == "__main__":

@@ -115,3 +115,19 @@ def test_the_cold_start_runs_and_explains_both_sides() -> None:
     assert report["function"]["explained"].startswith("the function's cold start")
     assert report["baseline"]["median_s"] > 0
     assert report["ratio"] == report["function"]["median_s"] / report["baseline"]["median_s"]
+
+
+def test_named_benchmarks_run_alone_and_unknown_names_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for _, module in bench_main.BENCHMARKS:
+        name = module.__name__
+        monkeypatch.setattr(module, "run", lambda name=name: {"of": name})
+        monkeypatch.setattr(module, "rows", lambda result: [Row(result["of"], "f", "1", "1")])
+    printed: list[str] = []
+    bench_main.main(echo=printed.append, names=["account_sweep", "paced_sweep"])
+    table = printed[-1].splitlines()[2:]
+    ran = [line.split("|")[1].strip() for line in table]
+    assert ran == ["bench.paced_sweep", "bench.account_sweep"]  # make bench's order
+    with pytest.raises(SystemExit, match="no such benchmark: sweeps"):
+        bench_main.main(echo=printed.append, names=["sweeps"])
