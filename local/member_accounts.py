@@ -17,6 +17,7 @@ from typing import Any
 
 from local.aws_resources import PREFIX, aws_client, aws_client_in
 from local.devicefarm_emulator.accounts import function_role_arn, require_account_id
+from session_stopper.models.account import MemberAccount
 
 SPOKE_ROLE_NAME = f"{PREFIX}-spoke"
 SPOKE_EXTERNAL_ID = "session-stopper-local-external-id"
@@ -38,13 +39,15 @@ class LocalMember:
     protected_name_pattern: str | None = None
 
     def entry(self) -> dict[str, Any]:
-        """Its MEMBER_ACCOUNTS entry (only the keys it sets beyond the defaults)."""
-        entry: dict[str, Any] = {"id": self.account_id, "dryRun": self.dry_run}
-        if self.max_session_minutes is not None:
-            entry["maxSessionMinutes"] = self.max_session_minutes
-        if self.protected_name_pattern is not None:
-            entry["protectedNamePattern"] = self.protected_name_pattern
-        return entry
+        """Its MEMBER_ACCOUNTS entry, as the function's own model writes it (the keys it sets
+        beyond the defaults)."""
+        member = MemberAccount(
+            id=self.account_id,
+            dryRun=self.dry_run,
+            maxSessionMinutes=self.max_session_minutes,
+            protectedNamePattern=self.protected_name_pattern,
+        )
+        return member.model_dump(by_alias=True, exclude_none=True)
 
     @property
     def has_own_settings(self) -> bool:
