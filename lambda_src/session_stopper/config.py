@@ -189,8 +189,13 @@ class Settings:
 
     def _rules_of(self, member: MemberAccount) -> AccountRules:
         hub, pattern = self._hub_rules, member.protected_name_pattern
+        # The hub's own entry (listed to give it a budget or a pattern) keeps the hub's dry run
+        # unless it says otherwise: listing it must not quietly stop its stops.
+        joins_in_dry_run = member.dry_run
+        if member.id == self.devicefarm_account_id and "dry_run" not in member.model_fields_set:
+            joins_in_dry_run = hub.dry_run
         return AccountRules(
-            dry_run=hub.dry_run or member.dry_run,
+            dry_run=hub.dry_run or joins_in_dry_run,
             max_session_minutes=member.max_session_minutes or hub.max_session_minutes,
             protected_name_pattern=re.compile(pattern) if pattern else hub.protected_name_pattern,
         )
@@ -392,6 +397,18 @@ def _member_accounts() -> tuple[MemberAccount, ...]:
     return tuple(members)
 
 
+def _check_member_budgets(members: tuple[MemberAccount, ...], floor: int) -> None:
+    """A member's budget is the operator's too: never under the floor no caller or tag may go
+    below (SWEEP_MIN_AGE_MINUTES)."""
+    for member in members:
+        minutes = member.max_session_minutes
+        if minutes is not None and minutes < floor:
+            raise ConfigurationError(
+                f"MEMBER_ACCOUNTS: account {member.id}'s maxSessionMinutes ({minutes}) must not "
+                f"be less than SWEEP_MIN_AGE_MINUTES ({floor})"
+            )
+
+
 def _compiled(name: str, raw: str) -> re.Pattern[str]:
     try:
         return re.compile(raw)
@@ -436,7 +453,9 @@ def load_settings() -> Settings:
             f"SWEEP_MIN_AGE_MINUTES ({min_age}) must not exceed SWEEP_MAX_AGE_MINUTES ({max_age})"
         )
     accounts = _accounts_settings(account)
-    in_scope = frozenset({account, *(member.id for member in accounts.members)})
+    _check_member_budgets(accounts.members, min_age)
+    members = {member.id for member in accounts.members}
+    in_scope = frozenset(members | {account} if accounts.hub_in_scope else members - {account})
     return Settings(
         outcome_topic_arn=_required("OUTCOME_TOPIC_ARN"),
         outcome_dlq_url=_required("OUTCOME_DLQ_URL"),

@@ -48,3 +48,18 @@ def test_what_is_left_is_every_item_not_taken() -> None:
     assert lanes.left() == {w.session.arn for w in (work(A, 0), work(B, 0), work(B, 1))} - {
         first.session.arn
     }
+
+
+def test_an_account_its_pacer_refused_starts_nothing_more_and_the_others_go_on() -> None:
+    items = [work(a, i) for a in (A, B) for i in range(3)]
+    lanes = _AccountLanes(items, per_account=1)
+    first_a, first_b = lanes.next_item(), lanes.next_item()
+
+    lanes.finished(A)
+    lanes.close_accounts_of({first_a.session.arn})
+    lanes.finished(B)
+
+    assert lanes.ready() == [B], "A's lane is closed, B's goes on"
+    assert lanes.account_of(lanes.next_item()) == B
+    assert lanes.left() == {work(A, 1).session.arn, work(A, 2).session.arn, work(B, 2).session.arn}
+    assert first_b.session.arn not in lanes.left()

@@ -118,3 +118,32 @@ def test_operator_projects_may_be_in_a_listed_member_account(env: pytest.MonkeyP
     env.setenv("SWEEP_PROJECT_ARNS", project.replace(MEMBER, "222222222222"))
     with pytest.raises(ConfigurationError, match="SWEEP_PROJECT_ARNS"):
         load_settings()
+
+
+def test_the_hubs_own_entry_keeps_the_hubs_dry_run_unless_it_says_otherwise(
+    env: pytest.MonkeyPatch,
+) -> None:
+    env.setenv("SWEEP_DRY_RUN", "false")
+    members(env, {"id": HUB, "maxSessionMinutes": 90}, {"id": MEMBER})
+    settings = load_settings()
+    assert not settings.rules_for(HUB).dry_run
+    assert settings.rules_for(HUB).max_session_minutes == 90
+    members(env, {"id": HUB, "dryRun": True})
+    assert load_settings().rules_for(HUB).dry_run
+
+
+def test_a_members_budget_is_never_under_the_operators_floor(env: pytest.MonkeyPatch) -> None:
+    env.setenv("SWEEP_MIN_AGE_MINUTES", "30")
+    members(env, {"id": MEMBER, "maxSessionMinutes": 5})
+    with pytest.raises(ConfigurationError, match="maxSessionMinutes"):
+        load_settings()
+
+
+def test_out_of_scope_hub_projects_are_refused_at_start(env: pytest.MonkeyPatch) -> None:
+    """Without the hub in scope, the operator's projects may not name the hub's: a sweep or a
+    kill switch would otherwise act there while every caller is refused."""
+    members(env, {"id": MEMBER})
+    env.setenv("HUB_ACCOUNT_IN_SCOPE", "false")
+    env.setenv("SWEEP_PROJECT_ARNS", f"arn:aws:devicefarm:us-west-2:{HUB}:project:p1")
+    with pytest.raises(ConfigurationError, match="SWEEP_PROJECT_ARNS"):
+        load_settings()

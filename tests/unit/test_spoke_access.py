@@ -162,3 +162,24 @@ def test_an_unreachable_account_is_a_failure_and_nothing_is_sent_with_other_cred
 
     assert raised.value.code == ACCOUNT_NOT_REACHED
     assert calls == []
+
+
+def test_an_api_request_assumes_a_members_role_once_whatever_its_gateways_purposes(
+    sts: Any,
+) -> None:
+    """An extension reads the session ("extend") and its project's tags ("budget"): its 29 s
+    arithmetic has room for one AssumeRole, so the second reuses the first's credentials."""
+    clock = [NOW.timestamp()]
+    api = SpokeAccess(
+        "session-stopper-spoke",
+        "the-external-id",
+        client=sts,
+        interactive=True,
+        now=lambda: clock[0],
+    )
+    with Stubber(sts) as stub:
+        first = granted("ASIAEXTENDEXAMPLE", NOW + timedelta(hours=1))
+        stub.add_response("assume_role", first, expected("extend"))
+        assert api.credentials(MEMBER, "extend").access_key_id == "ASIAEXTENDEXAMPLE"
+        assert api.credentials(MEMBER, "budget").access_key_id == "ASIAEXTENDEXAMPLE"
+        stub.assert_no_pending_responses()

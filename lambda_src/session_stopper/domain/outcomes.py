@@ -7,7 +7,7 @@ import threading
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
-from session_stopper.models.arn import arn_parts, arn_problem
+from session_stopper.models.arn import account_of
 from session_stopper.models.excerpt import InputExcerpt
 from session_stopper.models.outcome import (
     Outcome,
@@ -73,20 +73,13 @@ def outcome_message(
         trigger=origin.trigger,
         session_arn=arn,
         project_arn=project_arn,
-        account=account or _account_of(arn) or _account_of(project_arn),
+        account=account or account_of(arn) or account_of(project_arn),
         session=SessionSummary.of(session) if session else None,
         error=error,
         reason=reason,
         sweep_id=origin.sweep_id,
         input=input_excerpt,
     )
-
-
-def _account_of(arn: str | None) -> str | None:
-    """The account of a well-formed ARN; None for anything else (a REJECTED input's text)."""
-    if arn is None or (arn_problem(arn, "session") and arn_problem(arn, "project")):
-        return None
-    return arn_parts(arn).account
 
 
 def message_attributes(message: OutcomeMessage) -> dict[str, str]:

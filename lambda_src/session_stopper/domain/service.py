@@ -33,6 +33,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from session_stopper.config import settings
+from session_stopper.domain.accounts import ORGANIZATION_NOT_READ
 from session_stopper.domain.announce import publish_for_everyone
 from session_stopper.domain.outcomes import (
     Origin,
@@ -278,7 +279,9 @@ class StopService:
         metrics.add_metric(
             name="SweepSessionsLeftUndone", unit=MetricUnit.Count, value=summary.left_undone_count
         )
-        unreached = sum(1 for account in summary.accounts if not account.reached)
+        # An organization that could not be read hides accounts nobody knows of: one at least.
+        unread = any(f.code == ORGANIZATION_NOT_READ for f in summary.listing_failures)
+        unreached = sum(1 for account in summary.accounts if not account.reached) + int(unread)
         metrics.add_metric(name="AccountsNotReached", unit=MetricUnit.Count, value=unreached)
         self.publish_notice(summary)
 

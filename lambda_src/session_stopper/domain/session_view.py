@@ -24,6 +24,7 @@ from session_stopper.domain.timers.expiry import Expiry
 from session_stopper.domain.timers.schedules import SessionTimers, deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway
 from session_stopper.gateways.extension_ledger import ExtensionLedger, LedgerReading
+from session_stopper.gateways.organization import WithinDeadline
 from session_stopper.models.arn import arn_parts
 from session_stopper.models.session import RemoteAccessSession
 from session_stopper.models.sweep import ListingFailure
@@ -103,11 +104,14 @@ class SessionViewer:
         """Every project of every account in scope; an account that cannot be listed is a
         listing failure, and the others are listed."""
         arns: list[str] = []
-        swept = AccountScope.of(self._settings).for_sweep(deadline.admits)
+        swept = AccountScope.of(self._settings).for_sweep(WithinDeadline(deadline.admits))
         unread = swept.organization_failure()
         if unread:
             failures.append(listing_failure(unread, None))
         for account in swept.accounts:
+            if deadline.expired():  # the rest are said, as projects not reached are
+                failures.append(listing_failure(_out_of_time(), None, account))
+                continue
             try:
                 arns += [project.arn for project in self._gateway.list_projects(account)]
             except DeviceFarmError as error:
@@ -182,6 +186,10 @@ class SessionViewer:
         rules = self._settings.rules_for(arn_parts(session.arn).account)
         skip = selection.skip_reason(session, rules.protected_name_pattern, rules.dry_run)
         return skip or PAST_DEADLINE
+
+
+def _out_of_time() -> DeviceFarmError:
+    return DeviceFarmError("OUT_OF_TIME", "not listed within the request's 29 s", "ListProjects")
 
 
 def _extended_minutes(

@@ -287,7 +287,7 @@ def _extend_once(command: ExtendCommand, client_token: str) -> Response[Extended
     },
 )
 def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
-    policy = authority().sweep_policy(command)
+    policy = authority(interactive=True).sweep_policy(command)
     if isinstance(policy, Rejection):
         raise RefusedError(policy)
     summary = run_sweep(policy, _origin(), _api_deadline(), app.lambda_context, interactive=True)

@@ -33,7 +33,7 @@ def authority(interactive: bool = False) -> Authority:
     from session_stopper.domain.authority import Authority
     from session_stopper.gateways.retries import api_retry_allowance
 
-    return Authority.of(settings(), api_retry_allowance().reserve if interactive else None)
+    return Authority.of(settings(), api_retry_allowance() if interactive else None)
 
 
 @functools.cache
@@ -78,7 +78,7 @@ def sweeper(interactive: bool = False) -> Sweeper:
         budgets=project_budgets(interactive),
         expiry=expiry(interactive),
         interactive=interactive,
-    )  # an API sweep reads the organization within its deadline
+    )
 
 
 @functools.cache

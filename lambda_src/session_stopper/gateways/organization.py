@@ -9,7 +9,8 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -25,8 +26,28 @@ Page = TypeVar("Page")
 # what the request has left (its retry allowance, or its sweep's deadline), so a cold cache
 # never takes an answer past API Gateway's 29 s. Events and sweeps read patiently.
 QUICK_CALL = CallBudget(attempts=1, connect_timeout=0.5, read_timeout=1.0)
-# Whether a call taking this many seconds at worst may start now.
-Admit = Callable[[float], bool]
+
+
+class Admit(Protocol):
+    """What lets a call start within an API request: its retry allowance (which takes back
+    what a call did not use), or an adapter around a sweep's deadline."""
+
+    def reserve(self, seconds: float) -> bool: ...
+
+    def settle(self, reserved: float, spent: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class WithinDeadline:
+    """Admits a call while its worst case ends before the deadline's reserve."""
+
+    admits: Callable[[float], bool]
+
+    def reserve(self, seconds: float) -> bool:
+        return self.admits(seconds)
+
+    def settle(self, reserved: float, spent: float) -> None:
+        """The deadline counts real time: nothing to give back."""
 
 
 class OrganizationUnreadError(Exception):
@@ -66,7 +87,7 @@ class OrganizationAccounts:
             return frozenset(
                 account
                 for unit in self._unit_ids
-                for account in self._under(client, unit, admit or _always)
+                for account in self._under(client, unit, admit or _PATIENT)
             )
         except ClientError as error:
             details = error.response.get("Error", {})
@@ -89,18 +110,21 @@ class OrganizationAccounts:
 
 
 def _admitted(pages: Iterable[Page], admit: Admit) -> Iterator[Page]:
-    """Each page's call starts only when `admit` lets its worst case start."""
+    """Each page's call starts only when `admit` lets its worst case start; what the call did
+    not use goes back."""
     iterator = iter(pages)
-    while admit(QUICK_CALL.worst_case_seconds()):
+    worst = QUICK_CALL.worst_case_seconds()
+    while admit.reserve(worst):
+        started = time.monotonic()
         page = next(iterator, None)
+        admit.settle(worst, time.monotonic() - started)
         if page is None:
             return
         yield page
     raise OrganizationUnreadError("no time left in this request to read the organization")
 
 
-def _always(_seconds: float) -> bool:
-    return True
+_PATIENT = WithinDeadline(lambda _seconds: True)
 
 
 def _client(*, quick: bool) -> OrganizationsClient:

@@ -84,15 +84,28 @@ class SpokeAccess:
 
     def credentials(self, account: str, purpose: str) -> Credentials:
         """Fresh credentials for the account's spoke role; raises AccountNotReachedError."""
-        key = (account, purpose)
         with self._lock:
-            held = self._held.get(key)
-            if held and held.expires_at - RENEW_BEFORE_SECONDS > self._now():
+            held = self._fresh(account, purpose)
+            if held is not None:
                 return held
             # Assumed under the lock: the sweep's workers would otherwise all assume at once.
             fresh = self._assume(account, purpose)
-            self._held[key] = fresh
+            self._held[(account, purpose)] = fresh
             return fresh
+
+    def _fresh(self, account: str, purpose: str) -> Credentials | None:
+        """The purpose's own credentials; for an API request, any of the account's: its answer
+        has room for one AssumeRole (gateways/budgets.py), and an extension reads the session
+        and its project's tags through two gateways."""
+        purposes = [purpose] + ([] if not self._interactive else sorted(self._purposes(account)))
+        for each in purposes:
+            held = self._held.get((account, each))
+            if held and held.expires_at - RENEW_BEFORE_SECONDS > self._now():
+                return held
+        return None
+
+    def _purposes(self, account: str) -> set[str]:
+        return {purpose for held_account, purpose in self._held if held_account == account}
 
     def _assume(self, account: str, purpose: str) -> Credentials:
         client = self._client or sts_client(self._interactive)

@@ -93,3 +93,10 @@ def project_arn_of(session_arn: str) -> str:
     """The project a (well-formed) session ARN belongs to."""
     parts = arn_parts(session_arn)
     return f"arn:aws:devicefarm:{parts.region}:{parts.account}:project:{parts.project_id}"
+
+
+def account_of(arn: str | None) -> str | None:
+    """The account of a well-formed session or project ARN; None for anything else."""
+    if arn is None or (arn_problem(arn, "session") and arn_problem(arn, "project")):
+        return None
+    return arn_parts(arn).account

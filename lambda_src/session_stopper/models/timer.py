@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from session_stopper import clock
 from session_stopper.config import SESSION_LIMIT_MINUTES
-from session_stopper.models.arn import SessionArn, arn_parts, session_arn_problem
+from session_stopper.models.arn import SessionArn, account_of
 from session_stopper.models.outcome import ContractModel, OutcomeError, SessionSummary, Trigger
 from session_stopper.models.text import SafeText
 
@@ -124,9 +124,8 @@ class _Notice(ContractModel):
         if not isinstance(data, dict) or data.get("account") is not None:
             return data
         arn = data.get("sessionArn", data.get("session_arn"))
-        if isinstance(arn, str) and not session_arn_problem(arn):
-            return {**data, "account": arn_parts(arn).account}
-        return data
+        account = account_of(arn) if isinstance(arn, str) else None
+        return {**data, "account": account} if account else data
 
 
 class TimerMessage(_Notice):

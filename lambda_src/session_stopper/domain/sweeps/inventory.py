@@ -9,7 +9,6 @@ sweep, and its exemption is never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from session_stopper.config import Settings
@@ -25,6 +24,7 @@ from session_stopper.domain.sweeps.report import Inventory, Tally
 from session_stopper.domain.timers.expiry import Expiry
 from session_stopper.domain.timers.schedules import deadline_of
 from session_stopper.gateways.devicefarm import DeviceFarmError, DeviceFarmGateway, PacedOutError
+from session_stopper.gateways.organization import WithinDeadline
 from session_stopper.models.arn import arn_parts
 from session_stopper.models.outcome import Outcome, OutcomeError
 from session_stopper.models.session import RemoteAccessSession
@@ -68,8 +68,10 @@ class InventoryTaker:
         `now` is the chain's: what is selected does not change from link to link."""
         inventory = Inventory()
         try:
-            listed = list(self._projects(policy, origin, inventory, tally, deadline))
+            listed = self._projects(policy, origin, inventory, tally, deadline)
         except PacedOutError:
+            listed = None
+        if listed is None:  # the accounts' project lists were not all read: the next link will
             inventory.projects_not_reached = [ALL_PROJECTS]
             return inventory
         projects = sorted((p for p in listed if link.reaches(p)), key=project_key)
@@ -125,19 +127,24 @@ class InventoryTaker:
         inventory: Inventory,
         tally: Tally,
         deadline: Deadline,
-    ) -> Iterator[str]:
+    ) -> list[str] | None:
         """The policy's projects, or every project of every account in scope, account by
-        account: one that cannot be reached is reported and the others are listed."""
+        account: one that cannot be reached is reported and the others are listed. None when
+        time ran out before every account was listed."""
         if policy.project_arns:
             inventory.accounts = sorted({arn_parts(arn).account for arn in policy.project_arns})
-            yield from policy.project_arns
-            return
-        swept = self._accounts.for_sweep(deadline.admits if self._interactive else None)
+            return list(policy.project_arns)
+        swept = self._accounts.for_sweep(
+            WithinDeadline(deadline.admits) if self._interactive else None
+        )
         inventory.accounts = list(swept.accounts)
         unread = swept.organization_failure()
         if unread:
             self._report_unlisted(ALL_PROJECTS, unread, origin, inventory, tally)
+        listed: list[str] = []
         for account in swept.accounts:
+            if deadline.expired():
+                return None
             try:
                 arns = [project.arn for project in self._gateway.list_projects(account)]
             except PacedOutError:
@@ -150,7 +157,8 @@ class InventoryTaker:
                     ALL_PROJECTS, error, origin, inventory, tally, account=account
                 )
                 continue
-            yield from arns
+            listed += arns
+        return listed
 
     def _sessions_in_time(
         self, project_arn: str, deadline: Deadline

@@ -208,7 +208,8 @@ class Sweeper:
     ) -> set[str]:
         """Act on every item on a bounded pool, its accounts served side by side (each has its
         own Device Farm quota); returns the ARNs not acted on: not started in time, or refused
-        by the pacer (after which no new one starts either)."""
+        by an account's pacer (after which that account's lane starts nothing more, and the
+        other accounts' lanes go on)."""
         lanes = _AccountLanes(work, self._settings.sweep_workers)
         pending: dict[Future[_Result], str] = {}
         deferred: set[str] = set()
@@ -219,16 +220,17 @@ class Sweeper:
                     for future in done:
                         lanes.finished(pending.pop(future))
                     _collect(done, tally, deferred)
+                    lanes.close_accounts_of(deferred)
                     continue
-                if deferred or deadline.expired():
-                    reason = "paced out" if deferred else "out of time"
-                    logger.warning(f"sweep {reason}", extra={"left": lanes.waiting})
-                    _collect(wait(pending).done, tally, deferred)
-                    return deferred | lanes.left()
+                if deadline.expired():
+                    logger.warning("sweep out of time", extra={"left": lanes.waiting})
+                    break
                 item = lanes.next_item()
                 pending[pool.submit(self._act_on, item, origin)] = lanes.account_of(item)
             _collect(wait(pending).done, tally, deferred)
-        return deferred
+        if deferred:
+            logger.warning("the pacer refused stops: left to the continuation")
+        return deferred | lanes.left()
 
     def _act_on(self, item: _Work, origin: Origin) -> _Result:
         session = item.session
@@ -275,6 +277,7 @@ class _AccountLanes:
             self._lanes.setdefault(self.account_of(item), deque()).append(item)
         self._per_account = per_account
         self._in_flight = dict.fromkeys(self._lanes, 0)
+        self._closed: list[_Work] = []
         self.workers = max(1, min(MAX_SWEEP_THREADS, per_account * len(self._lanes)))
 
     @staticmethod
@@ -302,8 +305,17 @@ class _AccountLanes:
     def finished(self, account: str) -> None:
         self._in_flight[account] -= 1
 
+    def close_accounts_of(self, arns: set[str]) -> None:
+        """The pacer refused these accounts' stops: their lanes start nothing more (what is
+        left in them stays undone, for the continuation), the others go on."""
+        for account in {arn_parts(arn).account for arn in arns}:
+            self._closed.extend(self._lanes.get(account, deque()))
+            self._lanes[account] = deque()
+
     def left(self) -> set[str]:
-        return {item.session.arn for lane in self._lanes.values() for item in lane}
+        """Every item not started: still in a lane, or in a closed one."""
+        waiting = [item for lane in self._lanes.values() for item in lane]
+        return {item.session.arn for item in [*waiting, *self._closed]}
 
 
 def _collect(done: Iterable[Future[_Result]], tally: Tally, deferred: set[str]) -> None:
