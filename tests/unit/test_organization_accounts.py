@@ -15,7 +15,9 @@ from session_stopper.gateways.organization import (
     QUICK_CALL,
     OrganizationAccounts,
     OrganizationUnreadError,
+    WithinDeadline,
 )
+from session_stopper.gateways.retries import RetryAllowance
 
 
 @pytest.fixture
@@ -91,10 +93,27 @@ def test_within_an_api_request_each_call_must_fit_what_the_request_has_left(
         asked.append(seconds)
         return len(asked) <= 1
 
+    reader = OrganizationAccounts((workloads,), client=organizations)
     with pytest.raises(OrganizationUnreadError, match="no time left"):
-        OrganizationAccounts((workloads,), client=organizations).accounts(one_call_left)
+        reader.accounts(WithinDeadline(one_call_left))
     assert asked == [QUICK_CALL.worst_case_seconds()] * 2
 
     plenty = OrganizationAccounts((workloads,), client=organizations)
-    assert plenty.accounts(lambda _seconds: True) == {member}
+    assert plenty.accounts(WithinDeadline(lambda _seconds: True)) == {member}
+
+
+def test_a_request_gets_back_what_its_organization_calls_did_not_use(organizations: Any) -> None:
+    """The retry allowance lends each call its worst case (1.5 s) and takes back the rest: a
+    4-s extension can read an organization of several units, whose calls take milliseconds."""
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = unit(organizations, root, "workloads")
+    nested = unit(organizations, workloads, "mobile")
+    member = account_in(organizations, nested, "member")
+    allowance = RetryAllowance()
+    allowance.grant(4.0)
+
+    found = OrganizationAccounts((workloads,), client=organizations).accounts(allowance)
+
+    assert found == {member}, "four calls, each admitted with 1.5 s of a 4-s allowance"
+    assert allowance.left() > 3.5
     assert QUICK_CALL.worst_case_seconds() == 1.5

@@ -108,8 +108,8 @@ class SessionViewer:
         unread = swept.organization_failure()
         if unread:
             failures.append(listing_failure(unread, None))
-        for account in swept.accounts:
-            if deadline.expired():  # the rest are said, as projects not reached are
+        for index, account in enumerate(swept.accounts):
+            if index and deadline.expired():  # the rest are said, as projects not reached are
                 failures.append(listing_failure(_out_of_time(), None, account))
                 continue
             try:

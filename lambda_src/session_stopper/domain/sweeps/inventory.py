@@ -142,8 +142,8 @@ class InventoryTaker:
         if unread:
             self._report_unlisted(ALL_PROJECTS, unread, origin, inventory, tally)
         listed: list[str] = []
-        for account in swept.accounts:
-            if deadline.expired():
+        for index, account in enumerate(swept.accounts):
+            if index and deadline.expired():  # the first is listed as a single account is
                 return None
             try:
                 arns = [project.arn for project in self._gateway.list_projects(account)]
