@@ -22,8 +22,9 @@ ORGANIZATION_NOT_READ = "ORGANIZATION_NOT_READ"
 
 
 @dataclass(frozen=True)
-class SweptAccounts:
-    """The accounts a sweep visits, and why the organization's could not be added."""
+class AccountsInScope:
+    """Every account in scope (what a sweep or the sessions view lists), and why the
+    organization's could not be added."""
 
     accounts: tuple[str, ...]
     organization_error: str | None = None
@@ -83,13 +84,13 @@ class AccountScope:
             )
             return False
 
-    def for_sweep(self, admit: Admit | None = None) -> SweptAccounts:
+    def every_account(self, admit: Admit | None = None) -> AccountsInScope:
         """Every account in scope, by id: the order every link of a chain lists them in.
         `admit`: an API sweep's or view's deadline (None: read patiently)."""
         if self._organization is None:
-            return SweptAccounts(tuple(sorted(self._listed)))
+            return AccountsInScope(tuple(sorted(self._listed)))
         try:
             found = self._organization.accounts(admit) - {self._hub}
         except OrganizationUnreadError as error:
-            return SweptAccounts(tuple(sorted(self._listed)), str(error))
-        return SweptAccounts(tuple(sorted(self._listed | found)))
+            return AccountsInScope(tuple(sorted(self._listed)), str(error))
+        return AccountsInScope(tuple(sorted(self._listed | found)))

@@ -104,7 +104,7 @@ class SessionViewer:
         """Every project of every account in scope; an account that cannot be listed is a
         listing failure, and the others are listed."""
         arns: list[str] = []
-        swept = AccountScope.of(self._settings).for_sweep(WithinDeadline(deadline.admits))
+        swept = AccountScope.of(self._settings).every_account(WithinDeadline(deadline.admits))
         unread = swept.organization_failure()
         if unread:
             failures.append(listing_failure(unread, None))

@@ -134,7 +134,7 @@ class InventoryTaker:
         if policy.project_arns:
             inventory.accounts = sorted({arn_parts(arn).account for arn in policy.project_arns})
             return list(policy.project_arns)
-        swept = self._accounts.for_sweep(
+        swept = self._accounts.every_account(
             WithinDeadline(deadline.admits) if self._interactive else None
         )
         inventory.accounts = list(swept.accounts)
