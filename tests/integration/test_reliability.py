@@ -12,9 +12,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from session_stopper.domain.service import OutcomeNotPublishedError, StopService
+from session_stopper.gateways.organization import OrganizationAccounts, OrganizationUnreadError
 from session_stopper.handler import lambda_handler
 from tests.integration.test_sweeps import split
 from tests.support.aws import OutcomeSink
+from tests.support.caches import reset_function_caches
 from tests.support.emulated import DeviceFarmWorld, SessionSpec
 from tests.support.lambda_context import FakeLambdaContext
 
@@ -228,3 +230,34 @@ def test_device_minutes_are_counted_for_stopped_sessions_only(
     assert ended["session"]["deviceMinutes"]["total"] > 0
     assert (sum(metrics["OutcomeAlreadyEnded"]), sum(metrics["OutcomeSkipped"])) == (1, 2)
     assert "DeviceMinutesStopped" not in metrics
+
+
+class _UnreadOrganization(OrganizationAccounts):
+    def accounts(self, admit: object = None) -> frozenset[str]:
+        raise OrganizationUnreadError("AWSOrganizationsNotInUseException: not in use")
+
+
+def test_an_organization_that_cannot_be_read_counts_as_an_account_not_reached(
+    world: DeviceFarmWorld,
+    running: list[str],
+    outcome_sink: OutcomeSink,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its accounts are nobody knows which: the sweep says so and the alarm's metric counts it,
+    while the hub's own sessions are swept as ever."""
+    monkeypatch.setenv("ORGANIZATION_UNIT_IDS", "ou-ab12-cdef3456")
+    monkeypatch.setenv("SPOKE_ROLE_NAME", "spoke")
+    monkeypatch.setenv("SPOKE_EXTERNAL_ID", "external")
+    monkeypatch.setattr(
+        "session_stopper.domain.accounts.organization_accounts", _UnreadOrganization
+    )
+    reset_function_caches()
+    capsys.readouterr()
+
+    summary = lambda_handler({"action": "sweep"}, FakeLambdaContext())
+
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert metrics["AccountsNotReached"] == [1.0]
+    assert [f["code"] for f in summary["listingFailures"]] == ["ORGANIZATION_NOT_READ"]
+    assert summary["outcomes"].get("STOPPED") == 3
