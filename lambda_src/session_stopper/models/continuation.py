@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from session_stopper.models.account import AccountId
 from session_stopper.models.arn import ProjectArn, SessionArn
 from session_stopper.models.chain import MAX_LINKS, ChainTotals, Strict
 from session_stopper.models.outcome import TriggerKind
@@ -19,9 +20,13 @@ from session_stopper.models.sweep import MAX_PROJECTS
 from session_stopper.models.text import SafeText
 
 CONTINUE_ACTION: Literal["continueSweep"] = "continueSweep"
-# Sessions finished after the first one left undone (at most the workers in flight when the
-# pacer refused a stop); far above SWEEP_WORKERS' sensible values, far below Lambda's payload.
+# Sessions finished after the first one left undone, in each account (at most the workers in
+# flight there when time ran out or the pacer refused a stop); far above SWEEP_WORKERS'
+# sensible values, far below Lambda's payload.
 MAX_ALREADY_DONE = 256
+# Accounts a chain keeps a resume point for (the member accounts' scope is bounded far lower by
+# Lambda's 4 KB environment, or by an organization's size).
+MAX_RESUMED_ACCOUNTS = 1000
 _INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 ChainId = Annotated[
@@ -100,6 +105,11 @@ class ContinuationEvent(Strict):
     )
     policy: ChainPolicy
     resume_from: ResumePoint | None = Field(alias="resumeFrom")
+    # A sweep over several accounts works them side by side (one lane each), so each resumes
+    # where its own lane stopped; an account not named resumes at `resumeFrom`.
+    resume_by_account: dict[AccountId, ResumePoint] = Field(
+        default_factory=dict, alias="resumeByAccount", max_length=MAX_RESUMED_ACCOUNTS
+    )
     already_done: list[SessionArn] = Field(
         default_factory=list, alias="alreadyDone", max_length=MAX_ALREADY_DONE
     )

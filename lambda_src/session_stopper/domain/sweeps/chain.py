@@ -98,6 +98,8 @@ class ChainLink:
     previous_sweep_id: str | None = None
     selected_at: datetime | None = None  # None for link 1: its own start
     resume_from: Key | None = None
+    # A sweep over several accounts: where each account's lane resumes (else `resume_from`).
+    resume_by_account: Mapping[str, Key] = field(default_factory=dict)
     already_done: frozenset[str] = frozenset()
     totals: ChainTotals | None = None  # the links before this one
     ticket: str | None = None  # the lock's handoff this link takes; None for link 1
@@ -111,20 +113,27 @@ class ChainLink:
             previous_sweep_id=event.previous_sweep_id,
             selected_at=parse_instant(event.selected_at),
             resume_from=event.resume_from.key() if event.resume_from else None,
+            resume_by_account={a: point.key() for a, point in event.resume_by_account.items()},
             already_done=frozenset(event.already_done),
             totals=event.totals,
             ticket=ticket_of(event.model_dump(mode="json")),
         )
 
+    def resume_point(self, arn: str) -> Key | None:
+        """Where this link resumes in the account of `arn` (a session's or a project's)."""
+        return self.resume_by_account.get(arn.split(":")[4], self.resume_from)
+
     def wants(self, arn: str) -> bool:
         """Whether this link still has the session to act on (not before its resume point)."""
         if arn in self.already_done:
             return False
-        return self.resume_from is None or session_key(arn) >= self.resume_from
+        point = self.resume_point(arn)
+        return point is None or session_key(arn) >= point
 
     def reaches(self, project_arn: str) -> bool:
         """Whether the project has sessions at or after the resume point."""
-        return self.resume_from is None or project_arn.rsplit(":", 1)[1] >= self.resume_from[0]
+        point = self.resume_point(project_arn)
+        return point is None or project_arn.rsplit(":", 1)[1] >= point[0]
 
 
 def chain_end(link: ChainLink, *, work_left: bool, progress: int) -> ChainEnd | None:
@@ -193,6 +202,65 @@ def resume_after(progress: Progress, link: ChainLink) -> tuple[ResumePoint | Non
     ]
     earlier = [arn for arn in link.already_done if session_key(arn) >= first_undone]
     return _point(first_undone), sorted({*done, *earlier})[:MAX_ALREADY_DONE]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where the next link starts: one point, or one per account when the link worked several
+    accounts side by side (each lane stopped where its own account's work stood)."""
+
+    point: ResumePoint | None
+    by_account: dict[str, ResumePoint]
+    already_done: list[str]
+
+
+def resume_plan(progress: Progress, link: ChainLink) -> Resume:
+    """`resume_after` for each account the link worked in, or for the one."""
+    accounts = _accounts_of(progress, link)
+    if len(accounts) <= 1 and not link.resume_by_account:
+        point, after = resume_after(progress, link)
+        return Resume(point, {}, after)
+    if progress.projects_not_reached[:1] == [ALL_PROJECTS]:  # nothing listed: as it was
+        points = {account: _point(key) for account, key in link.resume_by_account.items()}
+        kept = {account: point for account, point in points.items() if point}
+        return Resume(_point(link.resume_from), kept, sorted(link.already_done))
+    by_account: dict[str, ResumePoint] = {}
+    done: list[str] = []
+    for account in accounts:
+        point, account_done = resume_after(_of_account(progress, account), _in(link, account))
+        if point is not None:
+            by_account[account] = point
+        done += account_done
+    return Resume(None, by_account, sorted(done)[:MAX_ALREADY_DONE])
+
+
+def _account(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def _accounts_of(progress: Progress, link: ChainLink) -> list[str]:
+    named = [s.arn for s in progress.work] + [
+        p for p in progress.projects_not_reached if p != ALL_PROJECTS
+    ]
+    return sorted({_account(arn) for arn in named} | set(link.resume_by_account))
+
+
+def _of_account(progress: Progress, account: str) -> Progress:
+    return Progress(
+        work=[s for s in progress.work if _account(s.arn) == account],
+        undone={arn for arn in progress.undone if _account(arn) == account},
+        projects_not_reached=[
+            p for p in progress.projects_not_reached if p != ALL_PROJECTS and _account(p) == account
+        ],
+    )
+
+
+def _in(link: ChainLink, account: str) -> ChainLink:
+    """The link as one account's lane saw it: its resume point and what it had done."""
+    return ChainLink(
+        resume_from=link.resume_by_account.get(account, link.resume_from),
+        already_done=frozenset(arn for arn in link.already_done if _account(arn) == account),
+    )
 
 
 def _point(key: Key | None) -> ResumePoint | None:

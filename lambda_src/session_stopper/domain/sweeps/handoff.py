@@ -20,7 +20,7 @@ from session_stopper.domain.sweeps.chain import (
     Relay,
     add_totals,
     chain_end,
-    resume_after,
+    resume_plan,
     ticket_of,
 )
 from session_stopper.domain.sweeps.report import Report
@@ -149,7 +149,7 @@ def _next_event(
 ) -> dict[str, Any] | None:
     """The next link's event: the chain's first policy and selection time, and where it
     resumes; None (logged) when it cannot be written."""
-    resume, already_done = resume_after(report.progress, link)
+    resume = resume_plan(report.progress, link)
     try:
         event = ContinuationEvent(
             action=CONTINUE_ACTION,
@@ -166,8 +166,9 @@ def _next_event(
                 kill_switch=policy.kill_switch,
                 by_deadline=policy.by_deadline,
             ),
-            resume_from=resume,
-            already_done=already_done,
+            resume_from=resume.point,
+            resume_by_account=resume.by_account,
+            already_done=resume.already_done,
             totals=totals,
         )
     except ValidationError:
