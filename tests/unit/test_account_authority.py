@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from session_stopper.config import AccountsSettings, Settings
+from session_stopper.account_settings import AccountsSettings
+from session_stopper.config import Settings
 from session_stopper.domain.accounts import AccountScope
 from session_stopper.domain.authority import OUT_OF_SCOPE, Authority
 from session_stopper.gateways.organization import OrganizationAccounts, OrganizationUnreadError

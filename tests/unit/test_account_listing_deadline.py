@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from session_stopper import clock
-from session_stopper.config import AccountsSettings, Settings
+from session_stopper.account_settings import AccountsSettings
+from session_stopper.config import Settings
 from session_stopper.domain.accounts import AccountScope
 from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.sweeps.chain import ALL_PROJECTS, ChainLink

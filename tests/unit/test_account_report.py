@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 from session_stopper import clock
-from session_stopper.config import AccountsSettings, Settings
+from session_stopper.account_settings import AccountsSettings
+from session_stopper.config import Settings
 from session_stopper.domain.outcomes import Origin, outcome_message
 from session_stopper.domain.sweeps.report import Report
 from session_stopper.models.account import MemberAccount

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from session_stopper.config import AccountRules
+from session_stopper.account_settings import AccountRules
 from session_stopper.models.enums import ENDED_STATUSES, BillingMethod
 from session_stopper.models.outcome import SessionSummary
 from session_stopper.models.session import RemoteAccessSession
