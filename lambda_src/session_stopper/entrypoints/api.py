@@ -24,14 +24,19 @@ from session_stopper.domain.outcomes import Origin
 from session_stopper.domain.sweeps.deadline import Deadline
 from session_stopper.domain.timers.extension import ExtensionRefusedError
 from session_stopper.entrypoints import api_errors, api_idempotency
+from session_stopper.entrypoints.api_docs import (
+    EXTEND_DESCRIPTION,
+    EXTEND_RESPONSES,
+    SESSIONS_RESPONSES,
+    STOP_RESPONSES,
+    SWEEP_RESPONSES,
+)
 from session_stopper.entrypoints.api_errors import RefusedError
 from session_stopper.entrypoints.api_idempotency import CALLER_UNKNOWN_REJECTION
 from session_stopper.entrypoints.api_responses import (
     current_request_id,
     error_answer,
-    error_doc,
     listing_status,
-    outcome_doc,
     outcome_response,
 )
 from session_stopper.entrypoints.dependencies import (
@@ -89,32 +94,12 @@ def _origin() -> Origin:
     return Origin.of(TriggerKind.API, current_request_id(app))
 
 
-_STOP_RESPONSES: dict[int, Any] = {
-    200: outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
-    400: error_doc("the request is malformed, or Device Farm rejected the ARN"),
-    403: error_doc(
-        "OUT_OF_SCOPE: not a session this caller may stop (another account's, on the caller "
-        "route) or this deployment acts on; or FAILED: Device Farm refused the account "
-        "(ServiceAccountException, an outcome body)"
-    ),
-    404: outcome_doc("NOT_FOUND: Device Farm knows no such session"),
-    409: error_doc("the same session is being stopped right now"),
-    415: error_doc("the body is not application/json"),
-    429: outcome_doc("FAILED: Device Farm still throttled after retries (see Retry-After)"),
-    502: outcome_doc(
-        "FAILED: Device Farm failed or answered in an unknown shape, or the member account "
-        "could not be reached (ACCOUNT_NOT_REACHED)"
-    ),
-    503: outcome_doc("the outcome could not be published; it was parked in the DLQ"),
-}
-
-
 @app.post(
     "/sessions/stop",
     summary="Stop a Device Farm remote access session of the caller's own account",
     description="Reads the session, stops it if it is still active, publishes the outcome. "
     "The session must be in the caller's own AWS account.",
-    responses=_STOP_RESPONSES,
+    responses=STOP_RESPONSES,
 )
 def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
     api_retry_allowance().grant(STOP_RETRY_SECONDS)
@@ -127,7 +112,7 @@ def stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[Outcome
     summary="Stop a Device Farm remote access session in any account in scope (operators)",
     description="As POST /sessions/stop, for a session of any account this deployment acts in; "
     "only the operator policy grants it.",
-    responses=_STOP_RESPONSES,
+    responses=STOP_RESPONSES,
 )
 def operator_stop(command: Annotated[StopCommand, Body(embed=False)]) -> Response[OutcomeMessage]:
     api_retry_allowance().grant(STOP_RETRY_SECONDS)
@@ -151,47 +136,11 @@ def _refuse(refusal: Rejection | None) -> None:
         raise RefusedError(refusal)
 
 
-_EXTEND_RESPONSES: dict[int, Any] = {
-    200: {
-        "description": "the new deadline (the `extended` message that was published)",
-        "content": {content_types.APPLICATION_JSON: {"model": ExtendedMessage}},
-    },
-    400: error_doc("the request is malformed; CALLER_UNKNOWN: a clientToken without an IAM caller"),
-    403: error_doc(
-        "OUT_OF_SCOPE: not a session this caller may extend (another account's, on the caller "
-        "route) or this deployment acts on"
-    ),
-    404: error_doc("NOT_FOUND: Device Farm knows no such session"),
-    409: error_doc(
-        "SESSION_ENDED, EXEMPT (its project has no deadline), TIMERS_OFF (this deployment "
-        "has no expiry timers), EXTEND_IN_PROGRESS (the first request with this "
-        "clientToken is still being answered) or TIMER_CHANGED (the timer fired or was "
-        "armed meanwhile; nothing changed: send a new request)"
-    ),
-    415: error_doc("the body is not application/json"),
-    422: error_doc(
-        "EXTENSION_LIMIT: past the latest deadline allowed (message says it); "
-        "CLIENT_TOKEN_REUSED: this caller used the clientToken for another arn or minutes"
-    ),
-    502: error_doc("DEVICE_FARM_ERROR: Device Farm failed; nothing changed"),
-    503: error_doc(
-        "SCHEDULER_UNAVAILABLE: the timer could not be moved, or "
-        "IDEMPOTENCY_STORE_UNAVAILABLE: the clientToken could not be checked; nothing changed"
-    ),
-}
-_EXTEND_DESCRIPTION = (
-    "Moves the deadline (and its warning) by `minutes`, within Device Farm's 150-minute limit "
-    "and the operator's maximum extension; publishes an `extended` message. With a "
-    "`clientToken`, a retry from the same caller gets the first answer again (its status and "
-    "body, 5xx excepted) instead of a second extension."
-)
-
-
 @app.post(
     "/sessions/extend",
     summary="Move the expiry deadline of a session of the caller's own account later",
-    description=_EXTEND_DESCRIPTION + " The session must be in the caller's own AWS account.",
-    responses=_EXTEND_RESPONSES,
+    description=EXTEND_DESCRIPTION + " The session must be in the caller's own AWS account.",
+    responses=EXTEND_RESPONSES,
 )
 def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[ExtendedMessage]:
     api_retry_allowance().grant(EXTEND_RETRY_SECONDS)
@@ -202,8 +151,8 @@ def extend(command: Annotated[ExtendCommand, Body(embed=False)]) -> Response[Ext
 @app.post(
     "/operator/sessions/extend",
     summary="Move a session's expiry deadline later, in any account in scope (operators)",
-    description=_EXTEND_DESCRIPTION + " Only the operator policy grants it.",
-    responses=_EXTEND_RESPONSES,
+    description=EXTEND_DESCRIPTION + " Only the operator policy grants it.",
+    responses=EXTEND_RESPONSES,
 )
 def operator_extend(
     command: Annotated[ExtendCommand, Body(embed=False)],
@@ -256,35 +205,7 @@ def _extend_once(command: ExtendCommand, client_token: str) -> Response[Extended
     description="Every key is optional; defaults come from the function's configuration. "
     "Runs within the API's time budget; what it could not do in time (or without waiting for "
     "Device Farm's rate limit) continues at once in a new invocation of the function.",
-    responses={
-        200: {
-            "description": "the sweep summary (outcomes are published one by one)",
-            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
-        },
-        202: {
-            "description": "the summary of what this request did; the rest continues in a new "
-            "invocation (continuation.nextLink), whose summaries are published, the last one "
-            "with the chain's totals (continuation.end)",
-            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
-        },
-        207: {
-            "description": "the summary of a sweep that could not list some projects "
-            "(listingFailures says which and why); the others were swept",
-            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
-        },
-        429: {
-            "description": "Device Farm throttled every listing: nothing was seen (summary)",
-            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
-        },
-        502: {
-            "description": "nothing could be listed (listingFailures says why): the summary",
-            "content": {content_types.APPLICATION_JSON: {"model": SweepSummary}},
-        },
-        400: error_doc("the request is malformed, or below the deployment's minimum age"),
-        403: error_doc("OUT_OF_SCOPE: a project this deployment does not act on"),
-        409: error_doc("SWEEP_IN_PROGRESS: another sweep is running; this one did nothing"),
-        415: error_doc("the body is not application/json"),
-    },
+    responses=SWEEP_RESPONSES,
 )
 def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[SweepSummary]:
     policy = authority(interactive=True).sweep_policy(command)
@@ -314,24 +235,7 @@ def sweep(command: Annotated[SweepCommand, Body(embed=False)]) -> Response[Sweep
     "and whether a sweep would stop each one now (reason says why not). Extensions that could "
     "not be read are null, extensionsUnread says why, and the status stays 200: the listing "
     "is complete.",
-    responses={
-        200: {
-            "description": "every active session in scope",
-            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
-        },
-        207: {
-            "description": "some projects could not be listed (listingFailures says why)",
-            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
-        },
-        429: {
-            "description": "Device Farm throttled every listing",
-            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
-        },
-        502: {
-            "description": "nothing could be listed (listingFailures says why)",
-            "content": {content_types.APPLICATION_JSON: {"model": SessionsView}},
-        },
-    },
+    responses=SESSIONS_RESPONSES,
 )
 def sessions() -> Response[SessionsView]:
     deadline = _api_deadline()
