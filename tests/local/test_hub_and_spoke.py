@@ -1,6 +1,6 @@
 """The real function on the local stack with member accounts, for what the demo's accounts scene
 does not show: a member session's expiry timer fires in the hub and stops it with the member's
-role (late and repeated CloudTrail deliveries arm nothing more), and GET /sessions lists every
+role (a late repeat of its CloudTrail record changes nothing), and GET /sessions lists every
 account in scope."""
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def test_a_members_timer_fires_in_the_hub_at_the_members_budget_and_stops_it_the
     stack: LocalStack,
 ) -> None:
     arn = member_session(stack)
-    stack.deliver_cloudtrail()
-    stack.deliver_cloudtrail()  # nothing new: a repeat delivers nothing more
+    (created,) = stack.deliver_cloudtrail()
+    stack.advance(minutes=5)
+    replayed = stack.invoker.invoke(created.event)  # EventBridge delivers it again, late
+    assert replayed["ignored"].startswith("its timer is armed already"), replayed
     armed = [m for m in published(stack) if m.is_notice and m.body.get("status") == "ARMED"]
     assert [(m.body["sessionArn"], m.body["account"]) for m in armed] == [(arn, MEMBER)]
     assert armed[0].body["budgetMinutes"] == BUDGET_MINUTES  # the member's own, not the hub's 60
