@@ -5,21 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import content_types
-from pydantic import BaseModel
-
-from session_stopper.entrypoints.api_responses import error_doc, outcome_doc
+from session_stopper.entrypoints.api_responses import error_doc, model_doc, outcome_doc
 from session_stopper.models.sweep import SweepSummary
 from session_stopper.models.timer import ExtendedMessage
 from session_stopper.models.view import SessionsView
-
-
-def _model_doc(description: str, model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {content_types.APPLICATION_JSON: {"model": model}},
-    }
-
 
 STOP_RESPONSES: dict[int, Any] = {
     200: outcome_doc("STOPPED, ALREADY_ENDED or SKIPPED"),
@@ -41,9 +30,7 @@ STOP_RESPONSES: dict[int, Any] = {
 }
 
 EXTEND_RESPONSES: dict[int, Any] = {
-    200: _model_doc(
-        "the new deadline (the `extended` message that was published)", ExtendedMessage
-    ),
+    200: model_doc("the new deadline (the `extended` message that was published)", ExtendedMessage),
     400: error_doc("the request is malformed; CALLER_UNKNOWN: a clientToken without an IAM caller"),
     403: error_doc(
         "OUT_OF_SCOPE: not a session this caller may extend (another account's, on the caller "
@@ -76,32 +63,28 @@ EXTEND_DESCRIPTION = (
 )
 
 SWEEP_RESPONSES: dict[int, Any] = {
-    200: _model_doc("the sweep summary (outcomes are published one by one)", SweepSummary),
-    202: _model_doc(
+    200: model_doc("the sweep summary (outcomes are published one by one)", SweepSummary),
+    202: model_doc(
         "the summary of what this request did; the rest continues in a new "
         "invocation (continuation.nextLink), whose summaries are published, the last one "
         "with the chain's totals (continuation.end)",
         SweepSummary,
     ),
-    207: _model_doc(
+    207: model_doc(
         "the summary of a sweep that could not list some projects "
         "(listingFailures says which and why); the others were swept",
         SweepSummary,
     ),
-    429: _model_doc(
-        "Device Farm throttled every listing: nothing was seen (summary)", SweepSummary
-    ),
-    502: _model_doc(
-        "nothing could be listed (listingFailures says why): the summary", SweepSummary
-    ),
+    429: model_doc("Device Farm throttled every listing: nothing was seen (summary)", SweepSummary),
+    502: model_doc("nothing could be listed (listingFailures says why): the summary", SweepSummary),
     400: error_doc("the request is malformed, or below the deployment's minimum age"),
     403: error_doc("OUT_OF_SCOPE: a project this deployment does not act on"),
     409: error_doc("SWEEP_IN_PROGRESS: another sweep is running; this one did nothing"),
     415: error_doc("the body is not application/json"),
 }
 SESSIONS_RESPONSES: dict[int, Any] = {
-    200: _model_doc("every active session in scope", SessionsView),
-    207: _model_doc("some projects could not be listed (listingFailures says why)", SessionsView),
-    429: _model_doc("Device Farm throttled every listing", SessionsView),
-    502: _model_doc("nothing could be listed (listingFailures says why)", SessionsView),
+    200: model_doc("every active session in scope", SessionsView),
+    207: model_doc("some projects could not be listed (listingFailures says why)", SessionsView),
+    429: model_doc("Device Farm throttled every listing", SessionsView),
+    502: model_doc("nothing could be listed (listingFailures says why)", SessionsView),
 }

@@ -38,18 +38,20 @@ class ErrorBody(BaseModel):
     requestId: SafeText
 
 
-def outcome_doc(description: str) -> OpenAPIResponse:
+def model_doc(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+    """An answer's OpenAPI description: a JSON body of `model`."""
     return {
         "description": description,
-        "content": {content_types.APPLICATION_JSON: {"model": OutcomeMessage}},
+        "content": {content_types.APPLICATION_JSON: {"model": model}},
     }
+
+
+def outcome_doc(description: str) -> OpenAPIResponse:
+    return model_doc(description, OutcomeMessage)
 
 
 def error_doc(description: str) -> OpenAPIResponse:
-    return {
-        "description": description,
-        "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
-    }
+    return model_doc(description, ErrorBody)
 
 
 def status_of(message: OutcomeMessage) -> HTTPStatus:
