@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from session_stopper.gateways import account_clients, devicefarm, organization
 from session_stopper.gateways.spoke_access import (
-    AccountNotReachedError,
+    AssumeRoleRefusedError,
     Credentials,
     SpokeAccess,
 )
@@ -87,7 +87,7 @@ class Spokes(SpokeAccess):
 
     def credentials(self, account: str, purpose: str) -> Credentials:
         if account == UNREACHABLE:
-            raise AccountNotReachedError(account, "AssumeRole: AccessDenied")
+            raise AssumeRoleRefusedError(account, "AssumeRole: AccessDenied")
         return Credentials(account, "secret", "token", datetime.now(UTC).timestamp() + 3600)
 
 

@@ -22,7 +22,7 @@ from session_stopper.gateways.devicefarm import (
 from session_stopper.gateways.pacing import Pacer
 from session_stopper.gateways.spoke_access import (
     RENEW_BEFORE_SECONDS,
-    AccountNotReachedError,
+    AssumeRoleRefusedError,
     Credentials,
     SpokeAccess,
 )
@@ -94,7 +94,7 @@ def test_a_role_that_cannot_be_assumed_is_a_named_refusal(sts: Any) -> None:
             403,
             expected_params=expected("timer"),
         )
-        with pytest.raises(AccountNotReachedError) as raised:
+        with pytest.raises(AssumeRoleRefusedError) as raised:
             spoke.credentials(MEMBER, "timer")
     assert raised.value.account == MEMBER
     assert "AccessDenied" in raised.value.reason
@@ -119,7 +119,7 @@ class FixedAccess(SpokeAccess):
 
     def credentials(self, account: str, purpose: str) -> Credentials:
         if account in self.refused:
-            raise AccountNotReachedError(account, "AssumeRole: AccessDenied")
+            raise AssumeRoleRefusedError(account, "AssumeRole: AccessDenied")
         return Credentials(f"KEY{account}", "secret", "token", NOW.timestamp() + 3600)
 
 

@@ -12,7 +12,7 @@ import boto3
 from session_stopper.config import settings
 from session_stopper.gateways.budgets import budgets_for
 from session_stopper.gateways.spoke_access import (
-    AccountNotReachedError,
+    AssumeRoleRefusedError,
     Credentials,
     SpokeAccess,
     spoke_access,
@@ -60,10 +60,10 @@ class MemberClients:
         self._members: dict[str, tuple[str, DeviceFarmClient]] = {}  # by account: key id, client
 
     def client_for(self, account: str) -> DeviceFarmClient:
-        """Raises AccountNotReachedError when the account's role cannot be assumed."""
+        """Raises AssumeRoleRefusedError when the account's role cannot be assumed."""
         access = self._access or spoke_access(self._interactive)
         if access is None:
-            raise AccountNotReachedError(account, "this deployment has no member accounts")
+            raise AssumeRoleRefusedError(account, "this deployment has no member accounts")
         credentials = access.credentials(account, self._purpose)
         with self._lock:
             held = self._members.get(account)

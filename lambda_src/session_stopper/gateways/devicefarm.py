@@ -19,7 +19,7 @@ from session_stopper.config import settings
 from session_stopper.gateways.account_clients import MemberClients, client_with
 from session_stopper.gateways.budgets import BATCH_PACING_SECONDS, INTERACTIVE_PACING_SECONDS
 from session_stopper.gateways.pacing import Pacer, PaceRefusedError, devicefarm_pacer
-from session_stopper.gateways.spoke_access import ACCOUNT_NOT_REACHED, AccountNotReachedError
+from session_stopper.gateways.spoke_access import ACCOUNT_NOT_REACHED, AssumeRoleRefusedError
 from session_stopper.models.arn import arn_parts
 from session_stopper.models.session import (
     Project,
@@ -74,11 +74,11 @@ class PacedOutError(DeviceFarmError):
         self.retry_after = refused.retry_after
 
 
-class AccountNotReached(DeviceFarmError):
+class AccountNotReachedError(DeviceFarmError):
     """The account's spoke role could not be assumed (gateways/spoke_access.py): nothing was
     sent to Device Farm, and nothing is sent with other credentials instead."""
 
-    def __init__(self, refused: AccountNotReachedError, operation: str) -> None:
+    def __init__(self, refused: AssumeRoleRefusedError, operation: str) -> None:
         super().__init__(ACCOUNT_NOT_REACHED, refused.reason, operation)
         self.account = refused.account
 
@@ -169,8 +169,8 @@ class DeviceFarmGateway:
             return self._client
         try:
             return self._members.client_for(account)
-        except AccountNotReachedError as refused:
-            raise AccountNotReached(refused, operation) from refused
+        except AssumeRoleRefusedError as refused:
+            raise AccountNotReachedError(refused, operation) from refused
 
     def _call_in(self, operation: str, account: str, method: str, **params: str) -> dict[str, Any]:
         call: Callable[..., Any] = getattr(self._client_for(account, operation), method)

@@ -4,7 +4,7 @@ before they expire (docs/multi-account.md).
 The role trusts the hub function's role only, with the deployment's external id. Its session
 name says why it was assumed (`session-stopper-<purpose>`), so the member account's CloudTrail
 tells a sweep's calls from a timer's. A refusal (no such role, a trust policy that does not name
-this function, a wrong external id) becomes AccountNotReachedError: the account is reported, not
+this function, a wrong external id) becomes AssumeRoleRefusedError: the account is reported, not
 skipped in silence, and never reached with the hub's own credentials instead.
 """
 
@@ -32,7 +32,7 @@ RENEW_BEFORE_SECONDS = 300.0
 SESSION_SECONDS = 3600
 
 
-class AccountNotReachedError(Exception):
+class AssumeRoleRefusedError(Exception):
     """The account's spoke role could not be assumed; `reason` is STS's code and message."""
 
     def __init__(self, account: str, reason: str) -> None:
@@ -83,7 +83,7 @@ class SpokeAccess:
         return f"arn:{self._partition}:iam::{account}:role/{self._role_name}"
 
     def credentials(self, account: str, purpose: str) -> Credentials:
-        """Fresh credentials for the account's spoke role; raises AccountNotReachedError."""
+        """Fresh credentials for the account's spoke role; raises AssumeRoleRefusedError."""
         with self._lock:
             held = self._fresh(account, purpose)
             if held is not None:
@@ -122,9 +122,9 @@ class SpokeAccess:
             details = error.response.get("Error", {})
             code = details.get("Code") or "Unknown"
             reason = f"AssumeRole {self.role_arn(account)}: {code}: {details.get('Message', '')}"
-            raise AccountNotReachedError(account, reason.strip()) from error
+            raise AssumeRoleRefusedError(account, reason.strip()) from error
         except BotoCoreError as error:
-            raise AccountNotReachedError(account, f"AssumeRole: {error}") from error
+            raise AssumeRoleRefusedError(account, f"AssumeRole: {error}") from error
         granted = answer["Credentials"]
         return Credentials(
             access_key_id=granted["AccessKeyId"],
