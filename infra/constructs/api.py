@@ -7,21 +7,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.checkov_skips import skip_check
 from infra.config import SESSION_HARD_LIMIT_MINUTES, StackConfig
+from infra.constructs.api_policy import resource_policy
 from infra.constructs.log_groups import retained_log_group
-from infra.constructs.permissions import (
-    deny_everyone,
-    member_principals,
-    scoped_accounts_condition,
-)
 from infra.nag import acknowledge
 
 # The gateway only bounds the body's size and shape; the function validates the values and
@@ -78,50 +73,6 @@ ACCESS_LOG_FIELDS = {
 def nullable(json_type: apigw.JsonSchemaType, **bounds: Any) -> apigw.JsonSchema:
     """An optional sweep setting: the function treats null like a missing key."""
     return apigw.JsonSchema(type=[json_type, apigw.JsonSchemaType.NULL], **bounds)
-
-
-# The routes member accounts' principals may call: their own account's sessions only (the
-# function checks the session ARN's account against the caller's).
-MEMBER_ROUTES = ("POST/sessions/stop", "POST/sessions/extend")
-
-
-def resource_policy(config: StackConfig) -> iam.PolicyDocument:
-    """Principals of accounts out of scope are refused even if an identity policy there allows
-    them; principals in scope still need execute-api:Invoke (the caller and operator policies,
-    or an identity policy in a member account). One account: that account only. Hub and
-    spoke: member accounts also reach the caller routes, and nothing else."""
-    deny_others = deny_everyone(
-        "DenyOtherAccounts",
-        "execute-api:Invoke",
-        "execute-api:/*",
-        scoped_accounts_condition(config),
-    )
-    if not config.is_multi_account:
-        return iam.PolicyDocument(statements=[deny_others])
-    routes = [f"execute-api:/*/{route}" for route in MEMBER_ROUTES]
-    if not config.session_timers:
-        routes = routes[:1]
-    principals, principal_condition = member_principals(config)
-    return iam.PolicyDocument(
-        statements=[
-            deny_others,
-            iam.PolicyStatement(
-                sid="MemberAccountsOnlyCallerRoutes",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["execute-api:Invoke"],
-                not_resources=routes,
-                conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
-            ),
-            iam.PolicyStatement(
-                sid="MemberAccountsStopAndExtend",
-                principals=principals,
-                actions=["execute-api:Invoke"],
-                resources=routes,
-                conditions=principal_condition or None,
-            ),
-        ]
-    )
 
 
 class StopperApi(Construct):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack
 
-from infra.constructs.api import resource_policy
+from infra.constructs.api_policy import resource_policy
 from infra.constructs.events import command_bus_statements
 from infra.constructs.permissions import member_account_statements
 from tests.infra.conftest import (
