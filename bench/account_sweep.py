@@ -32,10 +32,10 @@ from bench.paced_sweep import (
 )
 from bench.sweep import _child, aged_world, moto_server, outcome_plumbing
 from bench.table import Row
+from local.accounts.members import LocalMember, MemberScope, create_spoke_role, member_environment
+from local.accounts.sts_gate import StsGate
 from local.devicefarm_emulator import running_emulator
 from local.devicefarm_emulator.accounts import CredentialsRegistry
-from local.member_accounts import LocalMember, MemberScope, create_spoke_role, member_environment
-from local.sts_gate import StsGate
 
 SESSIONS_PER_ACCOUNT = 100
 # (accounts in scope, time scale). The scale shrinks with N so that the machine (2 cores: moto,

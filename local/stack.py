@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
+from local.accounts.members import LocalMember, MemberScope, arrange_members, member_environment
+from local.accounts.sts_gate import StsGate
 from local.api_server import LocalApiServer
 from local.aws_resources import MotoServer, aws_client, create_alarm, create_resources
 from local.cloudtrail_delivery import CloudTrailDelivery, Delivery
@@ -59,9 +61,7 @@ from local.lambda_runtime import (
     reset_function_caches,
     unbind_function_clock,
 )
-from local.member_accounts import LocalMember, MemberScope, arrange_members, member_environment
 from local.scheduler_runner import Fired, SchedulerRunner
-from local.sts_gate import StsGate
 from local.timer_driver import Advanced, TimerDriver
 
 Running = TypeVar("Running")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from local import demo, demo_accounts
-from local.demo_report import Row, StepResult, mismatches
-from local.demo_scenario import MAX_LOCAL_OVERSHOOT_SECONDS, STEPS, TIMER_SESSION, Send
-from local.demo_scene import SceneRun
-from local.demo_scene_report import expected_deadline, scene_mismatches, scene_outcome_rows
+from local import demo
+from local.demo import accounts as demo_accounts
+from local.demo.report import Row, StepResult, mismatches
+from local.demo.scenario import MAX_LOCAL_OVERSHOOT_SECONDS, STEPS, TIMER_SESSION, Send
+from local.demo.scene import SceneRun
+from local.demo.scene_report import expected_deadline, scene_mismatches, scene_outcome_rows
 from local.outcomes import Delivered
 from tests.support.caches import reset_function_caches
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from local.accounts.members import LocalMember
 from local.devicefarm_emulator.catalogue import default_device_arn
 from local.devicefarm_emulator.testing import make_devicefarm_client
-from local.member_accounts import LocalMember
 from local.outcomes import drain
 from local.stack import LocalStack, LocalStackConfig
 from local.world import new_emulator

@@ -17,21 +17,21 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local.api_server import api_caller
-from local.apigw_events import LOCAL_DEVELOPER, ApiCaller
-from local.aws_resources import aws_client, aws_client_in
-from local.cloudtrail_delivery import CloudTrailDelivery
-from local.demo_http import post_json
-from local.devicefarm_emulator import Caller, CredentialsRegistry, DeviceFarmEmulator, ManualClock
-from local.devicefarm_emulator.catalogue import default_device_arn
-from local.devicefarm_emulator.testing import make_devicefarm_client
-from local.lambda_runtime import LambdaInvoker
-from local.member_accounts import (
+from local.accounts.members import (
     SPOKE_EXTERNAL_ID,
     SPOKE_ROLE_NAME,
     LocalMember,
     spoke_trust_policy,
 )
+from local.api_server import api_caller
+from local.apigw_events import LOCAL_DEVELOPER, ApiCaller
+from local.aws_resources import aws_client, aws_client_in
+from local.cloudtrail_delivery import CloudTrailDelivery
+from local.demo.http_calls import post_json
+from local.devicefarm_emulator import Caller, CredentialsRegistry, DeviceFarmEmulator, ManualClock
+from local.devicefarm_emulator.catalogue import default_device_arn
+from local.devicefarm_emulator.testing import make_devicefarm_client
+from local.lambda_runtime import LambdaInvoker
 from local.stack import LocalStack, LocalStackConfig
 
 HUB = "123456789012"

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from local.accounts.sts_gate import StsGate
 from local.aws_resources import MotoServer, aws_client_in
 from local.devicefarm_emulator import (
     DeviceFarmEmulator,
@@ -19,7 +20,6 @@ from local.devicefarm_emulator import (
     function_role_arn,
 )
 from local.devicefarm_emulator.testing import make_devicefarm_client
-from local.sts_gate import StsGate
 
 HUB = "123456789012"
 MEMBER = "111111111111"

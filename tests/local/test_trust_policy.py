@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local.trust_policy import AssumeRequest, allows
+from local.accounts.trust_policy import AssumeRequest, allows
 
 HUB = "123456789012"
 ROLE = f"arn:aws:iam::{HUB}:role/session-stopper-local-function"

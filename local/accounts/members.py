@@ -4,7 +4,7 @@ organization in moto's Organizations, and the function settings that put them in
 The spoke role is the one the spoke stack deploys (issue-18-interface.md, "Spoke stack"):
 trusted by the hub account only as the hub function's role and only with the external id,
 allowed only Device Farm List/Get/Stop and ListTagsForResource. moto does not enforce trust
-policies; the local STS gate (local/sts_gate.py) does, so a member whose role is missing or
+policies; the local STS gate (local/accounts/sts_gate.py) does, so a member whose role is missing or
 mistrusting fails here as in AWS.
 """
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.demo_http import post_json
+from local.accounts.members import LocalMember
+from local.demo.http_calls import post_json
 from local.devicefarm_emulator.catalogue import default_device_arn
 from local.devicefarm_emulator.testing import make_devicefarm_client
-from local.member_accounts import LocalMember
 from local.outcomes import Delivered, drain
 from local.sample_events import scheduled_event
 from local.stack import LocalStack, LocalStackConfig

@@ -29,10 +29,10 @@ from xml.sax.saxutils import escape
 
 from botocore.exceptions import ClientError
 
+from local.accounts.trust_policy import AssumeRequest, allows
 from local.aws_resources import aws_client_in
 from local.background_http import BackgroundHTTPServer, OwnedHTTPServer
 from local.devicefarm_emulator.accounts import CredentialsRegistry, Principal, signing_key_id
-from local.trust_policy import AssumeRequest, allows
 
 _ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})")
 _STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"

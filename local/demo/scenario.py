@@ -173,7 +173,7 @@ STOPPED_BEFORE_THE_SCENE = [
 
 
 class Act(StrEnum):
-    """What a scene step does (local/demo_scene.py carries it out)."""
+    """What a scene step does (local/demo/scene.py carries it out)."""
 
     CATCH_UP = "catch up"  # deliver the CloudTrail records waiting since steps 1-7b
     CREATE = "create"  # tag a new project, create the session over the emulator's HTTP API

@@ -6,7 +6,7 @@ session's timer stops it.
 Every act is what a user or AWS would do: the session is created with boto3 on the emulator's
 HTTP API (so its CloudTrail records it), the extension is a real POST to the local API, and the
 clock moves with `LocalStack.advance`, which fires each schedule at its own time. The scene only
-acts and records; local/demo_scene_report.py checks the records against the story.
+acts and records; local/demo/scene_report.py checks the records against the story.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local.cloudtrail_delivery import Delivery
-from local.demo_http import post_json
-from local.demo_scenario import (
+from local.demo.http_calls import post_json
+from local.demo.scenario import (
     BUDGET_TAG,
     EXTEND_MINUTES,
     SCENE,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.demo_scenario import Send, Step
+from local.demo.scenario import Send, Step
 from local.outcomes import Delivered
 from local.world import SeededWorld
 

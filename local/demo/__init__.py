@@ -1,9 +1,12 @@
-"""`make demo`: the whole product on this machine, every trigger, every outcome, checked.
+"""`make demo` (`python -m local.demo`): the whole product on this machine, every trigger,
+every outcome, checked. The package holds its parts: the story (scenario.py), its HTTP calls
+(http_calls.py), the checks and tables (report.py), the timer scene (scene.py,
+scene_report.py) and the accounts scene (accounts.py).
 
 Starts the local stack on free ports (Device Farm emulator, moto, the function behind a real
 HTTP API), seeds two projects of sessions with chosen ages, sends each trigger over HTTP, reads
 every outcome back from SNS through the tap queue, prints them, and exits 0 only when each one
-is the one the story expects. Then the timer scene (local/demo_scene.py): a session created
+is the one the story expects. Then the timer scene (local/demo/scene.py): a session created
 through Device Farm's API is armed, warned, extended and stopped at its new deadline, on the
 emulator's clock moved forward; each of its messages is checked as strictly.
 """
@@ -20,7 +23,7 @@ from types import FrameType
 from typing import Any
 
 from local.api_server import INVOKE_ALIAS
-from local.demo_accounts import (
+from local.demo.accounts import (
     NO_SPOKE,
     TEAM_A,
     TEAM_B,
@@ -28,8 +31,8 @@ from local.demo_accounts import (
     accounts_table,
     run_accounts_scene,
 )
-from local.demo_http import post_json
-from local.demo_report import (
+from local.demo.http_calls import post_json
+from local.demo.report import (
     StepResult,
     mismatches,
     notice_summary,
@@ -38,7 +41,7 @@ from local.demo_report import (
     refusal_row,
     summary_table,
 )
-from local.demo_scenario import (
+from local.demo.scenario import (
     BUDGET_TAG,
     METERED_CONCURRENCY,
     PROTECTED_NAME_PATTERN,
@@ -50,8 +53,8 @@ from local.demo_scenario import (
     Send,
     Step,
 )
-from local.demo_scene import SceneResult, SceneRun, run_scene
-from local.demo_scene_report import (
+from local.demo.scene import SceneResult, SceneRun, run_scene
+from local.demo.scene_report import (
     scene_message_count,
     scene_mismatches,
     scene_outcome_rows,
@@ -230,7 +233,3 @@ def main() -> int:
         return 130
     report(result)
     return 0 if result.ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

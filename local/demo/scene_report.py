@@ -7,8 +7,8 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from local.demo_report import Row, table
-from local.demo_scenario import (
+from local.demo.report import Row, table
+from local.demo.scenario import (
     BUDGET_TAG,
     EXTEND_MINUTES,
     MAX_LOCAL_OVERSHOOT_SECONDS,
@@ -20,7 +20,7 @@ from local.demo_scenario import (
     Act,
     Expect,
 )
-from local.demo_scene import SceneResult, SceneRun, SceneState, instant
+from local.demo.scene import SceneResult, SceneRun, SceneState, instant
 from local.outcomes import Delivered
 
 Facts = dict[str, Any]

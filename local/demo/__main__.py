@@ -1,0 +1,5 @@
+"""`python -m local.demo` (make demo)."""
+
+from local.demo import main
+
+raise SystemExit(main())
