@@ -41,7 +41,7 @@ def _sample(code: str) -> float:
     return time.perf_counter() - started
 
 
-# One line per baseline, as `make bench` prints it (and as bench/timers.py explains its runs).
+# One line per baseline, as `make bench` prints it (and as bench/timers/ explains its runs).
 BASELINE_EXPLAINED = (
     "baseline: a bare boto3 handler's cold start: a fresh interpreter that imports boto3 and "
     "builds one Device Farm client (the least any handler that stops a session pays)"

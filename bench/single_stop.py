@@ -58,7 +58,7 @@ TARGET = 1.3  # the command route's median over the baseline's (the issue's targ
 LATENCY_MS = {"devicefarm": 80.0, "dynamodb": 8.0, "sns": 20.0, "scheduler": 15.0, "sqs": 10.0}
 TIMER_GROUP = "bench-timers"
 SIDES = ("baseline", "function", "api")
-# One line per baseline, as `make bench` prints it (and as bench/timers.py explains its runs).
+# One line per baseline, as `make bench` prints it (and as bench/timers/ explains its runs).
 BASELINE_EXPLAINED = (
     "baseline: a bare boto3 handler, warm: GetRemoteAccessSession, StopRemoteAccessSession and "
     "one SNS Publish to the same topic, on the same emulator and moto server with the same "

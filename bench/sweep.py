@@ -28,7 +28,7 @@ from local.environment import PACING_OFF
 PROJECTS = 5
 SESSIONS_PER_PROJECT = 200
 REGION = "eu-west-1"
-# One line per baseline, as `make bench` prints it (and as bench/timers.py explains its runs).
+# One line per baseline, as `make bench` prints it (and as bench/timers/ explains its runs).
 BASELINE_EXPLAINED = (
     "baseline: the least any sweep does, in a child process: list every project's sessions and "
     "stop each, one plain boto3 call after another (no selection, idempotency or publish)"

@@ -1,5 +1,5 @@
 """`make bench` says what each baseline is: one line per baseline under every benchmark's title,
-and the same sentence next to the baseline's numbers in its JSON (as bench/timers.py's runs).
+and the same sentence next to the baseline's numbers in its JSON (as bench/timers/'s runs).
 
 The benchmarks themselves are not run here (minutes of work): their report functions are fed
 made-up measurements. Only the cold start runs, once per side.

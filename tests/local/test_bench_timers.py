@@ -1,4 +1,4 @@
-"""The timer benchmark (bench/timers.py) on a small plan: what it measures holds by construction.
+"""The timer benchmark (bench/timers/) on a small plan: what it measures holds by construction.
 
 Ten forgotten sessions through the real function on the local stack, once per run of the bench.
 The assertions are structural (every session stopped, by whom, within which bounds on the

@@ -1,4 +1,4 @@
-"""The local stack the timer benchmark (bench/timers.py) runs on, with Scheduler's firing
+"""The local stack the timer benchmark (bench/timers/__init__.py) runs on, with Scheduler's firing
 delay: each schedule fires a seeded delay after its time, as Scheduler may, not on the second."""
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.table import Row
-from bench.timers_figures import (
+from bench.timers.figures import (
     ON_TIME_SECONDS,
     PRICE_PER_DEVICE_MINUTE,
     compare,
@@ -60,7 +60,7 @@ from bench.timers_figures import (
     minutes_past_deadline_mean,
     summarize,
 )
-from bench.timers_plan import (
+from bench.timers.plan import (
     BUDGET_TAG,
     DEFAULT_BUDGET_MINUTES,
     FIRING_DELAY_MAX_SECONDS,
@@ -79,12 +79,12 @@ from bench.timers_plan import (
     PlannedSession,
     make_plan,
 )
-from bench.timers_run import RunRecord, SessionResult, deadline_of, run_mode
-from bench.timers_stack import BenchStack, CountingInvoker, FiringDelay, LateSchedulerRunner
+from bench.timers.run import RunRecord, SessionResult, deadline_of, run_mode
+from bench.timers.stack import BenchStack, CountingInvoker, FiringDelay, LateSchedulerRunner
 
-# The plan (bench/timers_plan.py), the stack with Scheduler's firing delay
-# (bench/timers_stack.py), one run (bench/timers_run.py) and the figures
-# (bench/timers_figures.py), as this module has always named them.
+# The plan (bench/timers/plan.py), the stack with Scheduler's firing delay
+# (bench/timers/stack.py), one run (bench/timers/run.py) and the figures
+# (bench/timers/figures.py), as this module has always named them.
 __all__ = [
     "BASELINES",
     "BUDGET_TAG",
@@ -200,7 +200,3 @@ def rows(result: dict[str, Any]) -> list[Row]:
             timers["median"] / sweep["median"] if sweep["median"] else None,
         )
     ]
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-"""One run of the timer benchmark (bench/timers.py): the plan's sessions through the real
+"""One run of the timer benchmark (bench/timers/__init__.py): the plan's sessions through the real
 function on a fresh local stack, in one mode, and what became of each session."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 
 from bench.sweep import REGION
-from bench.timers_plan import (
+from bench.timers.plan import (
     BUDGET_TAG,
     PROJECTS,
     SESSION_LIMIT_MINUTES,
@@ -22,7 +22,7 @@ from bench.timers_plan import (
     Mode,
     Plan,
 )
-from bench.timers_stack import BenchStack, FiringDelay
+from bench.timers.stack import BenchStack, FiringDelay
 from local.devicefarm_emulator import DeviceFarmEmulator, ManualClock, Timings
 from local.devicefarm_emulator.catalogue import default_device_arn
 from local.outcomes import Delivered, drain

@@ -1,4 +1,4 @@
-"""The timer benchmark's plan (bench/timers.py explains the bench): the forgotten sessions,
+"""The timer benchmark's plan (bench/timers/__init__.py explains the bench): the forgotten sessions,
 drawn once from a seed, and the modes they run in. Every mode runs the same plan."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The timer benchmark's figures (bench/timers.py): each run's overshoot and cost against
+"""The timer benchmark's figures (bench/timers/__init__.py): each run's overshoot and cost against
 each session's own deadline, and the sweep-only baseline compared with the timers."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from bench.timers_plan import SWEEP_ONLY, TIMERS
-from bench.timers_run import RunRecord, SessionResult
+from bench.timers.plan import SWEEP_ONLY, TIMERS
+from bench.timers.run import RunRecord, SessionResult
 
 PRICE_PER_DEVICE_MINUTE = 0.17  # metered, as the function's PRICE_PER_DEVICE_MINUTE
 ON_TIME_SECONDS = 60.0  # the issue's target
