@@ -20,7 +20,7 @@ from local.stack import LocalStack, LocalStackConfig
 from local.world import new_emulator
 from tests.support.caches import reset_function_caches
 
-MEMBER = "111111111111"
+HUB, MEMBER = "123456789012", "111111111111"
 BUDGET_MINUTES = 30
 
 
@@ -81,8 +81,19 @@ def test_the_sessions_view_lists_every_account_in_scope(stack: LocalStack) -> No
     member = member_session(stack)
     stack.advance(minutes=2)
 
-    with urllib.request.urlopen(f"{stack.api_url}/sessions", timeout=30) as answer:
-        view = json.loads(answer.read())
+    # GET /sessions answers within the API's 29 s with short timeouts: on a loaded machine a
+    # member's listing may time out, and must then be said, never left out in silence.
+    for _attempt in range(3):
+        view = sessions_view(stack)
+        listed = {s["arn"] for s in view["sessions"]}
+        unlisted = {f["account"] for f in view["listingFailures"]}
+        assert hub in listed or HUB in unlisted, view
+        assert member in listed or MEMBER in unlisted, view
+        if not unlisted:
+            break
+    assert listed == {hub, member}
 
-    assert {s["arn"] for s in view["sessions"]} == {hub, member}
-    assert view["listingFailures"] == []
+
+def sessions_view(stack: LocalStack) -> Any:
+    with urllib.request.urlopen(f"{stack.api_url}/sessions", timeout=30) as answer:
+        return json.loads(answer.read())
